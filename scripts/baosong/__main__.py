@@ -1,0 +1,3 @@
+from baosong.cli import main
+
+raise SystemExit(main())

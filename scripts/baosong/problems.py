@@ -1,0 +1,52 @@
+"""Problems are data: every stage returns them, only the CLI renders them."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from typing import Literal
+
+Severity = Literal["error", "warning"]
+
+SEVERITY_ZH = {"error": "错误", "warning": "警告"}
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    path: str
+    line: int
+    column: int
+    field: str
+    rule: str
+    message: str
+    severity: Severity = "error"
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity == "error"
+
+    def render(self) -> str:
+        field = f"{self.field}: " if self.field else ""
+        return (
+            f"{self.path}:{self.line}:{self.column}: {SEVERITY_ZH[self.severity]} "
+            f"[{self.rule}] {field}{self.message}"
+        )
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Problem:
+        return cls(**d)
+
+
+def render_text(problems: list[Problem]) -> str:
+    return "\n".join(p.render() for p in problems)
+
+
+def render_json(problems: list[Problem]) -> str:
+    return json.dumps([p.to_dict() for p in problems], ensure_ascii=False, indent=2)
+
+
+def sort_key(p: Problem) -> tuple:
+    return (p.path, p.line, p.column, p.rule)
