@@ -1,0 +1,43 @@
+"""Helpers shared by subcommands: options, times, terminal output."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from baosong.timeutil import parse_datetime
+
+
+def parse_now(text: str | None) -> datetime:
+    """--now TIME, or the machine clock (aware, local offset)."""
+    if text is None:
+        return datetime.now().astimezone()
+    parsed = parse_datetime(text)
+    if parsed is None:
+        raise argparse.ArgumentTypeError(f"时间“{text}”无效，须为带时区的 ISO 8601 时间，如 2026-11-25T14:30:00+08:00")
+    return parsed
+
+
+def add_repo_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--repo", type=Path, default=Path("."), metavar="目录",
+                        help="登记库所在目录（默认：当前目录）")
+
+
+def use_colour(stream=sys.stdout) -> bool:
+    return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
+
+
+def colour(text: str, code: str, stream=sys.stdout) -> str:
+    return f"\033[{code}m{text}\033[0m" if use_colour(stream) else text
+
+
+def progress(items: list, desc: str):
+    """A progress bar on a terminal only; plain iteration in CI logs and pipes."""
+    if not sys.stderr.isatty() or len(items) < 200:
+        return items
+    from tqdm import tqdm
+
+    return tqdm(items, desc=desc, unit="个", leave=False, file=sys.stderr)

@@ -1,0 +1,237 @@
+"""Semantic rules beyond the schema. Each rule has an id; problems carry the field's position.
+
+`check_document` judges one file on its own and returns a small summary; `check_collection`
+judges what only the whole registry can tell (references, numbering, finals) from summaries, so
+per-file results can be cached by content.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from typing import Any
+
+from baosong.config import ROLE_ZH, Config, staff_roles
+from baosong.grading import GRADE_ZH, computed_grade, figures_of, severity
+from baosong.problems import Problem
+from baosong.schemas import field_name
+from baosong.timeutil import parse_datetime
+
+REPORT_ID_RE = re.compile(r"^([a-z][a-z0-9]{1,11})-([0-9]{8})-([a-z][a-z0-9]{1,15})-([0-9]{2})$")
+PATH_RE = re.compile(r"^reports/([0-9]{4})/([a-z][a-z0-9]{1,11})/([^/]+)\.yaml$")
+TIME_FIELDS = ("created_at", "occurred_at", "discovered_at", "phoned_at", "first_seen_at",
+               "adopted_at", "instructed_at", "decided_at")
+REF_FIELDS = ("incident", "report")
+OFFICE_KINDS = ("adoption", "instruction", "notice")
+# A classification marking: a star, or a level word used as a marking (秘密★1年, 机密级, a line "绝密").
+SECRECY_RE = re.compile(r"★|(?:绝密|机密|秘密)\s*(?:★|级|[0-9]+\s*年)|(?:^|\n)\s*(?:绝密|机密|秘密)\s*(?:$|\n)")
+FUTURE_TOLERANCE = timedelta(minutes=5)  # clock skew between an officer's laptop and CI
+INFO_TYPE_ZH = {"dynamic": "动态", "experience": "经验", "problem": "问题", "suggestion": "建议", "research": "调研"}
+
+Emit = Callable[[tuple, str, str], None]
+
+
+def _strings(node: Any, path: tuple = ()) -> Iterator[tuple[tuple, str]]:
+    stack = [(path, node)]
+    while stack:
+        p, n = stack.pop()
+        if isinstance(n, str):
+            yield p, n
+        elif isinstance(n, dict):
+            stack.extend(((*p, k), v) for k, v in n.items())
+        elif isinstance(n, list):
+            stack.extend(((*p, i), v) for i, v in enumerate(n))
+
+
+def check_document(relpath: str, doc: dict, position: Callable[[tuple], tuple[int, int]], cfg: Config,
+                   ) -> tuple[list[Problem], dict]:
+    """Rules that need only this file and the configuration. Returns (problems, summary)."""
+    problems: list[Problem] = []
+
+    def emit(path: tuple, rule: str, message: str, severity_: str = "error") -> None:
+        line, col = position(path)
+        problems.append(Problem(relpath, line, col, field_name(path), rule, message, severity_))  # type: ignore[arg-type]
+
+    rid, kind, unit = doc.get("id"), doc.get("kind"), doc.get("unit")
+    _check_path(relpath, doc, emit)
+    _check_people(doc, cfg, emit)
+    times = _check_times(doc, emit)
+    latest_field = max(times, key=times.__getitem__) if times else None
+    _check_secrecy(doc, emit)
+    if kind == "info":
+        _check_info_length(doc, cfg, emit)
+    if kind == "emergency":
+        _check_grade(doc, cfg, emit)
+    if kind in OFFICE_KINDS and unit != cfg.registry_office:
+        emit(("unit",), "office-record-unit",
+             f"“{kind}”类记录只能由登记机关（{cfg.registry_office}）填报，本单位不能提交此类记录。")
+    for i, code in enumerate(doc.get("involved_units") or []):
+        if code not in cfg.units:
+            emit(("involved_units", i), "unit-unknown", f"涉及单位“{code}”不在 config/units.yaml 中，请核对单位代码。")
+    if isinstance(doc.get("target_unit"), str) and doc["target_unit"] not in cfg.units:
+        emit(("target_unit",), "unit-unknown", f"单位“{doc['target_unit']}”不在 config/units.yaml 中。")
+
+    summary = {
+        "path": relpath, "id": rid, "kind": kind, "unit": unit, "stage": doc.get("stage"),
+        "sequence": doc.get("sequence"), "created_at": doc.get("created_at"),
+        "latest_time": times[latest_field].isoformat() if latest_field else None,
+        "latest_field": latest_field,
+        "refs": {f: doc[f] for f in REF_FIELDS if isinstance(doc.get(f), str)},
+        "pos": {f: position((f,)) for f in ("id", "sequence", "stage", *REF_FIELDS, *TIME_FIELDS) if f in doc},
+    }
+    return problems, summary
+
+
+def _check_path(relpath: str, doc: dict, emit: Emit) -> None:
+    m = PATH_RE.match(relpath)
+    rid, unit = doc.get("id"), doc.get("unit")
+    if not m:
+        emit(("id",), "path-layout", "报告文件须放在 reports/<年份>/<单位代码>/<报告编号>.yaml，请移动文件。")
+        return
+    year, path_unit, stem = m.groups()
+    if rid != stem:
+        emit(("id",), "id-filename", f"报告编号“{rid}”与文件名“{stem}.yaml”不一致，请让两者相同。")
+    if unit != path_unit:
+        emit(("unit",), "unit-path", f"单位“{unit}”与所在目录“{path_unit}”不一致：报告须放在本单位目录下。")
+    idm = REPORT_ID_RE.match(rid) if isinstance(rid, str) else None
+    if not idm:
+        return  # the schema already names the malformed id
+    id_unit, id_date, _, _ = idm.groups()
+    if id_unit != unit:
+        emit(("id",), "id-unit", f"报告编号的单位部分“{id_unit}”与单位“{unit}”不一致。")
+    if id_date[:4] != year:
+        emit(("id",), "id-year", f"报告编号中的年份 {id_date[:4]} 与所在目录年份 {year} 不一致。")
+    created = parse_datetime(doc.get("created_at"))
+    if created and created.strftime("%Y%m%d") != id_date:
+        emit(("created_at",), "id-date", f"报告编号中的日期 {id_date} 与起草时间 created_at 的日期 "
+             f"{created.strftime('%Y%m%d')} 不一致。")
+    if doc.get("author") != idm.group(3):
+        emit(("author",), "id-author", f"报告编号中的人员“{idm.group(3)}”与起草人 author“{doc.get('author')}”不一致。")
+
+
+def _check_people(doc: dict, cfg: Config, emit: Emit) -> None:
+    unit = doc.get("unit")
+    if not isinstance(unit, str):
+        return
+    if unit not in cfg.units:
+        emit(("unit",), "unit-unknown", f"单位代码“{unit}”不在 config/units.yaml 中，请核对。")
+        return
+    for fieldname, role in (("author", "officer"), ("reviewer", "reviewer"), ("signer", "head")):
+        who = doc.get(fieldname)
+        if who is None:
+            continue
+        staff_unit, roles = staff_roles(cfg, who)
+        if staff_unit is None:
+            emit((fieldname,), "staff-unknown", f"人员“{who}”不在 config/units.yaml 中，请核对人员标识。")
+        elif staff_unit != unit:
+            emit((fieldname,), "staff-wrong-unit", f"人员“{who}”属于单位“{staff_unit}”，不是本单位“{unit}”的人员。")
+        elif role not in roles:
+            emit((fieldname,), "staff-role", f"人员“{who}”不具有“{ROLE_ZH[role]}”角色，不能担任此项。")
+    if doc.get("signer") is None and not doc.get("signoff_pending"):
+        emit(("signer",), "signoff-missing", "缺少签发人 signer。紧急情况下可先报后审：首报填写 signoff_pending: true，并在续报中补签发。")
+
+
+def _check_times(doc: dict, emit: Emit) -> dict[str, datetime]:
+    parsed = {f: parse_datetime(doc.get(f)) for f in TIME_FIELDS if f in doc}
+    occurred, discovered, phoned = (parsed.get(f) for f in ("occurred_at", "discovered_at", "phoned_at"))
+    if occurred and discovered and discovered < occurred:
+        emit(("discovered_at",), "time-order", "获知时间早于事发时间，请核对 occurred_at 与 discovered_at。")
+    if phoned and (discovered or occurred) and phoned < (discovered or occurred):
+        emit(("phoned_at",), "time-order", "电话报告时间早于获知/事发时间，请核对。")
+    created = parsed.get("created_at")
+    if created and occurred and created < occurred:
+        emit(("created_at",), "time-order", "起草时间早于事发时间，请核对 created_at 与 occurred_at。")
+    return {f: t for f, t in parsed.items() if t is not None}
+
+
+def _check_secrecy(doc: dict, emit: Emit) -> None:
+    for path, text in _strings(doc):
+        if SECRECY_RE.search(text):
+            emit(path, "secrecy-marker", "内容含密级标志（秘密/机密/绝密/★）。涉密信息严禁通过本系统报送，"
+                 "请删除该文件并按保密规定另行报送。")
+            return
+
+
+def _check_info_length(doc: dict, cfg: Config, emit: Emit) -> None:
+    info_type, body = doc.get("info_type"), doc.get("body")
+    limit = cfg.policy.get("info_limits", {}).get(info_type)
+    if not isinstance(body, str) or not limit:
+        return
+    count = len(re.sub(r"\s", "", body))
+    if count > limit:
+        emit(("body",), "info-length", f"{INFO_TYPE_ZH.get(info_type, info_type)}信息正文 {count} 字，"
+             f"超过 {limit} 字的上限，请精简。")
+
+
+def _check_grade(doc: dict, cfg: Config, emit: Emit) -> None:
+    declared = doc.get("grade")
+    if not isinstance(declared, str):
+        return
+    grade, reason = computed_grade(doc.get("category"), figures_of(doc), cfg.policy)
+    if grade and severity(declared) > severity(grade):
+        emit(("grade",), "grade-too-low", f"申报等级 {GRADE_ZH.get(declared, declared)} 低于数据对应的等级 "
+             f"{GRADE_ZH[grade]}（{reason}），请按规定定级。")
+
+
+def check_collection(summaries: list[dict], cfg: Config, now: datetime) -> list[Problem]:
+    """Rules across files: unique ids, references, follow-up numbering, nothing after a final, future times."""
+    problems: list[Problem] = []
+    by_id: dict[str, dict] = {}
+
+    def emit(s: dict, fieldname: str, rule: str, message: str) -> None:
+        line, col = s["pos"].get(fieldname, (1, 1))
+        problems.append(Problem(s["path"], line, col, fieldname, rule, message))
+
+    for s in summaries:
+        if s["id"] in by_id:
+            emit(s, "id", "id-duplicate", f"报告编号“{s['id']}”与 {by_id[s['id']]['path']} 重复。")
+        else:
+            by_id[s["id"]] = s
+        latest = parse_datetime(s.get("latest_time"))
+        if latest and latest > now + FUTURE_TOLERANCE:
+            emit(s, s["latest_field"], "time-future", f"时间 {latest.isoformat()} 晚于当前时间，请核对。")
+
+    series: dict[str, list[dict]] = defaultdict(list)
+    for s in summaries:
+        for fieldname, target_id in s["refs"].items():
+            target = by_id.get(target_id)
+            if target is None:
+                emit(s, fieldname, "ref-missing", f"引用的报告“{target_id}”不存在，请核对编号。")
+                continue
+            if fieldname == "incident" and not (target["kind"] == "emergency" and target["stage"] == "first"):
+                emit(s, fieldname, "ref-not-first", f"“{target_id}”不是紧急信息首报，续报/终报须指向事件的首报编号。")
+                continue
+            if fieldname == "incident" and s["kind"] == "emergency":
+                series[target_id].append(s)
+            if s["kind"] == "correction" and s["unit"] not in (target["unit"], cfg.registry_office):
+                emit(s, fieldname, "correction-unit", f"只能更正本单位的报告；“{target_id}”属于单位“{target['unit']}”。")
+    for first_id, items in series.items():
+        _check_series(by_id[first_id], items, emit)
+    return problems
+
+
+def _check_series(first: dict, items: list[dict], emit: Callable[..., None]) -> None:
+    followups = sorted((s for s in items if s["stage"] == "followup" and isinstance(s["sequence"], int)),
+                       key=lambda s: s["sequence"])
+    seen: set[int] = set()
+    for s in followups:
+        if s["sequence"] in seen:
+            emit(s, "sequence", "sequence-duplicate", f"续报序号 {s['sequence']} 在事件“{first['id']}”中重复。")
+        seen.add(s["sequence"])
+    for expected, number in enumerate(sorted(seen), start=1):
+        if number != expected:
+            s = next(x for x in followups if x["sequence"] == number)
+            emit(s, "sequence", "sequence-gap", f"续报序号不连续：缺少第 {expected} 次续报（事件“{first['id']}”）。")
+            break
+    finals = sorted((s for s in items if s["stage"] == "final"), key=lambda s: s["created_at"] or "")
+    for extra in finals[1:]:
+        emit(extra, "stage", "after-final", f"事件“{first['id']}”已有终报 {finals[0]['id']}，不能再报终报。")
+    if finals:
+        final_time = parse_datetime(finals[0]["created_at"])
+        for s in followups:
+            created = parse_datetime(s["created_at"])
+            if final_time and created and created > final_time:
+                emit(s, "incident", "after-final",
+                     f"事件“{first['id']}”已于 {final_time.isoformat()} 终报，之后不能再有续报。")

@@ -1,0 +1,44 @@
+"""Explicit parsing of the registry's times: ISO 8601 with a mandatory offset, never naive."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+# Seconds are optional because officers type "14:30"; an offset is mandatory.
+_DATETIME_RE = re.compile(
+    r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:\d{2})$"
+)
+
+
+def parse_datetime(value: object) -> datetime | None:
+    """Return an aware datetime, or None when the value is not a valid offset timestamp."""
+    if not isinstance(value, str) or not _DATETIME_RE.match(value):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def is_datetime(value: object) -> bool:
+    return parse_datetime(value) is not None
+
+
+def parse_offset(text: str) -> timezone:
+    """'+08:00' -> timezone(+8h)."""
+    sign = -1 if text.startswith("-") else 1
+    hours, minutes = text.lstrip("+-").split(":")
+    return timezone(sign * timedelta(hours=int(hours), minutes=int(minutes)))
+
+
+def iso(dt: datetime | None) -> str | None:
+    """Stable ISO form used in every output (seconds precision, offset kept)."""
+    return None if dt is None else dt.isoformat(timespec="seconds")
+
+
+def minutes_between(start: datetime, end: datetime) -> int:
+    """Whole minutes from start to end, rounded towards the later side (a 30 s delay is 1 min late)."""
+    seconds = (end - start).total_seconds()
+    whole = int(seconds // 60)
+    return whole + (1 if seconds - whole * 60 > 0 else 0)
