@@ -1,0 +1,167 @@
+"""Applicable deadlines per report, from `config/policy.yaml` (policy is data, never code).
+
+Written reports: every `deadline_rules` entry with `report: written` whose stage / category / grade
+filters match applies, each counting from its own clock; the earliest deadline wins (the strictest
+rule). Follow-ups also carry the policy's follow-up duty: follow-up 1 is due
+`followup.first_within_minutes` after the first report arrived, follow-up n > 1
+`followup.interval_minutes` after follow-up n-1 arrived. Final reports, info items, opinions and office
+records have no deadline unless a rule names their stage explicitly.
+
+A report arriving exactly at its deadline is on time; after it, late; after `missed_at` (the clock
+plus `missed_after_minutes`, 漏报), missed. Pure functions: the caller supplies the arrival times.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from baosong.grading import computed_grade, figures_of, severity
+from baosong.timeutil import minutes_between, parse_datetime
+
+STATUSES = ("on_time", "late", "missed", "not_applicable")
+CLOCK_FIELDS = {"occurred": "occurred_at", "discovered": "discovered_at"}
+FOLLOWUP_FIRST_RULE = "followup.first_within_minutes"
+FOLLOWUP_INTERVAL_RULE = "followup.interval_minutes"
+CLOCK_ZH = {"occurred": "事发时间", "discovered": "获知时间", "first_arrival": "首报送达时间",
+            "previous_arrival": "上次续报送达时间"}
+STATUS_ZH = {"on_time": "按时", "late": "迟报", "missed": "漏报", "not_applicable": "不适用"}
+
+
+def _policy(cfg: Any) -> dict:
+    """Accept a Config or the policy dict itself."""
+    return cfg if isinstance(cfg, dict) else (getattr(cfg, "policy", None) or {})
+
+
+def _field(doc: dict, incident: dict | None, name: str) -> Any:
+    """A follow-up only reports what changed: fall back to the incident's first report."""
+    value = doc.get(name)
+    if value is None and incident is not None:
+        value = incident.get(name)
+    return value
+
+
+def effective_grade(doc: dict, policy: dict, incident: dict | None = None) -> str | None:
+    """The more severe of the declared grade and the grade the figures imply.
+
+    Under-declaring a grade must not buy a looser deadline, so the stricter reading applies.
+    """
+    category = _field(doc, incident, "category")
+    declared = _field(doc, incident, "grade")
+    figures = figures_of(doc) or (figures_of(incident) if incident else {})
+    computed, _ = computed_grade(category, figures, policy)
+    candidates = [g for g in (declared, computed) if isinstance(g, str)]
+    return min(candidates, key=severity) if candidates else None
+
+
+def _rule_matches(rule: dict, report: str, stage: str | None, category: Any, grade: str | None) -> bool:
+    if rule.get("report", "written") != report:
+        return False
+    if "stages" in rule and stage not in rule["stages"]:
+        return False
+    if "categories" in rule and category not in rule["categories"]:
+        return False
+    return not ("grades" in rule and grade not in rule["grades"])
+
+
+def _clock_time(rule: dict, doc: dict, incident: dict | None) -> tuple[str, datetime] | None:
+    """(clock actually used, its time). `discovered` falls back to `occurred` when unknown."""
+    clock = rule.get("clock", "occurred")
+    if clock not in CLOCK_FIELDS:
+        return None
+    when = parse_datetime(_field(doc, incident, CLOCK_FIELDS[clock]))
+    if when is None and clock == "discovered":
+        clock, when = "occurred", parse_datetime(_field(doc, incident, "occurred_at"))
+    return (clock, when) if when is not None else None
+
+
+def _candidates(doc: dict, policy: dict, report: str, incident: dict | None) -> list[dict]:
+    stage = doc.get("stage")
+    category = _field(doc, incident, "category")
+    grade = effective_grade(doc, policy, incident)
+    missed_after = policy.get("missed_after_minutes")
+    out = []
+    for rule in policy.get("deadline_rules", []):
+        if not _rule_matches(rule, report, stage, category, grade):
+            continue
+        clocked = _clock_time(rule, doc, incident)
+        if clocked is None:
+            continue
+        clock, start = clocked
+        deadline = start + timedelta(minutes=rule["minutes"])
+        missed = start + timedelta(minutes=missed_after) if missed_after is not None else None
+        out.append({"deadline_at": deadline, "rule": rule["id"], "clock": clock, "minutes": rule["minutes"],
+                    "missed_at": max(missed, deadline) if missed else None})
+    return out
+
+
+def followup_deadline(sequence: int, cfg: Any, first_arrival: datetime | None,
+                      previous_arrival: datetime | None) -> dict | None:
+    """The follow-up duty for follow-up number `sequence` (1-based), or None when its clock is unknown."""
+    policy = _policy(cfg)
+    duty = policy.get("followup") or {}
+    if sequence == 1:
+        rule, clock, start, minutes = (FOLLOWUP_FIRST_RULE, "first_arrival", first_arrival,
+                                       duty.get("first_within_minutes"))
+    else:
+        rule, clock, start, minutes = (FOLLOWUP_INTERVAL_RULE, "previous_arrival", previous_arrival,
+                                       duty.get("interval_minutes"))
+    if start is None or minutes is None:
+        return None
+    deadline = start + timedelta(minutes=minutes)
+    # Missing a follow-up is judged from when it fell due: the incident is already known upstairs.
+    grace = duty.get("missed_after_minutes", policy.get("missed_after_minutes"))
+    return {"deadline_at": deadline, "rule": rule, "clock": clock, "minutes": minutes,
+            "missed_at": deadline + timedelta(minutes=grace) if grace is not None else None}
+
+
+def _earliest(candidates: list[dict]) -> dict | None:
+    # min() keeps the first of equal deadlines, so ties go to the rule listed first in the policy.
+    return min(candidates, key=lambda c: c["deadline_at"]) if candidates else None
+
+
+def deadline_for(doc: dict, cfg: Any, first_arrival: datetime | None = None,
+                 previous_arrival: datetime | None = None, *, incident: dict | None = None) -> dict | None:
+    """The strictest written-report deadline for one report, or None when none applies.
+
+    Returns {"deadline_at", "rule", "clock", "minutes", "missed_at"}. For a follow-up pass the first
+    report's arrival (sequence 1) or the previous follow-up's arrival (later ones), and the first
+    report's document as `incident` so its category, grade and clocks apply.
+    """
+    if doc.get("kind") != "emergency":
+        return None
+    policy = _policy(cfg)
+    candidates = _candidates(doc, policy, "written", incident)
+    sequence = doc.get("sequence")
+    if doc.get("stage") == "followup" and isinstance(sequence, int) and not isinstance(sequence, bool):
+        duty = followup_deadline(sequence, policy, first_arrival, previous_arrival)
+        if duty is not None:
+            candidates.append(duty)
+    return _earliest(candidates)
+
+
+def phone_deadline_for(doc: dict, cfg: Any, *, incident: dict | None = None) -> dict | None:
+    """The strictest phone-report deadline (`report: phone`), judged against `phoned_at`; for warnings."""
+    if doc.get("kind") != "emergency":
+        return None
+    return _earliest(_candidates(doc, _policy(cfg), "phone", incident))
+
+
+def judge(deadline: dict | None, arrived_at: datetime | None) -> tuple[str, int | None]:
+    """(status, delay_minutes). Exactly at the deadline is on time; beyond `missed_at` is missed."""
+    if deadline is None or arrived_at is None:
+        return "not_applicable", None
+    if arrived_at <= deadline["deadline_at"]:
+        return "on_time", 0
+    delay = minutes_between(deadline["deadline_at"], arrived_at)
+    missed_at = deadline.get("missed_at")
+    if missed_at is not None and arrived_at > missed_at:
+        return "missed", delay
+    return "late", delay
+
+
+def next_followup_due(cfg: Any, first_arrival: datetime | None, followup_arrivals: list[datetime],
+                      ) -> dict | None:
+    """The duty for the next follow-up of an open incident, given the arrivals of follow-ups so far."""
+    previous = followup_arrivals[-1] if followup_arrivals else None
+    return followup_deadline(len(followup_arrivals) + 1, cfg, first_arrival, previous)
