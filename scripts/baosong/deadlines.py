@@ -2,7 +2,7 @@
 
 Written reports: every `deadline_rules` entry with `report: written` whose stage / category / grade
 filters match applies, each counting from its own clock; the earliest deadline wins (the strictest
-rule). Follow-ups also carry the policy's follow-up duty: follow-up 1 is due
+rule; filters: stages, categories, grades, units). Follow-ups also carry the policy's follow-up duty: follow-up 1 is due
 `followup.first_within_minutes` after the first report arrived, follow-up n > 1
 `followup.interval_minutes` after follow-up n-1 arrived. Final reports, info items, opinions and office
 records have no deadline unless a rule names their stage explicitly.
@@ -19,6 +19,7 @@ from typing import Any
 from baosong.grading import computed_grade, figures_of, severity
 from baosong.timeutil import minutes_between, parse_datetime
 
+_FILTERS = (("stages", "stage"), ("categories", "category"), ("grades", "grade"), ("units", "unit"))
 STATUSES = ("on_time", "late", "missed", "not_applicable")
 CLOCK_FIELDS = {"occurred": "occurred_at", "discovered": "discovered_at"}
 FOLLOWUP_FIRST_RULE = "followup.first_within_minutes"
@@ -54,14 +55,11 @@ def effective_grade(doc: dict, policy: dict, incident: dict | None = None) -> st
     return min(candidates, key=severity) if candidates else None
 
 
-def _rule_matches(rule: dict, report: str, stage: str | None, category: Any, grade: str | None) -> bool:
+def _rule_matches(rule: dict, report: str, facts: dict) -> bool:
+    """Every filter the rule names must match; an omitted filter matches everything."""
     if rule.get("report", "written") != report:
         return False
-    if "stages" in rule and stage not in rule["stages"]:
-        return False
-    if "categories" in rule and category not in rule["categories"]:
-        return False
-    return not ("grades" in rule and grade not in rule["grades"])
+    return all(facts[key] in rule[filt] for filt, key in _FILTERS if filt in rule)
 
 
 def _clock_time(rule: dict, doc: dict, incident: dict | None) -> tuple[str, datetime] | None:
@@ -76,13 +74,12 @@ def _clock_time(rule: dict, doc: dict, incident: dict | None) -> tuple[str, date
 
 
 def _candidates(doc: dict, policy: dict, report: str, incident: dict | None) -> list[dict]:
-    stage = doc.get("stage")
-    category = _field(doc, incident, "category")
-    grade = effective_grade(doc, policy, incident)
+    facts = {"stage": doc.get("stage"), "category": _field(doc, incident, "category"),
+             "grade": effective_grade(doc, policy, incident), "unit": doc.get("unit")}
     missed_after = policy.get("missed_after_minutes")
     out = []
     for rule in policy.get("deadline_rules", []):
-        if not _rule_matches(rule, report, stage, category, grade):
+        if not _rule_matches(rule, report, facts):
             continue
         clocked = _clock_time(rule, doc, incident)
         if clocked is None:
@@ -110,7 +107,7 @@ def followup_deadline(sequence: int, cfg: Any, first_arrival: datetime | None,
         return None
     deadline = start + timedelta(minutes=minutes)
     # Missing a follow-up is judged from when it fell due: the incident is already known upstairs.
-    grace = duty.get("missed_after_minutes", policy.get("missed_after_minutes"))
+    grace = policy.get("missed_after_minutes")
     return {"deadline_at": deadline, "rule": rule, "clock": clock, "minutes": minutes,
             "missed_at": deadline + timedelta(minutes=grace) if grace is not None else None}
 
