@@ -57,9 +57,16 @@ def layout_path(display_path: str) -> str:
 
 def check_bytes(display_path: str, data: bytes, cfg: Config) -> tuple[list[Problem], dict | None]:
     """Judge one file on its own: strict load, schema, per-file rules."""
+    problems, summary, _ = check_bytes_doc(display_path, data, cfg)
+    return problems, summary
+
+
+def check_bytes_doc(display_path: str, data: bytes, cfg: Config,
+                    ) -> tuple[list[Problem], dict | None, dict | None]:
+    """check_bytes, also returning the loaded document (None when it did not load or fails the schema)."""
     loaded = load_yaml(data, display_path)
     if loaded.data is None:
-        return loaded.problems, None
+        return loaded.problems, None, None
     problems = list(loaded.problems)
     doc = loaded.data
     assert cfg.report_schema is not None
@@ -68,10 +75,10 @@ def check_bytes(display_path: str, data: bytes, cfg: Config) -> tuple[list[Probl
         problems.append(Problem(display_path, line, col, err.field, err.rule, err.message))
     if problems:
         # Rules assume a schema-valid document; a broken one would only produce noise.
-        return problems, None
+        return problems, None, None
     rule_problems, summary = check_document(layout_path(display_path), doc, loaded.position, cfg)
     summary["path"] = display_path
-    return [_with_path(p, display_path) for p in rule_problems], summary
+    return [_with_path(p, display_path) for p in rule_problems], summary, doc
 
 
 def _with_path(p: Problem, path: str) -> Problem:

@@ -477,7 +477,7 @@ class _Simulation:
     # ---- info items, opinions, office records -------------------------------------------------
     def info(self, when: datetime, *, info_type: str | None = None, unit: str | None = None,
              planted: bool = False, adoptions: Iterable[str] = (), instruction: bool = False,
-             correction: bool = False) -> Submission | None:
+             correction: bool = False, single: bool = False) -> Submission | None:
         rng = self.rng
         unit = unit or rng.choice(self.w.reporting)
         info_type = info_type or rng.choices(INFO_TYPES, weights=(50, 15, 12, 13, 10))[0]
@@ -492,8 +492,8 @@ class _Simulation:
                "keywords": rng.sample(INFO_TOPICS, 2)}
         created = when
         sub = self.add(doc, unit, created, created + self.minutes(30, 600), self.new_thread(), planted)
-        if sub is None:
-            return None
+        if sub is None or single:
+            return sub
         if not adoptions and rng.random() < 0.3:
             adoptions = [rng.choices(list(LEVEL_WEIGHTS), weights=list(LEVEL_WEIGHTS.values()))[0]]
         for level in adoptions:
@@ -597,7 +597,9 @@ class _Simulation:
             roll = self.rng.random()
             before = len(self.subs)
             when = self.random_time(0.0, 0.999)
-            if roll < 0.22:
+            if target - kept < 12:  # top up with single items, so nothing has to be cut from a series
+                self.info(when, single=True)
+            elif roll < 0.22:
                 unit = self.rng.choice(self.w.emergency_units)
                 category = self.rng.choice(UNIT_CATEGORIES.get(unit, list(CATEGORIES)))
                 involved = self.rng.choice(INVOLVED[category]) if self.rng.random() < 0.12 else None

@@ -1,0 +1,139 @@
+"""baosong registry: the register (登记簿) of REV — arrival, deadline and status of every report."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import unicodedata
+from datetime import datetime
+from pathlib import Path
+
+from baosong.commands.common import add_repo_option, colour, parse_now, progress
+from baosong.deadlines import CLOCK_ZH, STATUS_ZH
+
+NAME = "registry"
+HELP = "生成登记簿：每份报告的送达时间、适用时限与按时/迟报/漏报状态，事件续报情况"
+DESCRIPTION = """生成登记簿：每份报告由谁提交、何时真正送达（登记回执 > 时间戳 > 主线合并时间）、
+适用哪条报送时限（多条适用时以最严者为准）、是否按时；每起事件的报告序列、下次续报时限、
+是否续报超期，以及被其他单位报告列为涉及单位却从未报告的单位。
+
+未通过格式检查的报告不会被略去，单独列在“无效报告”中。
+
+示例：
+  baosong registry
+  baosong registry --format json > register.json
+  baosong registry --rev main --now 2026-11-20T12:00:00+08:00
+"""
+
+SIGNATURE_ZH = {"good": "有效", "unsigned": "未签名", "unknown_key": "未登记密钥", "bad": "无效",
+                "expired": "过期", "revoked": "已吊销", "wrong_unit": "非本单位", None: "—"}
+SOURCE_ZH = {"receipt": "回执", "tsa": "时间戳", "commit": "合并时间", None: "—"}
+KIND_ZH = {"emergency": "紧急", "info": "政务", "opinion": "舆情", "adoption": "采用", "instruction": "批示",
+           "notice": "通报", "correction": "更正"}
+STAGE_ZH = {"first": "首报", "followup": "续报", "final": "终报"}
+STATUS_COLOUR = {"on_time": "32", "late": "33", "missed": "31", "not_applicable": "0"}
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_repo_option(parser)
+    parser.add_argument("--rev", default="HEAD", metavar="版本", help="登记库版本（默认：HEAD）")
+    parser.add_argument("--now", type=parse_now, default=None, metavar="时间",
+                        help="以此时间判断续报是否超期（默认：系统时钟），如 2026-11-20T12:00:00+08:00")
+    parser.add_argument("--format", choices=["table", "json"], default="table", help="输出格式：table（默认）或 json")
+    parser.add_argument("--no-cache", action="store_true", help="不使用缓存（.baosong-cache/）")
+
+
+def run(args: argparse.Namespace) -> int:
+    # Imported here so `baosong --help` and the other commands never depend on the git stages.
+    from baosong.gitrepo import GitError
+    from baosong.register import build_register, register_json
+
+    repo: Path = args.repo
+    now = args.now or parse_now(None)
+    try:
+        reg = build_register(repo, args.rev, now=now, use_cache=not args.no_cache,
+                             progress=lambda items, desc: progress(items, desc))
+    except GitError as exc:
+        print(f"错误：无法读取 {repo} 的 git 历史（{exc.stderr or exc}）。请在登记库（git 仓库）中运行，或用 --repo 指定。",
+              file=sys.stderr)
+        return 2
+    if reg.config_problems and not reg.reports:
+        for p in reg.config_problems:
+            print(p.render(), file=sys.stderr)
+        print("错误：配置有误，无法生成登记簿。", file=sys.stderr)
+        return 1
+    if args.format == "json":
+        print(json.dumps(register_json(reg), ensure_ascii=False, indent=1))
+    else:
+        print_table(reg)
+    return 0
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _cell(text: str, width: int) -> str:
+    if _width(text) > width:
+        out = ""
+        for ch in text:
+            if _width(out + ch) > width - 1:
+                break
+            out += ch
+        text = out + "…"
+    return text + " " * (width - _width(text))
+
+
+def _t(value: datetime | None) -> str:
+    return value.strftime("%m-%d %H:%M") if value else "—"
+
+
+def _table(headers: list[tuple[str, int]], rows: list[list[str]], colours: list[str] | None = None) -> None:
+    print("  ".join(_cell(h, w) for h, w in headers).rstrip())
+    print("  ".join("─" * w for _, w in headers))
+    for i, row in enumerate(rows):
+        line = "  ".join(_cell(c, w) for c, (_, w) in zip(row, headers, strict=True)).rstrip()
+        print(colour(line, colours[i]) if colours and colours[i] != "0" else line)
+
+
+def print_table(reg) -> None:  # a baosong.register.Register
+    s = reg.summary()
+    print(f"登记簿（版本 {reg.rev} = {reg.commit[:10]}，截至 {reg.now.isoformat(timespec='minutes')}）")
+    print()
+    rows, colours = [], []
+    for r in sorted(reg.reports, key=lambda r: (r["received_at"] is None, r["received_at"] or reg.now, r["path"])):
+        kind = KIND_ZH.get(r["kind"], r["kind"] or "") + (STAGE_ZH.get(r["stage"], "") if r["stage"] else "")
+        if r["stage"] == "followup" and r["sequence"]:
+            kind += str(r["sequence"])
+        delay = f"{r['delay_minutes']}" if r["delay_minutes"] else ""
+        rows.append([r["id"] or r["path"], r["unit"] or "", kind, _t(r["received_at"]), SOURCE_ZH.get(r["time_source"], ""),
+                     _t(r["deadline_at"]), r["deadline_rule"] or "", STATUS_ZH[r["status"]], delay,
+                     SIGNATURE_ZH.get(r["signature"], r["signature"] or "")])
+        colours.append(STATUS_COLOUR[r["status"]])
+    _table([("报告编号", 32), ("单位", 5), ("类别", 10), ("送达时间", 11), ("时间来源", 8), ("时限", 11),
+            ("时限规则", 22), ("状态", 6), ("迟(分)", 6), ("签名", 8)], rows, colours)
+    if reg.incidents:
+        print()
+        print("事件")
+        rows, colours = [], []
+        for i in reg.incidents:
+            state = "已终报" if i["closed_at"] else ("续报超期" if i["overdue"] else "处置中")
+            due = _t(i["next_followup_due"]) if i["next_followup_due"] else "—"
+            rows.append([i["id"], i["unit"] or "", i["grade"] or "", str(len(i["reports"])), _t(i["opened_at"]),
+                         state, due, "、".join(i["silent_units"]) or "", i["title"] or ""])
+            colours.append("31" if i["overdue"] else "33" if i["silent_units"] else "0")
+        _table([("事件（首报编号）", 32), ("单位", 5), ("等级", 4), ("报告", 4), ("首报送达", 11), ("状态", 8),
+                ("下次续报时限", 12), ("未报告单位", 10), ("标题", 40)], rows, colours)
+    if reg.invalid:
+        print()
+        print(colour(f"无效报告（{len(reg.invalid)} 份，未通过格式检查，未计入上表；请运行 baosong check 查看详情）", "31"))
+        for inv in reg.invalid:
+            first = inv["problems"][0] if inv["problems"] else {"line": 1, "column": 1, "rule": "", "message": ""}
+            print(f"  {inv['path']}:{first['line']}:{first['column']}: [{first['rule']}] {first['message']}")
+    print()
+    print(f"共 {s['reports']} 份报告：按时 {s['on_time']}，迟报 {s['late']}，漏报 {s['missed']}，不适用 {s['not_applicable']}"
+          f"；无效 {s['invalid']}。事件 {s['incidents']} 起：处置中 {s['open']}，续报超期 {s['overdue']}，"
+          f"有未报告涉及单位 {s['silent']}。")
+    clocks = "、".join(f"{k}={v}" for k, v in CLOCK_ZH.items())
+    print(f"时限起算：{clocks}；时间来源：回执 = 登记回执时间，时间戳 = 可信时间戳，合并时间 = 主线合并提交时间（无回执时）。")

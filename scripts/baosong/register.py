@@ -1,0 +1,324 @@
+"""The register (登记簿): every report on main with its arrival, deadline and status; incidents.
+
+Inputs, each read once: the tree of REV (`ls-tree`, then the report blobs through one
+`cat-file --batch`, skipping blobs already judged — results are cached by path and blob id under the
+configuration's fingerprint), the trust roots from that same tree, and the arrivals from
+`history.read_arrivals` (one log pass, signatures cached per commit, receipts). Everything after
+that is pure computation per report (`compute_register`).
+
+A report that fails `baosong check` on its own (load, schema, per-file rules) is never dropped: it
+goes to the separate `invalid` list with its problems and arrival, because the status enum has no
+value for "unreadable" and a guessed status would be worse than none.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import tempfile
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from baosong.check import check_bytes_doc
+from baosong.config import Config, load_config
+from baosong.deadlines import deadline_for, judge, next_followup_due, phone_deadline_for
+from baosong.gitrepo import GitTree, cache_dir, read_objects
+from baosong.grading import computed_grade, figures_of
+from baosong.history import Arrival, read_arrivals
+from baosong.timeutil import iso, parse_datetime
+
+CACHE_FORMAT = 1
+# The fields the register needs; long texts stay out of the cache.
+KEEP_FIELDS = ("id", "kind", "unit", "title", "created_at", "author", "reviewer", "signer", "stage",
+               "incident", "sequence", "category", "grade", "occurred_at", "discovered_at", "phoned_at",
+               "casualties", "economic_loss", "sensitive", "involved_units", "delay_reason", "info_type",
+               "report", "level", "finding", "target_unit", "signoff_pending")
+
+Progress = Callable[[Iterable, str], Iterable]
+
+
+@dataclass
+class Register:
+    rev: str
+    commit: str
+    now: datetime
+    reports: list[dict] = field(default_factory=list)
+    incidents: list[dict] = field(default_factory=list)
+    invalid: list[dict] = field(default_factory=list)
+    config_problems: list = field(default_factory=list)
+
+    def summary(self) -> dict[str, int]:
+        counts: dict[str, int] = defaultdict(int)
+        for r in self.reports:
+            counts[r["status"]] += 1
+        return {"reports": len(self.reports), "invalid": len(self.invalid),
+                "on_time": counts["on_time"], "late": counts["late"], "missed": counts["missed"],
+                "not_applicable": counts["not_applicable"], "incidents": len(self.incidents),
+                "open": sum(1 for i in self.incidents if i["closed_at"] is None),
+                "overdue": sum(1 for i in self.incidents if i["overdue"]),
+                "silent": sum(1 for i in self.incidents if i["silent_units"])}
+
+
+# ------------------------------------------------------------------------------------------------
+# Reading: tree, blobs (cached), arrivals
+
+
+class _DocCache:
+    """(path, blob) -> (problem tuples, kept fields or None), per configuration fingerprint."""
+
+    def __init__(self, repo: Path, fingerprint: str, enabled: bool) -> None:
+        self.file = cache_dir(repo) / f"register-{fingerprint}.pickle"
+        self.enabled = enabled
+        self.entries: dict[tuple[str, str], tuple] = {}
+        self.dirty = False
+        if enabled:
+            try:
+                with open(self.file, "rb") as fh:
+                    stored = pickle.load(fh)
+                if stored.get("format") == CACHE_FORMAT:
+                    self.entries = stored["entries"]
+            except Exception:  # missing or corrupt: rebuilt from the blobs
+                self.entries = {}
+
+    def save(self, live: set[tuple[str, str]]) -> None:
+        if not (self.enabled and (self.dirty or len(live) != len(self.entries))):
+            return
+        try:
+            self.file.parent.mkdir(parents=True, exist_ok=True)
+            gitignore = self.file.parent / ".gitignore"
+            if not gitignore.exists():
+                gitignore.write_text("*\n")
+            fd, tmp = tempfile.mkstemp(dir=self.file.parent)
+            entries = {k: v for k, v in self.entries.items() if k in live}
+            with os.fdopen(fd, "wb") as fh:
+                pickle.dump({"format": CACHE_FORMAT, "entries": entries}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+            os.replace(tmp, self.file)
+            for old in self.file.parent.glob("register-*.pickle"):
+                if old != self.file:
+                    old.unlink(missing_ok=True)
+        except OSError:
+            pass  # read-only checkout: correct, only slower next time
+
+
+def _judge_blobs(repo: Path, tree: GitTree, paths: list[str], cfg: Config, use_cache: bool,
+                 progress: Progress | None) -> tuple[dict[str, dict], dict[str, list]]:
+    """Documents of valid reports and the problems of invalid ones, by path."""
+    cache = _DocCache(repo, cfg.fingerprint, use_cache)
+    keys = {p: (p, tree.entries[p].oid) for p in paths}
+    missing = sorted({k[1] for p, k in keys.items() if k not in cache.entries})
+    if missing:
+        blobs = read_objects(repo, missing)
+        todo = [p for p in paths if keys[p] not in cache.entries]
+        for p in progress(todo, "读取报告") if progress and len(todo) > 500 else todo:
+            data = blobs.get(keys[p][1])
+            if data is None:
+                cache.entries[keys[p]] = ([(p, 1, 1, "", "file-unreadable", "无法从 git 对象中读取该文件。", "error")],
+                                          None)
+            else:
+                problems, _summary, doc = check_bytes_doc(p, data, cfg)
+                errors = [(x.path, x.line, x.column, x.field, x.rule, x.message, x.severity)
+                          for x in problems if x.is_error]
+                kept = {k: doc[k] for k in KEEP_FIELDS if k in doc} if doc is not None and not errors else None
+                cache.entries[keys[p]] = (errors, kept)
+            cache.dirty = True
+    docs: dict[str, dict] = {}
+    problems_by_path: dict[str, list] = {}
+    for p in paths:
+        errors, kept = cache.entries[keys[p]]
+        if kept is not None:
+            docs[p] = kept
+        else:
+            problems_by_path[p] = errors
+    cache.save(set(keys.values()))
+    return docs, problems_by_path
+
+
+def build_register(repo: Path, rev: str = "HEAD", *, now: datetime, use_cache: bool = True,
+                   progress: Progress | None = None) -> Register:
+    """The register of REV: trust roots and reports from REV's tree, arrivals from its history."""
+    repo = Path(repo)
+    tree = GitTree(repo, rev)
+    cfg = load_config(tree)
+    reg = Register(rev, tree.commit, now, config_problems=list(cfg.problems))
+    if not cfg.ok:
+        return reg
+    paths = [p for p in tree.list_reports() if p.endswith(".yaml")]
+    others = [p for p in tree.list_reports() if not p.endswith(".yaml") and not p.rsplit("/", 1)[-1].startswith(".")]
+    docs, problems = _judge_blobs(repo, tree, paths, cfg, use_cache, progress)
+    for p in others:
+        problems[p] = [(p, 1, 1, "", "path-extension", "报告文件须以 .yaml 结尾。", "error")]
+    arrivals = read_arrivals(repo, tree.commit, cfg, use_cache=use_cache)
+    reg.reports, reg.incidents = compute_register(docs, arrivals, cfg, now)
+    for path in sorted(problems):
+        arrival = arrivals.get(path)
+        reg.invalid.append({"path": path, **_arrival_fields(arrival), "blob": tree.entries[path].oid,
+                            "problems": [{"line": p[1], "column": p[2], "field": p[3], "rule": p[4],
+                                          "message": p[5]} for p in problems[path]]})
+    return reg
+
+
+# ------------------------------------------------------------------------------------------------
+# Pure computation
+
+
+ARRIVAL_FIELDS = ("received_at", "time_source", "commit", "main_commit", "blob", "signer", "signature")
+
+
+def _arrival_fields(arrival: Arrival | None) -> dict:
+    """The arrival's part of a record; all None when the path has no arrival (not on the main line)."""
+    return {k: getattr(arrival, k, None) for k in ARRIVAL_FIELDS}
+
+
+def _series_key(doc: dict, received: datetime | None) -> tuple:
+    stage_rank = {"first": 0, "followup": 1, "final": 2}.get(doc.get("stage"), 3)
+    seq = doc.get("sequence") if isinstance(doc.get("sequence"), int) else 0
+    return (stage_rank, seq, received is None, received.timestamp() if received else 0.0, doc.get("id") or "")
+
+
+def compute_register(docs: dict[str, dict], arrivals: dict[str, Arrival], cfg: Config, now: datetime,
+                     ) -> tuple[list[dict], list[dict]]:
+    """Report and incident records from documents and arrivals (both by path).
+
+    Times in the records are datetimes; `register_json` turns them into ISO strings.
+    """
+    policy = cfg.policy
+    received = {p: getattr(arrivals.get(p), "received_at", None) for p in docs}
+    firsts: dict[str, str] = {}  # incident id -> path of its first report
+    series: dict[str, list[str]] = defaultdict(list)
+    for path, doc in docs.items():
+        if doc.get("kind") != "emergency":
+            continue
+        if doc.get("stage") == "first":
+            firsts.setdefault(doc["id"], path)
+            series[doc["id"]].append(path)
+        elif isinstance(doc.get("incident"), str):
+            series[doc["incident"]].append(path)
+    for paths in series.values():
+        paths.sort(key=lambda p: _series_key(docs[p], received[p]))
+
+    records: dict[str, dict] = {}
+    for path in sorted(docs):
+        doc = docs[path]
+        incident_doc = docs[firsts[doc["incident"]]] if doc.get("incident") in firsts else None
+        first_arrival = received[firsts[doc["incident"]]] if incident_doc is not None else None
+        previous_arrival = _previous_followup_arrival(doc, series.get(doc.get("incident") or "", []), docs,
+                                                      received)
+        deadline = deadline_for(doc, cfg, first_arrival, previous_arrival,
+                                incident=incident_doc if doc.get("stage") != "first" else None)
+        records[path] = _report_record(path, doc, arrivals.get(path), deadline, incident_doc, policy)
+
+    incidents = []
+    for incident_id in sorted(firsts):
+        incidents.append(_incident_record(incident_id, series[incident_id], docs, records, received, cfg, now))
+    return [records[p] for p in sorted(records)], incidents
+
+
+def _previous_followup_arrival(doc: dict, series_paths: list[str], docs: dict[str, dict],
+                               received: dict[str, datetime | None]) -> datetime | None:
+    seq = doc.get("sequence")
+    if doc.get("stage") != "followup" or not isinstance(seq, int) or seq < 2:
+        return None
+    for p in series_paths:
+        d = docs[p]
+        if d.get("stage") == "followup" and d.get("sequence") == seq - 1:
+            return received[p]
+    return None
+
+
+def _report_record(path: str, doc: dict, arrival: Arrival | None, deadline: dict | None,
+                   incident: dict | None, policy: dict) -> dict:
+    fields = _arrival_fields(arrival)
+    received_at = fields["received_at"]
+    status, delay = judge(deadline, received_at)
+    base = incident or {}
+    category = doc.get("category") or (base.get("category") if doc.get("kind") == "emergency" else None)
+    grade_computed = None
+    if doc.get("kind") == "emergency":
+        grade_computed, _ = computed_grade(category, figures_of(doc), policy)
+    phone = phone_deadline_for(doc, policy, incident=incident if doc.get("stage") != "first" else None)
+    phoned_at = parse_datetime(doc.get("phoned_at"))
+    phone_status = None
+    if phone is not None:
+        phone_status = "not_phoned" if phoned_at is None else \
+            "on_time" if phoned_at <= phone["deadline_at"] else "late"
+    return {
+        "id": doc.get("id"), "path": path, "unit": doc.get("unit"), "kind": doc.get("kind"),
+        "stage": doc.get("stage"), "incident": doc.get("incident") or (doc.get("id") if doc.get("stage") == "first"
+                                                                        else None),
+        "sequence": doc.get("sequence"), "title": doc.get("title"), "category": category,
+        "grade_declared": doc.get("grade"), "grade_computed": grade_computed,
+        "occurred_at": parse_datetime(doc.get("occurred_at") or (base.get("occurred_at")
+                                                                 if doc.get("kind") == "emergency" else None)),
+        "discovered_at": parse_datetime(doc.get("discovered_at") or (base.get("discovered_at")
+                                                                     if doc.get("kind") == "emergency" else None)),
+        "received_at": received_at, "time_source": fields["time_source"],
+        "deadline_at": deadline["deadline_at"] if deadline else None,
+        "deadline_rule": deadline["rule"] if deadline else None,
+        "clock": deadline["clock"] if deadline else None,
+        "missed_at": deadline["missed_at"] if deadline else None,
+        "status": status, "delay_minutes": delay, "delay_reason": doc.get("delay_reason"),
+        "commit": fields["commit"], "main_commit": fields["main_commit"], "blob": fields["blob"],
+        "signer": fields["signer"], "signature": fields["signature"],
+        "author": doc.get("author"), "signoff": doc.get("signer"), "created_at": parse_datetime(doc.get("created_at")),
+        "phone_deadline_at": phone["deadline_at"] if phone else None,
+        "phone_rule": phone["rule"] if phone else None, "phone_status": phone_status,
+        "involved_units": list(doc.get("involved_units") or []),
+    }
+
+
+def _incident_record(incident_id: str, paths: list[str], docs: dict[str, dict], records: dict[str, dict],
+                     received: dict[str, datetime | None], cfg: Config, now: datetime) -> dict:
+    first = docs[paths[0]]
+    finals = [p for p in paths if docs[p].get("stage") == "final" and received[p] is not None]
+    closed_at = min((received[p] for p in finals), default=None)  # type: ignore[type-var]
+    followups = [p for p in paths if docs[p].get("stage") == "followup"]
+    grade = first.get("grade")
+    figures: dict[str, Any] = {}
+    for p in paths:
+        d = docs[p]
+        if isinstance(d.get("grade"), str):
+            grade = d["grade"]
+        if isinstance(d.get("casualties"), dict):
+            figures.update({k: v for k, v in d["casualties"].items()})
+        if d.get("economic_loss") is not None:
+            figures["economic_loss"] = d["economic_loss"]
+    due = None
+    if closed_at is None and received[paths[0]] is not None:
+        arrived = [received[p] for p in followups if received[p] is not None]
+        due = next_followup_due(cfg, received[paths[0]], arrived)  # type: ignore[arg-type]
+    reporting_units = {docs[p].get("unit") for p in paths}
+    involved = {u for p in paths for u in docs[p].get("involved_units") or []}
+    statuses = [records[p]["status"] for p in paths]
+    return {
+        "id": incident_id, "unit": first.get("unit"), "title": first.get("title"), "category": first.get("category"),
+        "grade": grade, "grade_computed": computed_grade(first.get("category"), figures_of(
+            {"casualties": figures, "economic_loss": figures.get("economic_loss")}), cfg.policy)[0],
+        "occurred_at": parse_datetime(first.get("occurred_at")), "opened_at": received[paths[0]],
+        "closed_at": closed_at, "reports": [docs[p]["id"] for p in paths],
+        "next_followup": len(followups) + 1 if due else None,
+        "next_followup_due": due["deadline_at"] if due else None,
+        "next_followup_rule": due["rule"] if due else None,
+        "overdue": bool(due and now > due["deadline_at"]),
+        "silent_units": sorted(involved - reporting_units),
+        "figures": {k: figures[k] for k in ("deaths", "serious_injuries", "injuries", "missing", "economic_loss")
+                    if k in figures},
+        "first_status": statuses[0], "late_reports": statuses.count("late"), "missed_reports": statuses.count("missed"),
+    }
+
+
+def register_json(reg: Register) -> dict:
+    """The JSON form: times as ISO 8601 with offset, deterministic order."""
+
+    def conv(rec: dict) -> dict:
+        return {k: (iso(v) if isinstance(v, datetime) else v) for k, v in rec.items()}
+
+    return {"rev": reg.rev, "commit": reg.commit, "now": iso(reg.now), "summary": reg.summary(),
+            "reports": [conv(r) for r in reg.reports], "incidents": [conv(i) for i in reg.incidents],
+            "invalid": [conv(i) for i in reg.invalid]}
+
+
+__all__ = ["Register", "build_register", "compute_register", "register_json"]
