@@ -1,0 +1,190 @@
+"""For every report on main: the commit that added it, the main-line commit that brought it in, its
+signer, and the trusted arrival time (RFC 3161 stamp > registry receipt > main-line commit time).
+
+One parsed `git log` pass over the whole history gives every commit's parents and changes; the
+main line is followed by first parents, and every other commit is attributed to the main-line merge
+that brought it in (`gitrepo.owners`). Signatures are verified once per commit (cached).
+Receipts are per blob, so content swapped at an existing path after the deadline gets the later time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+
+from baosong.config import Config, load_config
+from baosong.gitrepo import (
+    REPORTS_PREFIX,
+    Commit,
+    GitError,
+    GitTree,
+    first_parent_chain,
+    log,
+    owners,
+    rev_parse,
+)
+from baosong.receipts import load_receipts
+from baosong.rules import PATH_RE
+from baosong.signatures import SigResult, Verifier
+from baosong.timeutil import iso
+
+TIME_SOURCES = ("receipt", "tsa", "commit")
+_REGULAR = ("100644", "100755")
+
+
+@dataclass(slots=True)
+class Arrival:
+    """One report path reachable from main (see FORMAT.md, `Arrival`)."""
+
+    path: str
+    blob: str
+    commit: str  # the commit that added this blob at this path (a branch commit, or main_commit)
+    main_commit: str  # the first-parent commit of main that brought it in
+    main_time: datetime  # main_commit's committer time: the fallback arrival time
+    signer: str | None  # staff id, when the signing key is identified
+    key: str | None  # SHA256 fingerprint of the signing key
+    signature: str  # good unsigned unknown_key bad expired revoked wrong_unit
+    receipt_time: datetime | None
+    tsa_time: datetime | None
+    time_source: str  # tsa | receipt | commit
+    received_at: datetime  # the trusted arrival time
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        for k in ("main_time", "receipt_time", "tsa_time", "received_at"):
+            d[k] = iso(d[k])
+        return d
+
+
+@dataclass(slots=True)
+class Introduced:
+    """How a blob at a path got onto main (before signatures and receipts are looked at)."""
+
+    path: str
+    blob: str
+    mode: str
+    commit: str
+    main_commit: str
+    main_time: datetime
+    claimed_time: datetime  # the adding commit's own committer date (client-set)
+
+
+def main_reports(repo: Path, tip: str, *, commits: list[Commit] | None = None,
+                 paths: Iterable[str] | None = None) -> dict[str, Introduced]:
+    """Report files present on the main line at tip, each with the commits that brought its blob in.
+
+    With `paths`, only those files, from a path-limited first-parent log (cheap on a large registry).
+    """
+    if paths is not None:
+        return _main_reports_limited(repo, tip, list(paths))
+    listing = commits if commits is not None else log(repo, tip)
+    by_id = {c.id: c for c in listing}
+    chain = first_parent_chain(by_id, tip)
+    owner = owners(by_id, chain)
+    # (path, blob) -> commits off the main line that set it; the log is in topological order,
+    # newest first, so the last one appended is the earliest.
+    adders: dict[tuple[str, str], list[str]] = {}
+    main_set = set(chain)
+    for c in listing:
+        if c.id in main_set:
+            continue
+        for ch in c.changes:
+            if ch.status in "AMT" and ch.path.startswith(REPORTS_PREFIX):
+                adders.setdefault((ch.path, ch.new_blob), []).append(c.id)
+    state: dict[str, Introduced] = {}
+    for mid in reversed(chain):
+        main = by_id[mid]
+        for ch in main.changes:
+            if not ch.path.startswith(REPORTS_PREFIX):
+                continue
+            if ch.status == "D":
+                state.pop(ch.path, None)
+                continue
+            adding = mid
+            for cid in reversed(adders.get((ch.path, ch.new_blob), ())):
+                if owner.get(cid) == mid:
+                    adding = cid
+                    break
+            state[ch.path] = Introduced(ch.path, ch.new_blob, ch.new_mode, adding, mid, main.committed,
+                                        by_id[adding].committed)
+    return state
+
+
+def _main_reports_limited(repo: Path, tip: str, paths: list[str]) -> dict[str, Introduced]:
+    if not paths:
+        return {}
+    main = log(repo, tip, "--first-parent", "--full-history", paths=paths)
+    state: dict[str, Introduced] = {}
+    for c in reversed(main):
+        for ch in c.changes:
+            if ch.path not in paths:
+                continue
+            if ch.status == "D":
+                state.pop(ch.path, None)
+                continue
+            adding, claimed = c.id, c.committed
+            if len(c.parents) > 1:
+                # The branch commit that set this blob, among those the merge brought in.
+                side = log(repo, f"{c.parents[0]}..{c.id}", "--no-merges", paths=[ch.path])
+                found = [b for b in side if any(x.path == ch.path and x.new_blob == ch.new_blob for x in b.changes)]
+                if found:
+                    adding, claimed = found[-1].id, found[-1].committed
+            state[ch.path] = Introduced(ch.path, ch.new_blob, ch.new_mode, adding, c.id, c.committed, claimed)
+    return state
+
+
+def report_unit(path: str) -> str | None:
+    m = PATH_RE.match(path)
+    return m.group(2) if m else None
+
+
+def unit_check(sig: SigResult, unit: str | None) -> SigResult:
+    """A good signature by someone outside the report's unit becomes wrong_unit."""
+    if sig.good and (sig.unit is None or sig.unit != unit):
+        return SigResult(sig.commit, "wrong_unit", sig.principal, sig.staff, sig.unit, sig.key, sig.verify_time)
+    return sig
+
+
+def read_arrivals(repo: Path, rev: str = "HEAD", cfg: Config | None = None, *,
+                  paths: Iterable[str] | None = None, use_cache: bool = True) -> dict[str, Arrival]:
+    """Arrival records for every report on main at rev (or only `paths`), keyed by path.
+
+    cfg: the trust roots to verify with (default: the configuration in rev's own tree).
+    Commits are verified at their trusted time (the earliest receipt of a report they added, else
+    the main-line time), never at their committer date.
+    """
+    repo = Path(repo)
+    tip = rev_parse(repo, rev)
+    if tip is None:
+        raise GitError(["rev-parse", rev], 128, f"unknown revision {rev}")
+    if cfg is None:
+        cfg = load_config(GitTree(repo, tip))
+    state = {p: i for p, i in main_reports(repo, tip, paths=paths).items()
+             if i.mode in _REGULAR and p.endswith(".yaml")}
+    with Verifier(cfg, repo, use_cache=use_cache) as verifier:
+        receipts = load_receipts(repo, verifier)
+        times: dict[str, tuple[datetime | None, datetime | None, datetime]] = {}
+        commit_time: dict[str, tuple[datetime, datetime]] = {}
+        for path, intro in state.items():
+            rec = receipts.get(intro.blob)
+            if rec is not None and rec.path != path:
+                rec = None  # a receipt vouches for a blob at one path only
+            receipt_time = rec.received_at if rec else None
+            tsa_time = rec.tsa_time if rec else None
+            trusted = tsa_time or receipt_time or intro.main_time
+            times[path] = (receipt_time, tsa_time, trusted)
+            prev = commit_time.get(intro.commit)
+            if prev is None or trusted < prev[0]:
+                commit_time[intro.commit] = (trusted, intro.claimed_time)
+        sigs = verifier.verify_commits(repo, [(c, t, claimed) for c, (t, claimed) in commit_time.items()])
+    out: dict[str, Arrival] = {}
+    for path in sorted(state):
+        intro = state[path]
+        receipt_time, tsa_time, trusted = times[path]
+        sig = unit_check(sigs[intro.commit], report_unit(path))
+        source = "tsa" if tsa_time else "receipt" if receipt_time else "commit"
+        out[path] = Arrival(path, intro.blob, intro.commit, intro.main_commit, intro.main_time,
+                            sig.staff, sig.key, sig.status, receipt_time, tsa_time, source, trusted)
+    return out
