@@ -9,7 +9,7 @@ import sys
 from baosong import __version__
 
 # Each module defines NAME, HELP, add_arguments(parser) and run(args) -> exit status.
-COMMAND_MODULES = ["check", "demo", "registry"]
+COMMAND_MODULES = ["check", "new", "demo", "registry"]
 
 DESCRIPTION = """报送（baosong）：基于 git 的信息报送登记系统。
 

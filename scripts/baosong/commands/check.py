@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 from baosong.check import check_registry
-from baosong.commands.common import add_repo_option, colour, parse_now, progress
+from baosong.commands.common import add_repo_option, colour, not_a_registry, parse_now, progress
 from baosong.problems import render_json
 
 NAME = "check"
@@ -37,9 +36,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     root: Path = args.repo
-    if not (root / "reports").is_dir() and not (root / "config").is_dir():
-        print(f"错误：{root} 不是登记库（缺少 reports/ 与 config/ 目录）。请在登记库根目录运行，或用 --repo 指定。",
-              file=sys.stderr)
+    if not_a_registry(root):
         return 2
     now = args.now or parse_now(None)
     result = check_registry(root, args.paths or None, now=now, use_cache=not args.no_cache,

@@ -26,6 +26,15 @@ def add_repo_option(parser: argparse.ArgumentParser) -> None:
                         help="登记库所在目录（默认：当前目录）")
 
 
+def not_a_registry(root: Path) -> bool:
+    """True (after saying what to do) when `root` is not a registry checkout."""
+    if (root / "reports").is_dir() or (root / "config").is_dir():
+        return False
+    print(f"错误：{root} 不是登记库（缺少 reports/ 与 config/ 目录）。请在登记库根目录运行，或用 --repo 指定。",
+          file=sys.stderr)
+    return True
+
+
 def use_colour(stream=sys.stdout) -> bool:
     return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
 
