@@ -214,7 +214,7 @@ def check_collection(summaries: list[dict], cfg: Config, now: datetime) -> list[
 
 def _check_series(first: dict, items: list[dict], emit: Callable[..., None]) -> None:
     followups = sorted((s for s in items if s["stage"] == "followup" and isinstance(s["sequence"], int)),
-                       key=lambda s: s["sequence"])
+                       key=lambda s: (s["sequence"], s["created_at"] or "", s["path"]))
     seen: set[int] = set()
     for s in followups:
         if s["sequence"] in seen:

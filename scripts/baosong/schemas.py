@@ -83,7 +83,17 @@ class Schema:
     def errors(self, doc: Any) -> list[SchemaError]:
         if self.is_valid(doc):
             return []
-        return [explain(e, self.schema) for e in _leaf_errors(self._slow.iter_errors(doc))]
+        found = [explain(e, self.schema) for e in _leaf_errors(self._slow.iter_errors(doc))]
+        unique = list({(e.field, e.message): e for e in found}.values())
+        if unique:
+            return unique
+        # The two engines can disagree at the edges (Python's `$` also matches before a final
+        # newline); the stricter verdict stands, explained with the Rust engine's location.
+        return [
+            SchemaError(tuple(e.instance_path), field_name(e.instance_path), "schema-invalid",
+                        f"取值不符合要求（例如结尾多了换行或含不允许的字符）：{e.message}")
+            for e in self._fast.iter_errors(doc)
+        ]
 
 
 def _leaf_errors(errors: Iterable[jsonschema.ValidationError]) -> list[jsonschema.ValidationError]:
@@ -112,10 +122,7 @@ def _subschema(root: dict, path: Iterable[Any]) -> dict:
     for part in path:
         if not isinstance(node, dict):
             return {}
-        if isinstance(part, int):
-            node = node.get("items", {})
-        else:
-            node = node.get("properties", {}).get(part, {})
+        node = node.get("items", {}) if isinstance(part, int) else node.get("properties", {}).get(part, {})
     return node if isinstance(node, dict) else {}
 
 

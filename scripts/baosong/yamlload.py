@@ -190,15 +190,19 @@ def _utf16_like(data: bytes) -> bool:
     return len(head) >= 4 and head.count(0) * 3 >= len(head)
 
 
+_CJK_RE = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+
 def _encoding_problem(data: bytes, path: str, err: UnicodeDecodeError) -> Problem:
     bad = err.start
     prefix = data[:bad].decode("utf-8", "replace")
     bom = 1 if prefix.startswith("\ufeff") else 0
     line, col = _line_col(prefix[bom:], len(prefix) - bom)
     where = f"第{line}行第{col}列的字节 0x{data[bad]:02X} 不是有效的 UTF-8"
-    if not prefix[bom:].isascii():
-        # Real UTF-8 text before the bad byte: a fragment in another encoding was pasted in, so
-        # re-saving the whole file would not help; the officer has to retype that spot.
+    if _CJK_RE.search(prefix):
+        # Real UTF-8 Chinese before the bad byte: a fragment in another encoding was pasted in, so
+        # re-saving the whole file would not help; the officer has to retype that spot. (GBK bytes
+        # can form stray valid UTF-8 pairs such as "ʡ", so only CJK counts as evidence.)
         return Problem(
             path, line, col, "", "yaml-encoding",
             f"文件中混有非 UTF-8 编码的内容：{where}（前面的内容是 UTF-8）。这通常是从其他文件或软件粘贴进来的"
