@@ -1,0 +1,124 @@
+"""Deadlines from the shipped config/policy.yaml, computed by hand for every rule and boundary."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from baosong.config import load_config
+from baosong.deadlines import deadline_for, judge, next_followup_due, phone_deadline_for
+from baosong.sources import WorkTree
+
+REPO = Path(__file__).resolve().parents[1]
+O = datetime.fromisoformat("2026-11-25T10:00:00+08:00")  # noqa: E741 - the event's clock in every case
+
+
+@pytest.fixture(scope="module")
+def cfg():
+    loaded = load_config(WorkTree(REPO))
+    assert loaded.ok, loaded.problems
+    return loaded
+
+
+def first(unit: str = "dcq", category: str = "other", grade: str = "IV", **extra) -> dict:
+    doc = {"kind": "emergency", "stage": "first", "unit": unit, "category": category, "grade": grade,
+           "occurred_at": O.isoformat(), "casualties": {"deaths": 0}}
+    doc.update(extra)
+    return doc
+
+
+def minutes(n: float) -> datetime:
+    return O + timedelta(minutes=n)
+
+
+def test_city_rule_two_hours_from_the_event(cfg):
+    d = deadline_for(first(), cfg)
+    assert (d["rule"], d["clock"], d["minutes"], d["deadline_at"]) == ("city-written", "occurred", 120, minutes(120))
+    assert d["missed_at"] == minutes(1440)
+
+
+@pytest.mark.parametrize(("arrival", "status", "delay"), [
+    (119, "on_time", 0),
+    (120, "on_time", 0),          # exactly at the deadline is on time
+    (120.5, "late", 1),           # 30 seconds late is one minute late (rounded up)
+    (121, "late", 1),
+    (1440, "late", 1320),         # exactly 24 h after the event: still late
+    (1441, "missed", 1321),       # over 24 h: missed (漏报)
+])
+def test_status_boundaries(cfg, arrival, status, delay):
+    assert judge(deadline_for(first(), cfg), minutes(arrival)) == (status, delay)
+
+
+def test_decree493_counts_from_discovery_and_beats_the_city_rule(cfg):
+    d = deadline_for(first(category="accident", discovered_at=minutes(30).isoformat()), cfg)
+    assert (d["rule"], d["clock"], d["deadline_at"]) == ("decree493-written", "discovered", minutes(90))
+    # The 24-hour line counts from the winning rule's clock.
+    assert d["missed_at"] == minutes(30 + 1440)
+
+
+def test_discovered_clock_falls_back_to_occurred(cfg):
+    d = deadline_for(first(category="accident"), cfg)
+    assert (d["rule"], d["clock"], d["deadline_at"]) == ("decree493-written", "occurred", minutes(60))
+
+
+def test_decree493_does_not_apply_to_other_categories(cfg):
+    assert deadline_for(first(category="fire", discovered_at=minutes(30).isoformat()), cfg)["rule"] == "city-written"
+
+
+def test_provincial_overlay_is_strictest_for_major_events(cfg):
+    d = deadline_for(first(category="accident", grade="II", discovered_at=minutes(5).isoformat()), cfg)
+    assert (d["rule"], d["deadline_at"]) == ("province-major-written", minutes(35))
+    assert deadline_for(first(grade="I"), cfg)["rule"] == "province-major-written"
+    assert deadline_for(first(grade="III"), cfg)["rule"] == "city-written"
+
+
+def test_figures_not_the_declared_grade_decide_when_they_are_worse(cfg):
+    # Ten deaths in an accident is 重大 (II) whatever the report declares: the overlay applies.
+    doc = first(category="accident", grade="IV", casualties={"deaths": 10})
+    assert deadline_for(doc, cfg)["rule"] == "province-major-written"
+
+
+def test_county_rule_applies_to_county_units_only(cfg):
+    # County and city rules are both 2 h from the event: the tie goes to the rule listed first.
+    assert deadline_for(first(unit="nsx"), cfg)["rule"] == "city-written"
+    assert phone_deadline_for(first(unit="nsx"), cfg)["rule"] == "county-phone"
+    assert phone_deadline_for(first(unit="nsx"), cfg)["deadline_at"] == minutes(20)
+    assert phone_deadline_for(first(unit="dcq"), cfg)["rule"] == "city-phone"
+    assert phone_deadline_for(first(unit="dcq"), cfg)["deadline_at"] == minutes(60)
+    assert phone_deadline_for(first(unit="nsx", grade="II"), cfg)["rule"] == "province-major-phone"
+
+
+def test_followups(cfg):
+    first_arrival = minutes(100)
+    one = {"kind": "emergency", "stage": "followup", "sequence": 1, "unit": "dcq", "incident": "x"}
+    d1 = deadline_for(one, cfg, first_arrival, incident=first())
+    assert (d1["rule"], d1["clock"], d1["deadline_at"]) == ("followup.first_within_minutes", "first_arrival",
+                                                            minutes(160))
+    assert judge(d1, minutes(160)) == ("on_time", 0)
+    assert judge(d1, minutes(161)) == ("late", 1)
+    two = {**one, "sequence": 2}
+    d2 = deadline_for(two, cfg, first_arrival, minutes(150), incident=first())
+    assert (d2["rule"], d2["clock"], d2["deadline_at"]) == ("followup.interval_minutes", "previous_arrival",
+                                                            minutes(150 + 1440))
+    assert d2["missed_at"] == minutes(150 + 2 * 1440)
+    assert deadline_for(two, cfg, first_arrival, None, incident=first()) is None  # clock unknown
+
+
+def test_next_followup_due(cfg):
+    assert next_followup_due(cfg, minutes(0), [])["deadline_at"] == minutes(60)
+    assert next_followup_due(cfg, minutes(0), [minutes(50), minutes(500)])["deadline_at"] == minutes(500 + 1440)
+
+
+def test_no_deadline_for_finals_and_other_kinds(cfg):
+    final = {"kind": "emergency", "stage": "final", "unit": "dcq", "incident": "x"}
+    assert deadline_for(final, cfg, minutes(100), minutes(200), incident=first()) is None
+    for kind in ("info", "opinion", "adoption", "instruction", "notice", "correction"):
+        assert deadline_for({"kind": kind, "unit": "dcq"}, cfg) is None
+    assert judge(None, minutes(5)) == ("not_applicable", None)
+
+
+def test_policy_is_data(cfg):
+    policy = {**cfg.policy, "deadline_rules": [{**r, "minutes": 30} if r["id"] == "city-written" else r
+                                               for r in cfg.policy["deadline_rules"]]}
+    assert deadline_for(first(), policy)["deadline_at"] == minutes(30)
