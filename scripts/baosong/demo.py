@@ -28,6 +28,7 @@ import re
 import shutil
 import struct
 import subprocess
+import tempfile
 import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -770,7 +771,7 @@ def generate_demo(out: Path, reports: int = DEFAULT_REPORTS, seed: int = 1, now:
     _assign_ids(subs)
     subs.sort(key=lambda s: (s.arrival, s.id))
 
-    _write_history(out, cfg, subs, keys, keys[world.admin], world.admin, progress)
+    _write_history(out, cfg, subs, keys, keys[world.admin], world.admin, registry_key, progress)
     head = _git(out, "rev-parse", "HEAD").decode().strip()
     counts: dict[str, int] = defaultdict(int)
     for s in subs:
@@ -785,8 +786,24 @@ def _planted_summary(subs: list[Submission]) -> dict[str, list[str]]:
     return {"delay_reason": late, "involved": silent}
 
 
+def _fast_import(repo: Path, stream: Iterable[bytes]) -> None:
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(["git", "fast-import", "--quiet", "--done", "--depth=20"], cwd=repo,
+                                stdin=subprocess.PIPE, stderr=err)
+        assert proc.stdin is not None
+        try:
+            for chunk in stream:
+                proc.stdin.write(chunk)
+            proc.stdin.close()
+        except BrokenPipeError:
+            pass
+        if proc.wait() != 0:
+            err.seek(0)
+            raise DemoError(f"git fast-import 失败：{err.read().decode('utf-8', 'replace')[-500:]}")
+
+
 def _write_history(out: Path, cfg: Config, subs: list[Submission], keys: dict[str, SshKey], admin_key: SshKey,
-                   admin: str, progress: Progress | None) -> None:
+                   admin: str, registry_key: SshKey, progress: Progress | None) -> None:
     """Blobs and trees through fast-import, then the signed commits as one pack; check out main."""
     _git(out, "init", "-q", "-b", "main")
     _git(out, "config", "core.quotepath", "false")
@@ -805,15 +822,7 @@ def _write_history(out: Path, cfg: Config, subs: list[Submission], keys: dict[st
             yield b"M 100644 inline %s\ndata %d\n%s\n\n" % (sub.path.encode(), len(data), data)
         yield b"done\n"
 
-    proc = subprocess.Popen(["git", "fast-import", "--quiet", "--done", "--depth=20"], cwd=out,
-                            stdin=subprocess.PIPE, stderr=subprocess.PIPE)
-    assert proc.stdin is not None
-    for chunk in stream():
-        proc.stdin.write(chunk)
-    proc.stdin.close()
-    err = proc.stderr.read() if proc.stderr else b""
-    if proc.wait() != 0:
-        raise DemoError(f"git fast-import 失败：{err.decode('utf-8', 'replace')[-500:]}")
+    _fast_import(out, stream())
     trees = _git(out, "log", "--reverse", "--format=%T", "refs/baosong-demo/scaffold").decode().split()
     if len(trees) != len(subs) + 1:
         raise DemoError("git fast-import 写入的状态数与报告数不一致。")
@@ -840,14 +849,66 @@ def _write_history(out: Path, cfg: Config, subs: list[Submission], keys: dict[st
             merge = signed_commit(trees[n], [tip, branch_id], person(admin, sub.arrival), person(admin, sub.arrival),
                                   f"合并报送 #{n}：{sub.id}\n\n{sub.unit}/{sub.id} → main\n", admin_key)
             tip = _object_id(b"commit", merge)
+            landed.append((branch_id, tip))
             yield merge
 
     tip = ""
+    landed: list[tuple[str, str]] = []  # (branch commit, merge commit) per submission
     _write_pack(out, commits(), 1 + 2 * len(subs))
     _git(out, "update-ref", "refs/heads/main", tip)
     _git(out, "update-ref", "-d", "refs/baosong-demo/scaffold")
+    _write_receipts(out, cfg, subs, [_object_id(b"blob", b) for b in blobs], landed, keys, registry_key)
     _git(out, "symbolic-ref", "HEAD", "refs/heads/main")
     _git(out, "read-tree", "-u", "--reset", "HEAD")
+
+
+def _write_receipts(out: Path, cfg: Config, subs: list[Submission], blob_ids: list[str],
+                    landed: list[tuple[str, str]], keys: dict[str, SshKey], registry_key: SshKey) -> None:
+    """The registry job, run after every merge: one signed receipt and one signed checkpoint per merge.
+
+    Same records as `receipts.receive` writes (its format helpers are reused), but produced in
+    bulk: `receive` itself forks git and ssh-keygen a dozen times per run, which at one run per
+    merge would take hours for a large demo. The receipt time is the merge time plus the job's
+    few seconds of latency (seeded), so the register's time source is `receipt`.
+    """
+    from baosong.receipts import CHECKPOINT_FILE, FORMAT_VERSION, RECEIPTS_REF, canonical, receipt_path
+    from baosong.signatures import CHECKPOINT_NAMESPACE, RECEIPT_NAMESPACE, fingerprint
+
+    registry = cfg.units_doc.get("registry") or {}
+    principal = registry.get("principal")
+    latency = random.Random(len(subs))
+    previous: str | None = None
+
+    def stream() -> Iterable[bytes]:
+        nonlocal previous
+        for seq, (sub, blob, (commit, merge)) in enumerate(zip(subs, blob_ids, landed, strict=True), start=1):
+            now = sub.arrival + timedelta(seconds=latency.randint(3, 40))
+            when = iso(now)
+            signer = cfg.staff[sub.author]
+            record = {"format": FORMAT_VERSION, "kind": "receipt", "path": sub.path, "blob": blob, "commit": commit,
+                      "main_commit": merge, "signer": sub.author, "principal": signer["principal"],
+                      "key": fingerprint(keys[sub.author].blob), "signature": "good", "received_at": when,
+                      "registry": principal}
+            data = canonical(record)
+            checkpoint = {"format": FORMAT_VERSION, "kind": "checkpoint", "sequence": seq, "previous": previous,
+                          "main_commit": merge, "created_at": when, "registry": principal,
+                          "added": [[sub.path, blob, _object_id(b"blob", data), when, None]], "accepted_count": seq}
+            raw = canonical(checkpoint)
+            previous = hashlib.sha256(raw).hexdigest()
+            files = {receipt_path(blob): data,
+                     receipt_path(blob, ".json.sig"): registry_key.sign(data, RECEIPT_NAMESPACE.encode()).encode(),
+                     CHECKPOINT_FILE: raw,
+                     CHECKPOINT_FILE + ".sig": registry_key.sign(raw, CHECKPOINT_NAMESPACE.encode()).encode()}
+            message = f"receive: 1 receipt(s), checkpoint {seq} at {merge[:10]}\n".encode()
+            stamp = f"{int(now.timestamp())} +0800".encode()
+            yield b"commit %s\ncommitter baosong registry <registry@baosong.invalid> %s\n" % (RECEIPTS_REF.encode(), stamp)
+            yield b"data %d\n%s" % (len(message), message)
+            for name, content in files.items():
+                yield b"M 100644 inline %s\ndata %d\n%s\n" % (name.encode(), len(content), content)
+            yield b"\n"
+        yield b"done\n"
+
+    _fast_import(out, stream())
 
 
 def demo_env_hint(out: Path) -> dict[str, str]:
