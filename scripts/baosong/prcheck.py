@@ -1,0 +1,302 @@
+"""Pull-request mode: `baosong check --base REV [--now TIME]`, the way CI judges a change.
+
+The change is merge-base(REV, HEAD) → HEAD. It may only add regular files under `reports/` at
+well-formed paths; trust roots (config, schemas, tooling: everything outside `reports/`) are read
+from REV, never from the change, and may be changed only by commits signed by a registry admin.
+Every commit in the range must be signed by a key the base configuration knows, valid at *now*
+(the CI clock, not the committer date), by staff of the unit that owns every report it adds.
+Lateness is judged with now as the arrival time: a late report needs `delay_reason`, and with
+one it passes, recorded as late. Report content is read from git objects, never the work tree.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from baosong.check import CheckResult, _astuple, _Cache, check_bytes
+from baosong.config import UNITS_PATH, Config, load_config
+from baosong.deadlines import STATUS_ZH, deadline_for, judge
+from baosong.gitrepo import (
+    REPORTS_PREFIX,
+    Change,
+    GitTree,
+    git,
+    is_shallow,
+    log,
+    merge_base,
+    read_objects,
+    rev_parse,
+)
+from baosong.history import read_arrivals, report_unit, unit_check
+from baosong.problems import Problem, sort_key
+from baosong.rules import PATH_RE, check_collection
+from baosong.signatures import SigResult, Verifier, message, short
+from baosong.timeutil import iso
+from baosong.yamlload import load_yaml
+
+REGULAR = "100644"
+DELAY_HINT = "delay_reason: 迟报原因说明…"
+
+
+@dataclass
+class PRResult(CheckResult):
+    base: str = ""
+    head: str = ""
+    merge_base: str = ""
+    added: list[str] = field(default_factory=list)
+    commits: int = 0
+    late: dict[str, dict] = field(default_factory=dict)  # path -> {status, delay_minutes, deadline_at, rule}
+
+
+def _p(path: str, rule: str, msg: str, severity: str = "error", line: int = 1, col: int = 1,
+       fieldname: str = "") -> Problem:
+    return Problem(path, line, col, fieldname, rule, msg, severity)  # type: ignore[arg-type]
+
+
+def _raw_diff(repo: Path, a: str, b: str, *flags: str) -> list[Change]:
+    out = git(repo, "diff", "--raw", "-z", "--no-abbrev", *flags, a, b)
+    fields = out.split(b"\0")
+    changes: list[Change] = []
+    i = 0
+    while i < len(fields) - 1:
+        meta = fields[i].decode()
+        if not meta.startswith(":"):
+            i += 1
+            continue
+        old_mode, new_mode, old_blob, new_blob, status = meta[1:].split(" ")
+        if status[0] in "RC":
+            src, dst = fields[i + 1].decode("utf-8", "surrogateescape"), fields[i + 2].decode("utf-8", "surrogateescape")
+            changes.append(Change(status[0], old_mode, new_mode, old_blob, new_blob, f"{src}\0{dst}"))
+            i += 3
+        else:
+            changes.append(Change(status[0], old_mode, new_mode, old_blob, new_blob,
+                                  fields[i + 1].decode("utf-8", "surrogateescape")))
+            i += 2
+    return changes
+
+
+def _mode_zh(mode: str) -> str:
+    return {"120000": "符号链接", "160000": "子模块", "100755": "可执行文件", "040000": "目录"}.get(mode, f"模式 {mode}")
+
+
+def _shape_problems(repo: Path, mb: str, head: str) -> tuple[list[Problem], list[str], list[str]]:
+    """Append-only rules on the net change. Returns (problems, added report paths, changed trust-root paths)."""
+    problems: list[Problem] = []
+    added: list[str] = []
+    roots: list[str] = []
+    renamed: dict[str, str] = {}  # old path -> new path, for a message of its own
+    for ch in _raw_diff(repo, mb, head, "-M"):
+        if ch.status == "R":
+            src, dst = ch.path.split("\0")
+            if src.startswith(REPORTS_PREFIX) or dst.startswith(REPORTS_PREFIX):
+                renamed[src] = dst
+                renamed[dst] = src
+                problems.append(_p(dst, "report-renamed", f"报告不能改名或移动（{src} → {dst}）：已报送的文件一经合并不可改动。"
+                                   "如需更正，请保留原文件，另外新增一份 correction（更正）报告。"))
+    for ch in _raw_diff(repo, mb, head, "--no-renames"):
+        path = ch.path
+        if not path.startswith(REPORTS_PREFIX):
+            roots.append(path)
+            continue
+        if path in renamed:
+            continue
+        if ch.status == "A":
+            if ch.new_mode == "120000":
+                problems.append(_p(path, "report-symlink", "报告不能是符号链接，请提交普通文件。"))
+            elif ch.new_mode != REGULAR:
+                problems.append(_p(path, "report-mode", f"报告须为普通文件（模式 100644），这里是{_mode_zh(ch.new_mode)}；"
+                                   "请去掉可执行权限（git update-index --chmod=-x 文件）后重新提交。"))
+            elif not PATH_RE.match(path):
+                problems.append(_p(path, "path-layout", "报告文件须放在 reports/<年份>/<单位代码>/<报告编号>.yaml，"
+                                   "请移动文件（在合并前修改本拉取请求即可）。"))
+            else:
+                added.append(path)
+        elif ch.status == "D":
+            problems.append(_p(path, "report-deleted", "不能删除已报送的报告：登记库只能新增。如报告有误，请新增一份 "
+                               "correction（更正）报告说明。"))
+        elif ch.status == "T" or ch.new_mode == "120000":
+            problems.append(_p(path, "report-symlink", f"不能把已报送的报告改成{_mode_zh(ch.new_mode)}。"))
+        elif ch.old_blob == ch.new_blob:
+            problems.append(_p(path, "report-mode-change", f"不能修改已报送报告的文件模式（{ch.old_mode} → {ch.new_mode}）。"))
+        else:
+            problems.append(_p(path, "report-modified", "不能修改已报送的报告：报告一经合并即不可改动。如需更正或补充，"
+                               "请新增 correction（更正）报告或续报。"))
+    return problems, sorted(added), sorted(roots)
+
+
+def _commit_problems(repo: Path, mb: str, head: str, cfg: Config, now: datetime, added: list[str],
+                     roots: list[str], use_cache: bool) -> tuple[list[Problem], int]:
+    """Signatures, signer's unit and admin rights, commit by commit."""
+    problems: list[Problem] = []
+    commits = log(repo, f"{mb}..{head}")
+    added_set, roots_set = set(added), set(roots)
+    with Verifier(cfg, repo, use_cache=use_cache) as verifier:
+        sigs = verifier.verify_commits(repo, [(c.id, now, c.committed) for c in commits])
+    for c in reversed(commits):
+        sig: SigResult = sigs[c.id]
+        touched = [ch.path for ch in c.changes]
+        adds = sorted({p for p in touched if p in added_set})
+        root_paths = sorted({p for p in touched if p in roots_set})
+        where = (adds or root_paths or touched or [f"提交 {short(c.id)}"])[0]
+        if not sig.good:
+            problems.append(_p(where, f"signature-{sig.status.replace('_', '-')}", message(sig)))
+        else:
+            for path in adds:
+                checked = unit_check(sig, report_unit(path))
+                if not checked.good:
+                    problems.append(_p(path, "signature-wrong-unit", message(checked, report_unit(path))))
+        ident = verifier.identities.get(sig.principal or "") if sig.good else None
+        if root_paths and (ident is None or "admin" not in ident.roles):
+            by = f"由 {sig.principal}（密钥 {sig.key}）签名" if sig.good else "没有有效的签名"
+            for path in root_paths:
+                problems.append(_p(path, "trust-root-change",
+                                   f"{path} 属于信任根（配置、模式或工具），只有登记管理员（admin）签名的提交才能修改；"
+                                   f"提交 {short(c.id)} {by}。判断依据是基准分支上的 {UNITS_PATH}，"
+                                   "本变更中对它的修改不会被用来判断本变更。"))
+    return problems, len(commits)
+
+
+def _summaries(repo: Path, tree: GitTree, cfg: Config, added: list[str], use_cache: bool,
+               ) -> tuple[list[Problem], list[dict], dict[str, bytes]]:
+    """File checks for the added reports, and summaries of every report in HEAD for cross-file rules.
+
+    Summaries depend only on (path, blob, trust roots), so they come from the same cache `baosong
+    check` keeps (keyed by path and blob id); only new blobs are read, through one cat-file process.
+    """
+    cache = _Cache(repo, cfg.fingerprint, use_cache)
+    paths = [p for p in tree.list_reports() if p.endswith(".yaml") and tree.entries[p].mode == REGULAR]
+    added_set = set(added)
+    todo = [p for p in paths if p in added_set or (cache.entries.get(p) or (None, None))[1] != tree.entries[p].oid]
+    data = read_objects(repo, sorted({tree.entries[p].oid for p in todo}))
+    problems: list[Problem] = []
+    summaries: list[dict] = []
+    added_data: dict[str, bytes] = {}
+    todo_set = set(todo)
+    for p in paths:
+        oid = tree.entries[p].oid
+        if p in todo_set:
+            raw = data.get(oid) or b""
+            found, summary = check_bytes(p, raw, cfg)
+            cache.entries[p] = (None, oid, [_astuple(x) for x in found], summary)
+            cache.dirty = True
+        else:
+            entry = cache.entries[p]
+            found, summary = [Problem(*x) for x in entry[2]], entry[3]
+        if p in added_set:
+            problems.extend(found)
+            added_data[p] = data.get(oid) or b""
+        if summary is not None:
+            summaries.append(summary)
+    cache.save()
+    return problems, summaries, added_data
+
+
+def _duration_zh(minutes: int) -> str:
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    parts = [f"{days} 天" if days else "", f"{hours} 小时" if hours else "", f"{mins} 分钟" if mins else ""]
+    return " ".join(x for x in parts if x) or "0 分钟"
+
+
+def _lateness(repo: Path, base: str, tree: GitTree, cfg: Config, now: datetime, added_data: dict[str, bytes],
+              summaries: list[dict], result: PRResult) -> list[Problem]:
+    """Judge each added emergency report with now as its arrival; late without delay_reason is refused."""
+    problems: list[Problem] = []
+    by_id = {s["id"]: s for s in summaries}
+    docs: dict[str, dict] = {}
+    for path, raw in added_data.items():
+        loaded = load_yaml(raw, path)
+        if isinstance(loaded.data, dict) and loaded.data.get("kind") == "emergency":
+            docs[path] = loaded.data
+    if not docs:
+        return problems
+    arrivals_needed: set[str] = set()
+    plans: dict[str, tuple[dict | None, str | None, str | None]] = {}
+    for path, doc in docs.items():
+        first_doc, first_path, prev_path = None, None, None
+        incident = doc.get("incident")
+        if doc.get("stage") != "first" and isinstance(incident, str) and incident in by_id:
+            first_path = by_id[incident]["path"]
+            seq = doc.get("sequence")
+            if isinstance(seq, int) and seq > 1:
+                prev = [s for s in summaries if s.get("refs", {}).get("incident") == incident
+                        and s.get("stage") == "followup" and s.get("sequence") == seq - 1]
+                prev_path = prev[0]["path"] if prev else None
+            raw = tree.read(first_path)
+            first_loaded = load_yaml(raw, first_path) if raw is not None else None
+            first_doc = first_loaded.data if first_loaded and isinstance(first_loaded.data, dict) else None
+        plans[path] = (first_doc, first_path, prev_path)
+        arrivals_needed.update(p for p in (first_path, prev_path) if p and p not in added_data)
+    arrived = read_arrivals(repo, base, cfg, paths=sorted(arrivals_needed)) if arrivals_needed else {}
+
+    def arrival(p: str | None) -> datetime | None:
+        if p is None:
+            return None
+        if p in added_data:
+            return now  # arrives with this change
+        a = arrived.get(p)
+        return a.received_at if a else None
+
+    for path, doc in docs.items():
+        first_doc, first_path, prev_path = plans[path]
+        deadline = deadline_for(doc, cfg, arrival(first_path), arrival(prev_path), incident=first_doc)
+        status, delay = judge(deadline, now)
+        if status not in ("late", "missed") or deadline is None or delay is None:
+            continue
+        result.late[path] = {"status": status, "delay_minutes": delay, "deadline_at": iso(deadline["deadline_at"]),
+                             "rule": deadline["rule"]}
+        how = (f"按本次检查时间 {iso(now)} 作为送达时间，已超过截止时间 {iso(deadline['deadline_at'])}"
+               f"（规则 {deadline['rule']}）{_duration_zh(delay)}")
+        reason = doc.get("delay_reason")
+        if isinstance(reason, str) and reason.strip():
+            problems.append(_p(path, "late-recorded", f"{how}，将登记为{STATUS_ZH[status]}（已附迟报原因说明）。",
+                               "warning"))
+        else:
+            problems.append(_p(path, "late-no-reason", f"{how}，属于{STATUS_ZH[status]}。迟报不会被拒收，但须说明原因："
+                               f"请在文件中增加一行 {DELAY_HINT}，写明迟报原因后重新提交。", fieldname="delay_reason"))
+    return problems
+
+
+def check_pr(repo: Path, base_rev: str, now: datetime, head_rev: str = "HEAD", *, use_cache: bool = True,
+             ) -> PRResult:
+    """Judge the change merge-base(base_rev, head_rev) → head_rev. Problems are data; nothing is printed."""
+    repo = Path(repo)
+    result = PRResult()
+    if is_shallow(repo):
+        result.problems.append(_p(".", "shallow-clone",
+                                  "当前仓库是浅克隆（shallow clone），缺少完整历史，无法可靠判断本次变更。请先获取完整历史："
+                                  "git fetch --unshallow；CI 中请设置 GitHub Actions actions/checkout 的 fetch-depth: 0，"
+                                  "或 GitLab CI 的 GIT_DEPTH: 0。"))
+        return result
+    base, head = rev_parse(repo, base_rev), rev_parse(repo, head_rev)
+    if base is None or head is None:
+        missing = base_rev if base is None else head_rev
+        result.problems.append(_p(".", "base-unknown", f"找不到版本“{missing}”。CI 中请先获取基准分支，例如 "
+                                  f"git fetch origin main，再用 --base origin/main。"))
+        return result
+    mb = merge_base(repo, base, head)
+    if mb is None:
+        result.problems.append(_p(".", "no-merge-base", f"{base_rev} 与 {head_rev} 没有共同历史，无法判断本次变更。"))
+        return result
+    result.base, result.head, result.merge_base = base, head, mb
+    # Trust roots from the base branch as it is now: a key revoked on main counts at once.
+    cfg = load_config(GitTree(repo, base))
+    if not cfg.ok:
+        result.problems.extend(cfg.problems)
+        return result
+    shape, added, roots = _shape_problems(repo, mb, head)
+    result.added = added
+    result.problems.extend(shape)
+    commit_problems, result.commits = _commit_problems(repo, mb, head, cfg, now, added, roots, use_cache)
+    result.problems.extend(commit_problems)
+    tree = GitTree(repo, head)
+    file_problems, summaries, added_data = _summaries(repo, tree, cfg, added, use_cache)
+    result.problems.extend(file_problems)
+    wanted = set(added)
+    result.problems.extend(p for p in check_collection(summaries, cfg, now) if p.path in wanted)
+    result.problems.extend(_lateness(repo, base, tree, cfg, now, added_data, summaries, result))
+    result.problems.sort(key=sort_key)
+    return result
+

@@ -1,0 +1,214 @@
+"""Pull-request mode (`baosong check --base main`) with real repositories and real SSH signatures."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+import trust_helpers as th
+
+NOW = "2026-11-25T11:00:00+08:00"  # an hour after the accident: on time (city rule: 2 h)
+DAY = "2026-11-25T10:40:00+08:00"
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    return th.World(tmp_path_factory.mktemp("world"))
+
+
+def pr_check(reg: th.Registry, now: str = NOW) -> tuple[int, list[dict], str]:
+    proc = reg.baosong("check", "--base", "main", "--now", now, "--format", "json")
+    assert proc.returncode in (0, 1), proc.stderr
+    return proc.returncode, json.loads(proc.stdout), proc.stderr
+
+
+def rules(problems: list[dict]) -> set[str]:
+    return {p["rule"] for p in problems}
+
+
+def open_pr(reg: th.Registry, files: dict[str, str], signer: str | None, date: str = DAY) -> str:
+    reg.branch("pr")
+    for path, text in files.items():
+        reg.write(path, text)
+    return reg.commit("pr", signer=signer, date=date)
+
+
+def test_signed_report_by_own_unit_passes(world, tmp_path):
+    reg = world.registry(tmp_path / "r")
+    open_pr(reg, dict([th.emergency("gaj", "wanghao", "liuzhenhua")]), "wanghao")
+    code, problems, _ = pr_check(reg)
+    assert (code, problems) == (0, [])
+    text = reg.baosong("check", "--base", "main", "--now", NOW).stdout
+    assert "检查通过" in text and "新增 1 个报告" in text
+
+
+def test_unit_ca_certificate_is_accepted_for_its_own_unit_only(world, tmp_path):
+    reg = world.registry(tmp_path / "r")
+    open_pr(reg, dict([th.info("xhq", "chenxue", "xuguoqiang")]), "chenxue-cert")
+    assert pr_check(reg)[0] == 0
+    reg.checkout("main")
+    reg.git("branch", "-D", "pr")
+    open_pr(reg, dict([th.info("gaj", "wanghao", "liuzhenhua")]), "chenxue-cert")
+    code, problems, _ = pr_check(reg)
+    assert code == 1 and "signature-wrong-unit" in rules(problems)
+
+
+@pytest.mark.parametrize("case", ["unsigned", "unknown_key", "wrong_unit", "revoked"])
+def test_bad_signatures_are_refused_naming_commit_and_key(world, tmp_path, case):
+    units = world.units_doc(_revoked=[world.pub("wanghao")]) if case == "revoked" else None
+    reg = world.registry(tmp_path / "r", units)
+    signer = {"unsigned": None, "unknown_key": "outsider", "wrong_unit": "lijing", "revoked": "wanghao"}[case]
+    commit = open_pr(reg, dict([th.emergency("gaj", "wanghao", "liuzhenhua")]), signer)
+    code, problems, _ = pr_check(reg)
+    assert code == 1
+    rule = f"signature-{case.replace('_', '-')}"
+    hits = [p for p in problems if p["rule"] == rule]
+    assert hits, problems
+    assert commit[:10] in hits[0]["message"]
+    if signer is not None:
+        fingerprint = th.run(["ssh-keygen", "-lf", f"{world.keys[signer]}.pub"]).stdout.decode().split()[1]
+        assert fingerprint in hits[0]["message"]
+
+
+def test_expired_key_cannot_sign_by_back_dating_the_commit(world, tmp_path):
+    # wanghao left on 1 November; he back-dates his commit to October, when his key was valid.
+    units = world.units_doc(wanghao={"valid_before": "2026-11-01T00:00:00+08:00"})
+    reg = world.registry(tmp_path / "r", units)
+    path, text = th.emergency("gaj", "wanghao", "liuzhenhua")
+    open_pr(reg, {path: text}, "wanghao", date="2026-10-20T10:00:00+08:00")
+    # git itself trusts the committer date and calls the signature good...
+    (tmp_path / "allowed").write_text(f'wanghao@gaj valid-before="20261101000000" {world.pub("wanghao")}\n')
+    git_view = reg.git("-c", f"gpg.ssh.allowedSignersFile={tmp_path / 'allowed'}", "log", "-1", "--format=%G?")
+    assert git_view == "G"
+    # ...but the check verifies at the CI clock.
+    code, problems, _ = pr_check(reg)
+    assert code == 1 and "signature-expired" in rules(problems)
+
+
+def test_change_cannot_loosen_its_own_trust_roots(world, tmp_path):
+    reg = world.registry(tmp_path / "r")
+    reg.branch("pr")
+    units = world.units_doc(wanghao={"keys": [world.pub("wanghao"), world.pub("outsider")]})
+    reg.write_units(units)
+    reg.commit("register my other key", signer="outsider", date=DAY)
+    path, text = th.emergency("gaj", "wanghao", "liuzhenhua")
+    reg.add_report(path, text, signer="outsider", date=DAY)
+    code, problems, _ = pr_check(reg)
+    assert code == 1
+    found = rules(problems)
+    assert {"signature-unknown-key", "trust-root-change"} <= found
+    assert any(p["path"] == "config/units.yaml" and p["rule"] == "trust-root-change" for p in problems)
+    assert any(p["path"] == path and p["rule"] == "signature-unknown-key" for p in problems)
+
+
+def test_trust_root_change_needs_an_admin_signature(world, tmp_path):
+    reg = world.registry(tmp_path / "r")
+    reg.branch("pr")
+    reg.write("config/policy.yaml", (reg.root / "config/policy.yaml").read_text().replace(
+        "missed_after_minutes: 1440", "missed_after_minutes: 99999"))
+    reg.commit("loosen the missed rule", signer="wanghao", date=DAY)
+    code, problems, _ = pr_check(reg)
+    assert code == 1
+    assert [p["path"] for p in problems if p["rule"] == "trust-root-change"] == ["config/policy.yaml"]
+    # The same change signed by a registry admin passes.
+    reg.git("commit", "-q", "--amend", "-S", "--no-edit", signer="wangli", date=DAY)
+    assert pr_check(reg)[0] == 0
+
+
+@pytest.fixture()
+def merged(world, tmp_path):
+    """A registry whose main already holds one accepted report."""
+    reg = world.registry(tmp_path / "r")
+    path, text = th.emergency("gaj", "wanghao", "liuzhenhua")
+    reg.branch("first")
+    reg.add_report(path, text, signer="wanghao", date=DAY)
+    reg.merge("first", date=DAY)
+    reg.branch("pr")
+    return reg, path, text
+
+
+@pytest.mark.parametrize("case, rule", [("edit", "report-modified"), ("delete", "report-deleted"),
+                                        ("rename", "report-renamed"), ("mode", "report-mode-change"),
+                                        ("symlink", "report-symlink")])
+def test_only_additions_of_regular_files(merged, case, rule):
+    reg, path, text = merged
+    target = reg.root / path
+    if case == "edit":
+        target.write_text(text.replace("两车相撞", "三车相撞"))
+    elif case == "delete":
+        target.unlink()
+    elif case == "rename":
+        reg.git("mv", path, path.replace("-01.yaml", "-02.yaml"))
+    elif case == "mode":
+        target.chmod(0o755)
+    else:
+        target.unlink()
+        target.symlink_to("/etc/passwd")
+    reg.commit(case, signer="wanghao", date=DAY)
+    code, problems, _ = pr_check(reg)
+    assert code == 1
+    assert rule in rules(problems), problems
+    assert any(p["rule"] == rule and p["path"].startswith("reports/2026/gaj/") for p in problems)
+    if case == "rename":
+        assert "report-deleted" not in rules(problems)  # a rename gets its own message
+
+
+def test_new_symlink_and_malformed_path_refused(world, tmp_path):
+    reg = world.registry(tmp_path / "r")
+    reg.branch("pr")
+    (reg.root / "reports/2026/gaj").mkdir(parents=True)
+    (reg.root / "reports/2026/gaj/gaj-20261125-wanghao-01.yaml").symlink_to("../../../config/units.yaml")
+    reg.write("reports/2026/gaj/notes.txt", "hello\n")
+    reg.commit("odd files", signer="wanghao", date=DAY)
+    code, problems, _ = pr_check(reg)
+    assert code == 1
+    assert {"report-symlink", "path-layout"} <= rules(problems)
+
+
+def test_report_content_comes_from_git_not_the_work_tree(world, tmp_path):
+    reg = world.registry(tmp_path / "r")
+    path, text = th.emergency("gaj", "wanghao", "liuzhenhua")
+    open_pr(reg, {path: text.replace('kind: "emergency"', 'kind: "nonsense"')}, "wanghao")
+    reg.write(path, text)  # the work tree looks fine; the commit is what gets merged
+    code, problems, _ = pr_check(reg)
+    assert code == 1 and any(p["path"] == path and p["field"] == "kind" for p in problems)
+
+
+def test_late_report_needs_a_reason_and_passes_with_one(world, tmp_path):
+    reg = world.registry(tmp_path / "r")
+    path, text = th.emergency("gaj", "wanghao", "liuzhenhua")
+    open_pr(reg, {path: text}, "wanghao")
+    late_now = "2026-11-25T13:35:00+08:00"  # deadline 12:00: 1 h 35 min late
+    code, problems, _ = pr_check(reg, late_now)
+    hit = [p for p in problems if p["rule"] == "late-no-reason"]
+    assert code == 1 and hit
+    assert "1 小时 35 分钟" in hit[0]["message"] and "delay_reason" in hit[0]["message"]
+    reg.write(path, text + 'delay_reason: "道路中断，现场信号不畅，无法及时上报。"\n')
+    reg.commit("explain", signer="wanghao", date=DAY)
+    code, problems, _ = pr_check(reg, late_now)
+    assert code == 0
+    assert [p["rule"] for p in problems] == ["late-recorded"] and problems[0]["severity"] == "warning"
+    # Missed (over 24 h) is still never refused once explained.
+    code, problems, _ = pr_check(reg, "2026-11-27T10:00:00+08:00")
+    assert code == 0 and "漏报" in problems[0]["message"]
+
+
+def test_forged_commit_date_does_not_make_a_late_report_on_time(world, tmp_path):
+    reg = world.registry(tmp_path / "r")
+    path, text = th.emergency("gaj", "wanghao", "liuzhenhua")
+    open_pr(reg, {path: text}, "wanghao", date="2026-11-25T10:30:00+08:00")  # claims to be on time
+    code, problems, _ = pr_check(reg, "2026-11-25T15:00:00+08:00")
+    assert code == 1 and "late-no-reason" in rules(problems)
+
+
+def test_shallow_clone_is_refused_with_the_fix(world, tmp_path):
+    reg = world.registry(tmp_path / "r")
+    open_pr(reg, dict([th.emergency("gaj", "wanghao", "liuzhenhua")]), "wanghao")
+    clone = tmp_path / "shallow"
+    th.run(["git", "clone", "-q", "--depth", "1", "--no-single-branch", f"file://{reg.root}", str(clone)],
+           env=world.env)
+    proc = subprocess.run([th.BAOSONG, "check", "--base", "origin/main", "--now", NOW], cwd=clone, env=world.env,
+                          capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert "shallow-clone" in proc.stdout and "git fetch --unshallow" in proc.stdout and "fetch-depth: 0" in proc.stdout
