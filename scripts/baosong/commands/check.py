@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from baosong.check import check_registry
@@ -20,6 +21,11 @@ DESCRIPTION = """检查报告文件与配置是否符合格式和报送规则。
   baosong check
   baosong check reports/2026/gaj/gaj-20261125-wangli-01.yaml
   baosong check --format json > problems.json
+  baosong check --base origin/main        拉取请求模式（CI）：只判断相对于 main 的变更
+
+拉取请求模式（--base）：判断 merge-base(基准, HEAD) → HEAD 的变更：只能在 reports/ 下新增普通文件；
+配置与模式取自基准分支；每个提交须由本单位人员用登记的 SSH 密钥签名（按当前时间验证）；
+修改配置等信任根须由登记管理员签名；迟报须附 delay_reason（迟报原因说明）。报告内容从 git 对象读取。
 
 退出状态：0 没有错误；1 有错误；2 用法错误。
 """
@@ -32,10 +38,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--now", type=parse_now, default=None, metavar="时间",
                         help="以此时间作为“当前时间”判断（默认：系统时钟），如 2026-11-25T14:30:00+08:00")
     parser.add_argument("--no-cache", action="store_true", help="不使用检查缓存（.baosong-cache/）")
+    parser.add_argument("--base", metavar="版本", default=None,
+                        help="拉取请求模式：判断从该版本（如 origin/main）与 HEAD 的共同祖先到 HEAD 的变更")
 
 
 def run(args: argparse.Namespace) -> int:
     root: Path = args.repo
+    if args.base is not None:
+        return _run_pr(args)
     if not_a_registry(root):
         return 2
     now = args.now or parse_now(None)
@@ -52,5 +62,30 @@ def run(args: argparse.Namespace) -> int:
             summary += f"，涉及 {result.failed_files} 个文件。请按提示修改后重新检查。"
         else:
             summary += "。检查通过。"
+        print(colour(summary, "31" if result.errors else "32"))
+    return 1 if result.errors else 0
+
+
+def _run_pr(args: argparse.Namespace) -> int:
+    from baosong.gitrepo import GitError
+    from baosong.prcheck import check_pr
+
+    if args.paths:
+        print("错误：拉取请求模式（--base）检查整个变更，不能再指定文件。", file=sys.stderr)
+        return 2
+    now = args.now or parse_now(None)
+    try:
+        result = check_pr(args.repo, args.base, now, use_cache=not args.no_cache)
+    except GitError as exc:
+        print(f"错误：git 命令失败：{exc.stderr or exc}", file=sys.stderr)
+        return 2
+    if args.format == "json":
+        print(render_json(result.problems))
+    else:
+        for p in result.problems:
+            print(colour(p.render(), "31" if p.is_error else "33"))
+        summary = (f"拉取请求检查（{result.merge_base[:10] or '?'}..{result.head[:10] or '?'}）："
+                   f"{result.commits} 个提交，新增 {len(result.added)} 个报告：{result.errors} 个错误，{result.warnings} 个警告")
+        summary += "。请按提示修改后重新推送。" if result.errors else "。检查通过。"
         print(colour(summary, "31" if result.errors else "32"))
     return 1 if result.errors else 0
