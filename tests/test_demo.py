@@ -1,0 +1,123 @@
+"""`baosong demo`: a valid, signed, deterministic demo registry with the cases the register must show."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BAOSONG = str(Path(sys.executable).parent / "baosong")
+NOW = "2026-11-20T12:00:00+08:00"
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([BAOSONG, *args], cwd=cwd, capture_output=True, text=True)
+
+
+def git(repo: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=repo, capture_output=True, text=True, check=True).stdout.strip()
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("demo") / "registry"
+    proc = run("demo", "--out", str(out), "--reports", "200", "--seed", "3")
+    assert proc.returncode == 0, proc.stderr
+    assert "报告 200 份" in proc.stdout
+    return out
+
+
+@pytest.fixture(scope="module")
+def register(demo) -> dict:
+    proc = run("registry", "--format", "json", "--now", NOW, cwd=demo)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_demo_passes_check(demo):
+    proc = run("check", "--no-cache", cwd=demo)
+    assert proc.returncode == 0, proc.stdout[-2000:]
+    assert "共检查 200 个文件：0 个错误" in proc.stdout
+
+
+def test_commits_are_ssh_signed_by_registered_keys(demo):
+    allowed = demo / ".demo-keys" / "allowed_signers"
+    out = git(demo, "-c", "gpg.format=ssh", "-c", f"gpg.ssh.allowedSignersFile={allowed}",
+              "log", "-6", "--format=%G? %GS %P")
+    lines = out.splitlines()
+    assert len(lines) == 6
+    assert all(line.startswith("G ") for line in lines), out
+    merges = [line for line in lines if len(line.split()) == 4]  # status, signer, two parents
+    assert merges and all(" zhoujianhua@xxk " in m for m in merges)  # the registry administrator merges
+    assert git(demo, "rev-list", "--count", "HEAD") == "401"
+    assert git(demo, "rev-list", "--count", "--first-parent", "HEAD") == "201"
+
+
+def test_signature_verifies_with_ssh_keygen_over_the_commit_payload(demo, tmp_path):
+    raw = git(demo, "cat-file", "commit", "HEAD^2")  # a branch commit by an officer
+    head, _, message = raw.partition("\n\n")
+    lines = head.split("\n")
+    start = next(i for i, line in enumerate(lines) if line.startswith("gpgsig "))
+    end = next((i for i in range(start + 1, len(lines)) if not lines[i].startswith(" ")), len(lines))
+    signature = "\n".join([lines[start][len("gpgsig "):]] + [line[1:] for line in lines[start + 1:end]]) + "\n"
+    payload = "\n".join(lines[:start] + lines[end:]) + "\n\n" + message + "\n"
+    (tmp_path / "sig").write_text(signature)
+    author = next(line for line in lines if line.startswith("author ")).split("<")[1].split(">")[0]
+    proc = subprocess.run(["ssh-keygen", "-Y", "verify", "-f", str(demo / ".demo-keys" / "allowed_signers"),
+                           "-I", author, "-n", "git", "-s", str(tmp_path / "sig")],
+                          input=payload.encode(), capture_output=True)
+    assert proc.returncode == 0, proc.stderr
+    tampered = subprocess.run(["ssh-keygen", "-Y", "verify", "-f", str(demo / ".demo-keys" / "allowed_signers"),
+                               "-I", author, "-n", "git", "-s", str(tmp_path / "sig")],
+                              input=payload.replace("报送", "报告", 1).encode(), capture_output=True)
+    assert tampered.returncode != 0
+
+
+def test_register_shows_every_case(register):
+    reports, incidents = register["reports"], register["incidents"]
+    statuses = {r["status"] for r in reports}
+    assert {"on_time", "late", "missed", "not_applicable"} <= statuses
+    assert all(r["delay_reason"] for r in reports if r["status"] in ("late", "missed"))
+    assert sum(r["status"] == "late" for r in reports) >= 4
+    assert sum(r["status"] == "missed" for r in reports) == 1
+    assert any(i["overdue"] for i in incidents)
+    assert any(i["silent_units"] for i in incidents)
+    assert register["invalid"] == []
+    assert {r["signature"] for r in reports} == {"good"}
+    assert {r["time_source"] for r in reports} == {"receipt"}  # the registry job's receipts are trusted
+
+
+def test_demo_covers_every_kind_category_type_and_level(demo, register):
+    reports = register["reports"]
+    assert {r["kind"] for r in reports} == {"emergency", "info", "opinion", "adoption", "instruction", "notice",
+                                            "correction"}
+    assert {r["category"] for r in reports if r["stage"] == "first"} >= {
+        "accident", "traffic", "fire", "natural_disaster", "environment", "public_health", "social_security", "other"}
+    assert {r["stage"] for r in reports if r["kind"] == "emergency"} == {"first", "followup", "final"}
+    texts = [p.read_text(encoding="utf-8") for p in (demo / "reports").rglob("*.yaml")]
+    for info_type in ("dynamic", "experience", "problem", "suggestion", "research"):
+        assert any(f"info_type: {info_type}" in t for t in texts), info_type
+    for level in ("own", "city", "prefecture", "province", "national"):
+        assert any("kind: adoption" in t and f"level: {level}\n" in t for t in texts), level
+
+
+def test_same_seed_same_reports_and_trees(demo, tmp_path):
+    again = tmp_path / "again"
+    assert run("demo", "--out", str(again), "--reports", "200", "--seed", "3").returncode == 0
+    assert git(again, "rev-parse", "HEAD:reports") == git(demo, "rev-parse", "HEAD:reports")
+    # Same history shape and dates; only the throwaway keys (and so signatures and ids) differ.
+    fmt = ["log", "--format=%ct %an %s"]
+    assert git(again, *fmt) == git(demo, *fmt)
+    other = tmp_path / "other"
+    assert run("demo", "--out", str(other), "--reports", "200", "--seed", "4").returncode == 0
+    assert git(other, "rev-parse", "HEAD:reports") != git(demo, "rev-parse", "HEAD:reports")
+
+
+def test_refuses_a_non_empty_target_and_too_few_reports(demo, tmp_path):
+    proc = run("demo", "--out", str(demo))
+    assert proc.returncode == 1 and "不为空" in proc.stderr
+    proc = run("demo", "--out", str(tmp_path / "tiny"), "--reports", "5")
+    assert proc.returncode == 1 and "--reports 至少为" in proc.stderr
