@@ -4,6 +4,7 @@ files it writes pass `baosong check`; follow-ups get the next number and the fig
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -210,3 +211,54 @@ def test_text_round_trips_through_the_strict_loader() -> None:
     loaded = load_yaml(nr.document_text(doc, schema).encode(), "x.yaml")
     assert loaded.problems == []
     assert loaded.data == doc
+
+
+# --- the command line as a whole ---------------------------------------------------------------------
+
+
+def test_version_and_chinese_help_with_examples_for_every_command(capsys: pytest.CaptureFixture) -> None:
+    from baosong import __version__
+    from baosong.cli import COMMAND_MODULES, main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["--version"])
+    assert exit_.value.code == 0 and capsys.readouterr().out.strip() == f"baosong {__version__}"
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    top = capsys.readouterr().out
+    assert top.startswith("用法：baosong") and "常用示例：" in top and "选项" in top
+    for name in COMMAND_MODULES:
+        with pytest.raises(SystemExit) as exit_:
+            main([name, "--help"])
+        text = capsys.readouterr().out
+        assert exit_.value.code == 0
+        assert text.startswith(f"用法：baosong {name}"), name
+        assert "示例：" in text and f"\n  baosong {name}" in text, f"{name}: help has no examples"
+        assert "usage:" not in text and "options:" not in text and "show this help" not in text, name
+        assert f"  baosong {name}" in top, f"{name} has no example in baosong --help"
+
+
+def test_usage_errors_are_in_chinese_and_say_what_to_do(capsys: pytest.CaptureFixture) -> None:
+    from baosong.cli import main
+
+    for argv, words in ((["new", "--bogus"], "无法识别的参数：--bogus"),
+                        (["check", "--format", "xml"], "参数 --format 的取值 'xml' 无效"),
+                        (["new", "--kind"], "参数 --kind 后面需要一个值")):
+        with pytest.raises(SystemExit) as exit_:
+            main(argv)
+        err = capsys.readouterr().err
+        assert exit_.value.code == 2 and words in err and "--help" in err, err
+
+
+def test_colour_only_on_a_terminal(reg: Path, tmp_path: Path) -> None:
+    assert baosong("new", *FIRST, cwd=reg, home=tmp_path).returncode == 0
+    terminal_env = {k: v for k, v in env(tmp_path, TERM="xterm").items() if k != "NO_COLOR"}
+    piped = subprocess.run([BAOSONG, "check", "--now", "2026-11-26T09:00:00+08:00"], cwd=reg, env=terminal_env,
+                           capture_output=True, text=True)
+    assert piped.returncode == 0 and "检查通过" in piped.stdout and "\x1b[" not in piped.stdout
+    pexpect = pytest.importorskip("pexpect")
+    child = pexpect.spawn(BAOSONG, ["check", "--now", "2026-11-26T09:00:00+08:00"], cwd=str(reg), env=terminal_env,
+                          encoding="utf-8", timeout=30)
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0 and "\x1b[32m" in child.before and "检查通过" in child.before
