@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import os
 import pickle
+import stat
 import tempfile
 from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -48,11 +50,14 @@ class CheckResult:
 
 def layout_path(display_path: str) -> str:
     """The registry-relative path used by layout rules: from the last `reports/` component on."""
-    parts = Path(display_path).as_posix().split("/")
+    posix = display_path.replace("\\", "/")
+    if posix.startswith("reports/") and "/reports/" not in posix:
+        return posix  # the common case, without pathlib's per-call cost
+    parts = posix.split("/")
     if "reports" in parts:
         idx = len(parts) - 1 - parts[::-1].index("reports")
         return "/".join(parts[idx:])
-    return Path(display_path).as_posix()
+    return posix
 
 
 def check_bytes(display_path: str, data: bytes, cfg: Config) -> tuple[list[Problem], dict | None]:
@@ -76,7 +81,7 @@ def check_bytes_doc(display_path: str, data: bytes, cfg: Config,
     if problems:
         # Rules assume a schema-valid document; a broken one would only produce noise.
         return problems, None, None
-    rule_problems, summary = check_document(layout_path(display_path), doc, loaded.position, cfg)
+    rule_problems, summary = check_document(layout_path(display_path), doc, loaded.position, cfg, data)
     summary["path"] = display_path
     return [_with_path(p, display_path) for p in rule_problems], summary, doc
 
@@ -136,17 +141,18 @@ def check_registry(root: Path, paths: Iterable[str] | None = None, *, now: datet
     summaries: list[dict] = []
     seen_abs: set[Path] = set()
 
-    targets: list[tuple[str, Path, bool]] = []  # (display path, file, report problems?)
+    targets: list[tuple[str, Path | str, bool]] = []  # (display path, file, report problems?)
     for p in explicit:
         targets.append((p.as_posix(), p, True))
         seen_abs.add(p.resolve())
+    root_str = str(root)
     for rel in registry_files:
-        f = root / rel
-        if f.resolve() in seen_abs:
+        f = os.path.join(root_str, rel)
+        if seen_abs and Path(f).resolve() in seen_abs:
             continue
         targets.append((rel, f, not explicit))
-    for display, file, report in progress(targets) if progress else targets:
-        problems, summary = _check_file(display, file, cfg, cache, result)
+    verdicts = _judge_all(root, targets, cfg, cache, result, progress)
+    for (display, _file, report), (problems, summary) in zip(targets, verdicts, strict=True):
         if summary is not None:
             summaries.append(summary)
         if report:
@@ -161,38 +167,85 @@ def check_registry(root: Path, paths: Iterable[str] | None = None, *, now: datet
     return result
 
 
-def _check_file(display: str, file: Path, cfg: Config, cache: _Cache, result: CheckResult,
-                ) -> tuple[list[Problem], dict | None]:
+PARALLEL_MIN_FILES = 2000  # below this, starting worker processes costs more than it saves
+_BATCH = 500
+
+
+def _judge_all(root: Path, targets: list, cfg: Config, cache: _Cache, result: CheckResult, progress,
+               ) -> list[tuple[list[Problem], dict | None]]:
+    """Verdicts for all targets: from the cache when the stat key matches, else judged afresh."""
+    verdicts: list = [None] * len(targets)
+    misses: list[tuple[int, str, Path | str, str | None]] = []
+    for i, (display, file, _) in enumerate(targets):
+        entry = cache.entries.get(display)
+        try:
+            st = os.stat(file)
+        except OSError:
+            st = None
+        if st is not None and entry is not None and entry[0] == (st.st_size, st.st_mtime_ns, st.st_ino):
+            result.cache_hits += 1
+            verdicts[i] = ([Problem(*p) for p in entry[2]], entry[3])
+        else:
+            misses.append((i, display, file, entry[1] if entry else None))
+    work = [(display, str(file), known) for _, display, file, known in misses]
+    if len(work) >= PARALLEL_MIN_FILES and (os.cpu_count() or 1) > 1:
+        batches = [work[k:k + _BATCH] for k in range(0, len(work), _BATCH)]
+        with ProcessPoolExecutor(max_workers=os.cpu_count(), initializer=_worker_init, initargs=(str(root),)) as pool:
+            judged_batches = pool.map(_worker, batches)
+            judged = [j for batch in (progress(list(judged_batches)) if progress else judged_batches) for j in batch]
+    else:
+        judged = [_judge(*w, cfg) for w in (progress(work) if progress else work)]
+    for (i, display, _, _), (stat_key, blob, problem_tuples, summary, reused) in zip(misses, judged, strict=True):
+        if reused:  # touched but unchanged content
+            result.cache_hits += 1
+            entry = cache.entries[display]
+            problem_tuples, summary = entry[2], entry[3]
+        if blob is not None:
+            cache.entries[display] = (stat_key, blob, problem_tuples, summary)
+            cache.dirty = True
+        verdicts[i] = ([Problem(*p) for p in problem_tuples], summary)
+    return verdicts
+
+
+_WORKER_CFG: Config | None = None
+
+
+def _worker_init(root: str) -> None:
+    global _WORKER_CFG
+    _WORKER_CFG = load_config(WorkTree(Path(root)))
+
+
+def _worker(batch: list[tuple[str, str, str | None]]) -> list[tuple]:
+    assert _WORKER_CFG is not None
+    return [_judge(display, file, known, _WORKER_CFG) for display, file, known in batch]
+
+
+def _judge(display: str, file: str, known_blob: str | None, cfg: Config) -> tuple:
+    """(stat key, blob id, problem tuples, summary, reused?) for one file; blob None = not cacheable."""
+    def fail(rule: str, message: str) -> tuple:
+        return None, None, [_astuple(Problem(display, 1, 1, "", rule, message))], None, False
+
     try:
         st = os.stat(file)
     except OSError:
-        return [Problem(display, 1, 1, "", "file-missing", "文件不存在或无法读取，请检查路径。")], None
-    if not os.path.isfile(file):
-        return [Problem(display, 1, 1, "", "file-not-regular", "这不是普通文件（目录或特殊文件），请只提交 .yaml 报告文件。")], None
+        return fail("file-missing", "文件不存在或无法读取，请检查路径。")
+    if not stat.S_ISREG(st.st_mode):
+        return fail("file-not-regular", "这不是普通文件（目录或特殊文件），请只提交 .yaml 报告文件。")
     stat_key = (st.st_size, st.st_mtime_ns, st.st_ino)
-    entry = cache.entries.get(display)
-    if entry is not None and entry[0] == stat_key:
-        result.cache_hits += 1
-        return [Problem(*p) for p in entry[2]], entry[3]
     try:
-        data = file.read_bytes()
+        with open(file, "rb") as fh:
+            data = fh.read()
     except OSError as exc:
-        return [Problem(display, 1, 1, "", "file-unreadable", f"无法读取文件：{exc.strerror}")], None
+        return fail("file-unreadable", f"无法读取文件：{exc.strerror}")
     blob = blob_id(data)
-    if entry is not None and entry[1] == blob:
-        result.cache_hits += 1
-        cache.entries[display] = (stat_key, *entry[1:])
-        cache.dirty = True
-        return [Problem(*p) for p in entry[2]], entry[3]
+    if blob == known_blob:
+        return stat_key, blob, None, None, True
     if not display.endswith(".yaml"):
-        problems: list[Problem] = [Problem(display, 1, 1, "", "path-extension",
-                                           "报告文件须以 .yaml 结尾（不用 .yml、.txt 等），请重命名。")]
+        problems = [Problem(display, 1, 1, "", "path-extension", "报告文件须以 .yaml 结尾（不用 .yml、.txt 等），请重命名。")]
         summary = None
     else:
         problems, summary = check_bytes(display, data, cfg)
-    cache.entries[display] = (stat_key, blob, [_astuple(p) for p in problems], summary)
-    cache.dirty = True
-    return problems, summary
+    return stat_key, blob, [_astuple(p) for p in problems], summary, False
 
 
 def _astuple(p: Problem) -> tuple:

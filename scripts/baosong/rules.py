@@ -46,7 +46,7 @@ def _strings(node: Any, path: tuple = ()) -> Iterator[tuple[tuple, str]]:
 
 
 def check_document(relpath: str, doc: dict, position: Callable[[tuple], tuple[int, int]], cfg: Config,
-                   ) -> tuple[list[Problem], dict]:
+                   raw: bytes | None = None) -> tuple[list[Problem], dict]:
     """Rules that need only this file and the configuration. Returns (problems, summary)."""
     problems: list[Problem] = []
 
@@ -59,7 +59,7 @@ def check_document(relpath: str, doc: dict, position: Callable[[tuple], tuple[in
     _check_people(doc, cfg, emit)
     times = _check_times(doc, emit)
     latest_field = max(times, key=times.__getitem__) if times else None
-    _check_secrecy(doc, emit)
+    _check_secrecy(doc, emit, raw)
     if kind == "info":
         _check_info_length(doc, cfg, emit)
     if kind == "emergency":
@@ -146,7 +146,9 @@ def _check_times(doc: dict, emit: Emit) -> dict[str, datetime]:
     return {f: t for f, t in parsed.items() if t is not None}
 
 
-def _check_secrecy(doc: dict, emit: Emit) -> None:
+def _check_secrecy(doc: dict, emit: Emit, raw: bytes | None = None) -> None:
+    if raw is not None and "★".encode() not in raw and "密".encode() not in raw:
+        return  # every marking contains one of these; most files have neither
     for path, text in _strings(doc):
         if SECRECY_RE.search(text):
             emit(path, "secrecy-marker", "内容含密级标志（秘密/机密/绝密/★）。涉密信息严禁通过本系统报送，"
