@@ -170,6 +170,11 @@ def test_missing_answers_name_their_options(reg: Path, tmp_path: Path) -> None:
     # A field the kind does not use is refused, not silently dropped.
     result = baosong("new", *FIRST, "--set", "platform=微博", cwd=reg, home=tmp_path)
     assert result.returncode == 2 and "platform" in result.stderr
+    result = baosong("new", *FIRST, "--set", "sequence=3", cwd=reg, home=tmp_path)
+    assert result.returncode == 2 and "自动生成" in result.stderr
+    # Office records belong to the registry office only.
+    result = baosong("new", "--kind", "adoption", "--unit", "gaj", "--yes", cwd=reg, home=tmp_path)
+    assert result.returncode == 2 and "登记机关（xxk）" in result.stderr
 
 
 def test_late_report_asks_for_a_delay_reason(reg: Path, tmp_path: Path) -> None:
@@ -186,18 +191,20 @@ def test_real_terminal_session(reg: Path, tmp_path: Path) -> None:
     pexpect = pytest.importorskip("pexpect")
     child = pexpect.spawn(BAOSONG, ["new", "--now", NOW], cwd=str(reg), env=env(tmp_path), encoding="utf-8",
                           timeout=30, dimensions=(40, 200))
+    # The body is pasted as two paragraphs at once: both stay in the body, not in the next answer.
     steps = [("报告类别", "info"), ("报送单位", "dcq"), ("起草人", ""), ("标题", "东城区开展冬季安全大检查"),
-             ("信息类型", "1"), ("正文", "东城区组织开展冬季安全生产大检查，排查隐患32处。"),
+             ("信息类型", "1"), ("正文", "东城区组织开展冬季安全生产大检查。\n共排查隐患32处，已全部整改。"),
              ("关键词", "安全生产，冬季"), ("审核人", ""), ("签发人", "")]
     for prompt, answer in steps:
         child.expect(prompt)
-        child.sendline(answer)
+        child.send(answer + "\n")
     child.expect("下一步")
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0, child.before
     doc = load(reg / "reports/2026/dcq/dcq-20261125-lijing-01.yaml")
     assert doc["kind"] == "info" and doc["info_type"] == "dynamic" and doc["keywords"] == ["安全生产", "冬季"]
+    assert doc["body"] == "东城区组织开展冬季安全生产大检查。\n共排查隐患32处，已全部整改。"
     assert doc["signer"] == "sunweidong"
     assert_check_passes(reg, tmp_path)
 

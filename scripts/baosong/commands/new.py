@@ -14,6 +14,7 @@ from baosong.check import check_registry
 from baosong.commands.common import add_repo_option, colour, not_a_registry, parse_now
 from baosong.config import load_config
 from baosong.deadlines import deadline_for
+from baosong.rules import OFFICE_KINDS
 from baosong.sources import WorkTree
 
 NAME = "new"
@@ -85,7 +86,7 @@ class Asker:
 
     def ask(self, name: str, label: str, parse: Callable[[str], Any], *, default: Any = None,
             required: bool = True, hint: str = "", choices: dict[str, str] | None = None,
-            show_default: str | None = None) -> Any:
+            show_default: str | None = None, multiline: bool = False) -> Any:
         if name in self.presets:
             text = self.presets.pop(name)
             try:
@@ -93,7 +94,7 @@ class Asker:
             except ValueError as exc:
                 raise Missing(f"{_option(name)} 的值“{text}”无效：{exc}") from None
         if self.interactive:
-            answer = self._prompt(label, parse, default, required, hint, choices, show_default)
+            answer = self._prompt(label, parse, default, required, hint, choices, show_default, multiline)
             if answer is not _EOF:
                 return answer
         if default is None and required:
@@ -101,7 +102,7 @@ class Asker:
         return default
 
     def _prompt(self, label: str, parse: Callable[[str], Any], default: Any, required: bool, hint: str,
-                choices: dict[str, str] | None, show_default: str | None) -> Any:
+                choices: dict[str, str] | None, show_default: str | None, multiline: bool) -> Any:
         if hint:
             print(colour(f"  {hint}", "2"))
         if choices:
@@ -112,6 +113,8 @@ class Asker:
         while True:
             try:
                 text = input(f"{label}{suffix}：")  # no colour codes: readline miscounts them
+                if multiline:
+                    text = _pasted_lines(text)
             except EOFError:
                 print()
                 self.interactive = False
@@ -128,6 +131,19 @@ class Asker:
 
 
 _EOF = object()
+
+
+def _pasted_lines(first: str) -> str:
+    """Text pasted into a terminal arrives all at once: keep the lines that are already waiting as one
+    answer, instead of letting them answer the next questions. Typed answers are single lines."""
+    if sys.platform == "win32" or not sys.stdin.isatty():
+        return first
+    import select
+
+    lines = [first]
+    while select.select([sys.stdin], [], [], 0.05)[0]:
+        lines.append(input())
+    return "\n".join(lines).strip("\n")
 
 
 def _show(value: Any) -> str:
@@ -177,6 +193,11 @@ def run(args: argparse.Namespace) -> int:
         for label, option in asker.missing:
             print(f"  {label}：{option}", file=sys.stderr)
         return 2
+    automatic = [k for k in asker.presets if k in ("id", "sequence")]
+    if automatic:
+        print(f"错误：{'、'.join(automatic)} 由 baosong new 自动生成（编号和续报序号不能重复或跳号），请不要用 --set 指定。",
+              file=sys.stderr)
+        return 2
     if asker.presets:
         unknown = "、".join(asker.presets)
         print(f"错误：这类报告不使用以下字段：{unknown}。请检查 --set 中的字段名。", file=sys.stderr)
@@ -212,7 +233,17 @@ def _collect(root: Path, cfg, asker: Asker, now: datetime, args: argparse.Namesp
     unit_default = last.get("unit") if last.get("unit") in cfg.units else None
     if "incident" in context:
         unit_default = unit_default or context["incident"].first.get("unit")
-    doc["unit"] = asker.ask("unit", "报送单位（单位代码）", lambda t: _known_unit(cfg, t), default=unit_default,
+    office_only = doc["kind"] in OFFICE_KINDS
+    if office_only:
+        unit_default = cfg.registry_office
+
+    def parse_unit(text: str) -> str:
+        code = _known_unit(cfg, text)
+        if office_only and code != cfg.registry_office:
+            raise ValueError(f"{nr.KIND_ZH.get(doc['kind'])}只能由登记机关（{cfg.registry_office}）填报。")
+        return code
+
+    doc["unit"] = asker.ask("unit", "报送单位（单位代码）", parse_unit, default=unit_default,
                             hint=_units_hint(cfg) if unit_default is None else "")
     unit = doc["unit"] or ""
     author_default = last.get("author") if _has_role(cfg, unit, last.get("author"), "officer") else \
@@ -280,7 +311,8 @@ def _ask_body(cfg, asker: Asker, doc: dict, prefill: dict, now: datetime, first:
         label = f"{prop.get('title', name)}（{name}）"
         choices = nr.enum_labels(prop) if "enum" in prop else None
         doc[name] = asker.ask(name, label, _checked_prop(schema, name, now), default=default, required=required,
-                              hint=prop.get("description", "") if not choices else "", choices=choices)
+                              hint=prop.get("description", "") if not choices else "", choices=choices,
+                              multiline=prop.get("maxLength", 0) >= 1000)
 
 
 def _take_other_presets(schema: dict, asker: Asker, doc: dict, now: datetime) -> None:
