@@ -214,3 +214,42 @@ def _dump(doc: dict) -> str:
         else:
             lines.append(f"{k}: {v}")
     return "\n".join(lines) + "\n"
+
+
+TSA_CNF = """[ tsa ]
+default_tsa = tsa_config1
+[ tsa_config1 ]
+dir = {dir}
+serial = $dir/serial
+crypto_device = builtin
+signer_cert = $dir/tsa.pem
+signer_key = $dir/tsa.key
+signer_digest = sha256
+default_policy = 1.2.3.4.1
+digests = sha256, sha384, sha512
+accuracy = secs:1
+ordering = yes
+tsa_name = no
+ess_cert_id_chain = no
+ess_cert_id_alg = sha256
+"""
+
+
+def make_tsa(root: Path) -> dict:
+    """A local RFC 3161 authority played by `openssl ts`: a CA, a time-stamping certificate and a reply command.
+
+    Returns the `registry.tsa` configuration ({command, cert})."""
+    root.mkdir(parents=True, exist_ok=True)
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"]
+    run(["openssl", "req", "-x509", *ec, "-keyout", str(root / "ca.key"), "-out", str(root / "ca.pem"),
+         "-days", "3650", "-subj", "/CN=Test TSA CA"])
+    run(["openssl", "req", *ec, "-keyout", str(root / "tsa.key"), "-out", str(root / "tsa.csr"), "-subj", "/CN=Test TSA"])
+    (root / "ext.cnf").write_text("extendedKeyUsage = critical,timeStamping\nkeyUsage = critical,digitalSignature\n"
+                                  "basicConstraints = CA:FALSE\n")
+    run(["openssl", "x509", "-req", "-in", str(root / "tsa.csr"), "-CA", str(root / "ca.pem"), "-CAkey",
+         str(root / "ca.key"), "-CAcreateserial", "-out", str(root / "tsa.pem"), "-days", "3650",
+         "-extfile", str(root / "ext.cnf")])
+    (root / "serial").write_text("01\n")
+    (root / "tsa.cnf").write_text(TSA_CNF.format(dir=root))
+    command = f"openssl ts -reply -queryfile /dev/stdin -config {root / 'tsa.cnf'} -out /dev/stdout"
+    return {"command": command, "cert": (root / "ca.pem").read_text()}

@@ -51,8 +51,8 @@ def git(repo: Path, *args: str, input: bytes | None = None, check: bool = True,
     return proc.stdout
 
 
-def git_text(repo: Path, *args: str, check: bool = True) -> str:
-    return git(repo, *args, check=check).decode("utf-8", "replace").strip()
+def git_text(repo: Path, *args: str, check: bool = True, env: dict[str, str] | None = None) -> str:
+    return git(repo, *args, check=check, env=env).decode("utf-8", "replace").strip()
 
 
 def rev_parse(repo: Path, rev: str) -> str | None:

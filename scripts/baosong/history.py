@@ -135,6 +135,11 @@ def _main_reports_limited(repo: Path, tip: str, paths: list[str]) -> dict[str, I
     return state
 
 
+def is_report(intro: Introduced) -> bool:
+    """A regular `.yaml` file under reports/ (symlinks and stray files are refused by PR mode, not registered)."""
+    return intro.mode in _REGULAR and intro.path.endswith(".yaml")
+
+
 def report_unit(path: str) -> str | None:
     m = PATH_RE.match(path)
     return m.group(2) if m else None
@@ -161,8 +166,7 @@ def read_arrivals(repo: Path, rev: str = "HEAD", cfg: Config | None = None, *,
         raise GitError(["rev-parse", rev], 128, f"unknown revision {rev}")
     if cfg is None:
         cfg = load_config(GitTree(repo, tip))
-    state = {p: i for p, i in main_reports(repo, tip, paths=paths).items()
-             if i.mode in _REGULAR and p.endswith(".yaml")}
+    state = {p: i for p, i in main_reports(repo, tip, paths=paths).items() if is_report(i)}
     with Verifier(cfg, repo, use_cache=use_cache) as verifier:
         receipts = load_receipts(repo, verifier)
         times: dict[str, tuple[datetime | None, datetime | None, datetime]] = {}

@@ -11,6 +11,7 @@ compare-and-swap (`git update-ref REF new old`), so concurrent runs retry instea
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -21,7 +22,7 @@ import subprocess
 import tempfile
 import time
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,6 +33,7 @@ from baosong.config import UNITS_PATH, Config
 from baosong.gitrepo import ZERO_ID, GitError, git, git_text, ls_tree, read_objects, ref_value
 from baosong.problems import Problem
 from baosong.signatures import CHECKPOINT_NAMESPACE, RECEIPT_NAMESPACE, SigResult, Verifier, sign
+from baosong.sources import blob_id
 from baosong.timeutil import iso, parse_datetime
 
 RECEIPTS_REF = "refs/baosong/receipts"
@@ -306,89 +308,116 @@ def _make_receipt(intro, sig: SigResult, registry: dict, tsa: dict | None, now: 
     tsr = None
     if tsa:
         tsr, when = stamp(data, tsa)
-        record["tsa_time"] = iso(when)  # not in the signed bytes: the stamp itself proves it
+        record["tsa_time"] = iso(when.astimezone(now.tzinfo))  # not in the signed bytes: the stamp itself proves it
     return data, sign(data, key_path, RECEIPT_NAMESPACE), tsr, record
 
 
-def receive(repo: Path, key_path: Path, now: datetime, rev: str = "HEAD", *, cfg: Config | None = None,
-            max_attempts: int = 200, use_cache: bool = True) -> ReceiveResult:
-    """Record a receipt for every report blob on main (rev) that has none, then a checkpoint.
+@contextlib.contextmanager
+def _receive_lock(repo: Path) -> Iterator[None]:
+    """Serialise receive runs on one machine, so concurrent runs do not all sign the same receipts.
 
-    Safe to run concurrently: the store ref is only moved from the value this run started from;
-    a run that loses the race re-reads the store and retries (records already made are reused).
+    Only an optimisation: correctness comes from the compare-and-swap on the ref, which also holds
+    across machines; without fcntl (Windows) runs simply race and retry.
     """
-    from baosong.config import load_config
-    from baosong.gitrepo import GitTree, rev_parse
-    from baosong.history import main_reports, report_unit, unit_check
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    lock = Path(git_text(repo, "rev-parse", "--absolute-git-dir")) / "baosong-receive.lock"
+    with open(lock, "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
-    repo = Path(repo)
-    result = ReceiveResult()
-    if rev_parse(repo, rev) is None:
-        raise ReceiveError(f"找不到主分支 {rev}。")
-    if cfg is None:
-        cfg = load_config(GitTree(repo, rev))
-        if not cfg.ok:
-            result.problems = cfg.problems
-            return result
+
+def _check_registry_key(cfg: Config, key_path: Path) -> dict:
     registry = cfg.units_doc.get("registry") or {}
     pub = registry_public_key(key_path)
     if pub not in {" ".join(k.split()[:2]) for k in registry.get("keys") or []}:
         raise ReceiveError(f"登记系统私钥 {key_path} 的公钥未登记在 {UNITS_PATH} 的 registry.keys 中，"
                            "用它签署的回执将无法验证。请先登记公钥：" + pub)
-    signed: dict[str, tuple[bytes, bytes, bytes | None, dict]] = {}  # blob -> (json, sig, tsr, record)
-    for attempt in range(1, max_attempts + 1):
-        result.attempts = attempt
-        tip = rev_parse(repo, rev)
-        if tip is None:
-            raise ReceiveError(f"找不到主分支 {rev}。")
-        old = ref_value(repo, RECEIPTS_REF)
-        checkpoints = read_checkpoints(repo, old)
-        last = checkpoints[-1] if checkpoints else None
-        if last is not None and last.doc.get("main_commit") == tip:
-            result.main_commit = tip
-            return result  # nothing new on main since the last checkpoint
-        state = main_reports(repo, tip)
-        have = _existing(repo, old, (i.blob for i in state.values()))
-        todo = {p: i for p, i in state.items() if i.blob not in have}
-        missing = [i for i in todo.values() if i.blob not in signed]
-        if missing:
-            with Verifier(cfg, repo, use_cache=use_cache) as verifier:
-                sigs = verifier.verify_commits(repo, [(i.commit, now, i.claimed_time) for i in missing])
-            tsa = registry.get("tsa")
-            jobs = [(i, unit_check(sigs[i.commit], report_unit(i.path))) for i in missing]
-            with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-                made = pool.map(partial(_make_receipt, registry=registry, tsa=tsa, now=now, key_path=key_path),
-                                *zip(*jobs, strict=True))
-                signed.update((i.blob, rec) for (i, _), rec in zip(jobs, made, strict=True))
-        files: dict[str, bytes] = {}
-        added = []
-        for path in sorted(todo):
-            blob = todo[path].blob
-            data, sig, tsr, record = signed[blob]
-            files[receipt_path(blob)] = data
-            files[receipt_path(blob, ".json.sig")] = sig
-            if tsr is not None:
-                files[receipt_path(blob, ".tsr")] = tsr
-            oid = hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
-            added.append([path, blob, oid, record["received_at"], record.get("tsa_time")])
-        checkpoint = {"format": FORMAT_VERSION, "kind": "checkpoint", "sequence": (last.sequence if last else 0) + 1,
-                      "previous": last.digest if last else None, "main_commit": tip, "created_at": iso(now),
-                      "registry": registry.get("principal"), "added": added,
-                      "accepted_count": int(last.doc.get("accepted_count", 0) if last else 0) + len(added)}
-        raw = canonical(checkpoint)
-        files[CHECKPOINT_FILE] = raw
-        files[CHECKPOINT_FILE + ".sig"] = sign(raw, key_path, CHECKPOINT_NAMESPACE)
-        new = _commit_files(repo, old, files, f"receive: {len(added)} receipt(s), checkpoint "
-                            f"{checkpoint['sequence']} at {tip[:10]}", now)
-        try:
-            git(repo, "update-ref", "-m", "baosong receive", RECEIPTS_REF, new, old or ZERO_ID)
-        except GitError:
-            time.sleep(random.uniform(0.01, 0.05 * min(attempt, 10)))  # another run moved the ref: retry
-            continue
-        result.receipts = [signed[todo[p].blob][3] for p in sorted(todo)]
-        result.checkpoint = checkpoint["sequence"]
-        result.main_commit = tip
+    return registry
+
+
+def _store_commit(repo: Path, old: str | None, last: Checkpoint | None, tip: str, todo: dict, signed: dict,
+                  registry: dict, now: datetime, key_path: Path) -> tuple[str, dict]:
+    """The next store commit: the new receipts and a checkpoint linked to the last one."""
+    files: dict[str, bytes] = {}
+    added = []
+    for path in sorted(todo):
+        blob = todo[path].blob
+        data, sig, tsr, record = signed[blob]
+        files[receipt_path(blob)] = data
+        files[receipt_path(blob, ".json.sig")] = sig
+        if tsr is not None:
+            files[receipt_path(blob, ".tsr")] = tsr
+        added.append([path, blob, blob_id(data), record["received_at"], record.get("tsa_time")])
+    checkpoint = {"format": FORMAT_VERSION, "kind": "checkpoint", "sequence": (last.sequence if last else 0) + 1,
+                  "previous": last.digest if last else None, "main_commit": tip, "created_at": iso(now),
+                  "registry": registry.get("principal"), "added": added,
+                  "accepted_count": int(last.doc.get("accepted_count", 0) if last else 0) + len(added)}
+    raw = canonical(checkpoint)
+    files[CHECKPOINT_FILE] = raw
+    files[CHECKPOINT_FILE + ".sig"] = sign(raw, key_path, CHECKPOINT_NAMESPACE)
+    message = f"receive: {len(added)} receipt(s), checkpoint {checkpoint['sequence']} at {tip[:10]}"
+    return _commit_files(repo, old, files, message, now), checkpoint
+
+
+def receive(repo: Path, key_path: Path, now: datetime, rev: str = "HEAD", *, cfg: Config | None = None,
+            max_attempts: int = 200, use_cache: bool = True, lock: bool = True) -> ReceiveResult:
+    """Record a receipt for every report blob on main (rev) that has none, then a checkpoint.
+
+    Safe to run concurrently: the store ref is only moved from the value this run started from;
+    a run that loses the race re-reads the store and retries (receipts already signed are reused).
+    """
+    from baosong.config import load_config
+    from baosong.gitrepo import GitTree, rev_parse
+    from baosong.history import is_report, main_reports, report_unit, unit_check
+
+    repo = Path(repo)
+    result = ReceiveResult()
+    if rev_parse(repo, rev) is None:
+        raise ReceiveError(f"找不到主分支 {rev}。")
+    cfg = cfg or load_config(GitTree(repo, rev))
+    if not cfg.ok:
+        result.problems = cfg.problems
         return result
+    registry = _check_registry_key(cfg, key_path)
+    signed: dict[str, tuple[bytes, bytes, bytes | None, dict]] = {}  # blob -> (json, sig, tsr, record)
+    with _receive_lock(repo) if lock else contextlib.nullcontext():
+        for attempt in range(1, max_attempts + 1):
+            result.attempts = attempt
+            tip = rev_parse(repo, rev) or ""
+            old = ref_value(repo, RECEIPTS_REF)
+            checkpoints = read_checkpoints(repo, old)
+            last = checkpoints[-1] if checkpoints else None
+            if last is not None and last.doc.get("main_commit") == tip:
+                result.main_commit = tip
+                return result  # nothing new on main since the last checkpoint
+            state = {p: i for p, i in main_reports(repo, tip).items() if is_report(i)}
+            have = _existing(repo, old, (i.blob for i in state.values()))
+            todo = {p: i for p, i in state.items() if i.blob not in have}
+            missing = [i for i in todo.values() if i.blob not in signed]
+            if missing:
+                with Verifier(cfg, repo, use_cache=use_cache) as verifier:
+                    sigs = verifier.verify_commits(repo, [(i.commit, now, i.claimed_time) for i in missing])
+                make = partial(_make_receipt, registry=registry, tsa=registry.get("tsa"), now=now, key_path=key_path)
+                with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+                    made = pool.map(make, missing, [unit_check(sigs[i.commit], report_unit(i.path)) for i in missing])
+                    signed.update((i.blob, rec) for i, rec in zip(missing, made, strict=True))
+            new, checkpoint = _store_commit(repo, old, last, tip, todo, signed, registry, now, key_path)
+            try:
+                git(repo, "update-ref", "-m", "baosong receive", RECEIPTS_REF, new, old or ZERO_ID)
+            except GitError:
+                time.sleep(random.uniform(0.01, 0.05 * min(attempt, 10)))  # another run moved the ref: retry
+                continue
+            result.receipts = [signed[todo[p].blob][3] for p in sorted(todo)]
+            result.checkpoint = checkpoint["sequence"]
+            result.main_commit = tip
+            return result
     raise ReceiveError(f"回执库 {RECEIPTS_REF} 持续被其他进程更新，{max_attempts} 次尝试后仍未写入，请稍后重试。")
 
 
@@ -405,6 +434,19 @@ class VerifyResult:
 
 def _finding(path: str, rule: str, message: str) -> Problem:
     return Problem(store_label(path), 1, 1, "", rule, message)
+
+
+def receipt_file_problems(entries: dict, listed: dict[str, list]) -> list[Problem]:
+    """Receipts the checkpoints list (blob -> entry) that are missing from the store or differ from it."""
+    out = []
+    for path, blob, oid, _, _ in listed.values():
+        entry = entries.get(receipt_path(blob))
+        if entry is None:
+            out.append(_finding(receipt_path(blob), "receipt-missing", f"检查点记载的回执（{path}）不在回执库中，已被删除。"))
+        elif entry.oid != oid:
+            out.append(_finding(receipt_path(blob), "receipt-altered",
+                                f"回执内容与检查点记载的不一致（{path}），回执已被改动。"))
+    return out
 
 
 def verify_store(repo: Path, cfg: Config) -> VerifyResult:
@@ -467,13 +509,7 @@ def verify_store(repo: Path, cfg: Config) -> VerifyResult:
                                         f"检查点 {cp.sequence} 的登记系统签名不成立（{r.status}）。"))
         for cp, text in chain_problems(checkpoints):
             problems.append(Problem(f"{cp.commit[:10]}:{CHECKPOINT_FILE}", 1, 1, "", "checkpoint-chain", text))
-    for path, blob, oid, _, _ in listed.values():
-        if entries.get(receipt_path(blob)) is None:
-            problems.append(_finding(receipt_path(blob), "receipt-missing",
-                                     f"检查点记载的回执（{path}）不在回执库中，已被删除。"))
-        elif entries[receipt_path(blob)].oid != oid:
-            problems.append(_finding(receipt_path(blob), "receipt-altered",
-                                     f"回执内容与检查点记载的不一致（{path}），回执已被改动。"))
+    problems.extend(receipt_file_problems(entries, listed))
     result.receipts = len(jsons)
     result.checkpoints = len(checkpoints)
     return result

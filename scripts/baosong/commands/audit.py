@@ -1,0 +1,47 @@
+"""baosong audit: find history rewrites, deleted or changed reports and tampered receipts."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from baosong.audit import audit
+from baosong.commands.common import add_repo_option, colour
+from baosong.gitrepo import GitError
+from baosong.problems import render_json
+
+NAME = "audit"
+HELP = "审计：主分支被改写、已登记报告被删改、回执被篡改、提交时间倒退"
+DESCRIPTION = """审计登记库：对照登记系统签名的检查点，发现绕过服务器检查的改动——
+主分支被改写（强制推送，检查点记录的提交不再是主分支的祖先）、已登记的报告被删除或改动、
+回执缺失或被篡改、检查点链断裂或签名不成立、主分支提交时间倒退。每条发现写明是什么、在哪里。
+
+示例：
+  baosong audit
+  baosong audit --rev origin/main --format json
+
+退出状态：0 未发现问题；1 有发现；2 用法错误。
+"""
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_repo_option(parser)
+    parser.add_argument("--rev", default="HEAD", metavar="版本", help="主分支（默认 HEAD）")
+    parser.add_argument("--format", choices=["text", "json"], default="text", help="输出格式")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        result = audit(args.repo, args.rev)
+    except GitError as exc:
+        print(f"错误：git 命令失败：{exc.stderr or exc}", file=sys.stderr)
+        return 2
+    if args.format == "json":
+        print(render_json(result.problems))
+    else:
+        for p in result.problems:
+            print(colour(p.render(), "31"))
+        summary = (f"审计 {result.checkpoints} 个检查点、{result.accepted} 份已登记报告、{result.main_commits} 个提交："
+                   f"{len(result.problems)} 项发现")
+        print(colour(summary + ("。" if result.problems else "，未发现问题。"), "31" if result.problems else "32"))
+    return 1 if result.problems else 0

@@ -1,0 +1,229 @@
+"""Receipts (`baosong receive` / `verify`) and the arrival times the register gets from them."""
+
+from __future__ import annotations
+
+import json
+import random
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import trust_helpers as th
+from baosong.cli import main as cli_main
+from baosong.config import load_config
+from baosong.deadlines import deadline_for, judge
+from baosong.gitrepo import GitTree
+from baosong.history import read_arrivals
+from baosong.receipts import RECEIPTS_REF, receipt_path
+from baosong.receipts import receive as receive_fn
+from baosong.timeutil import parse_datetime
+from baosong.yamlload import load_yaml
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    return th.World(tmp_path_factory.mktemp("world"))
+
+
+def receive(reg: th.Registry, now: str, *extra: str) -> subprocess.CompletedProcess:
+    return reg.baosong("receive", "--key", str(reg.world.keys["registry"]), "--now", now, *extra)
+
+
+def merge_report(reg: th.Registry, path: str, text: str, *, commit_date: str, merge_date: str,
+                 signer: str = "wanghao", branch: str = "pr") -> None:
+    reg.branch(branch)
+    reg.add_report(path, text, signer=signer, date=commit_date)
+    reg.merge(branch, date=merge_date)
+
+
+def status_of(reg: th.Registry, path: str) -> tuple[str, str]:
+    """(register status, time source) of one report, as the register computes it."""
+    cfg = load_config(GitTree(reg.root, "HEAD"))
+    arrival = read_arrivals(reg.root, "HEAD", cfg)[path]
+    doc = load_yaml((reg.root / path).read_bytes(), path).data
+    return judge(deadline_for(doc, cfg), arrival.received_at)[0], arrival.time_source
+
+
+def test_receipts_are_signed_and_verify(world, tmp_path):
+    reg = world.registry(tmp_path / "r")
+    path, text = th.emergency("gaj", "wanghao", "liuzhenhua")
+    merge_report(reg, path, text, commit_date="2026-11-25T10:30:00+08:00", merge_date="2026-11-25T10:40:00+08:00")
+    proc = receive(reg, "2026-11-25T11:00:00+08:00", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert [(r["path"], r["signer"], r["signature"]) for r in out["receipts"]] == [(path, "wanghao", "good")]
+    assert out["checkpoint"] == 1
+    assert receive(reg, "2026-11-25T11:05:00+08:00").returncode == 0  # nothing new: no second receipt
+    assert "无需登记" in receive(reg, "2026-11-25T11:05:00+08:00").stdout
+    proc = reg.baosong("verify")
+    assert proc.returncode == 0 and "共验证 1 份回执、1 个检查点" in proc.stdout
+    arrival = read_arrivals(reg.root)[path]
+    assert (arrival.time_source, arrival.received_at) == ("receipt", parse_datetime("2026-11-25T11:00:00+08:00"))
+    assert arrival.main_time == parse_datetime("2026-11-25T10:40:00+08:00")
+
+
+def test_altered_receipt_does_not_verify(world, tmp_path):
+    reg = world.registry(tmp_path / "r")
+    path, text = th.emergency("gaj", "wanghao", "liuzhenhua")
+    merge_report(reg, path, text, commit_date="2026-11-25T10:30:00+08:00", merge_date="2026-11-25T10:40:00+08:00")
+    assert receive(reg, "2026-11-25T13:00:00+08:00").returncode == 0
+    blob = reg.git("rev-parse", f"HEAD:{path}")
+    rpath = receipt_path(blob)
+    # Someone with write access to the ref back-dates the receipt (keeping the old signature).
+    forged = reg.git("show", f"{RECEIPTS_REF}:{rpath}").replace("13:00:00", "11:00:00")
+    oid = reg.git("hash-object", "-w", "--stdin", input=forged.encode())
+    env_index = tmp_path / "index"
+    run = lambda *a: th.run(["git", *a], cwd=reg.root, env={**world.env, "GIT_INDEX_FILE": str(env_index)})  # noqa: E731
+    run("read-tree", RECEIPTS_REF)
+    run("update-index", "--cacheinfo", f"100644,{oid},{rpath}")
+    tree = run("write-tree").stdout.decode().strip()
+    commit = reg.git("commit-tree", tree, "-p", RECEIPTS_REF, "-m", "fix time")
+    reg.git("update-ref", RECEIPTS_REF, commit)
+    proc = reg.baosong("verify")
+    assert proc.returncode == 1
+    assert rpath in proc.stdout and "receipt-signature" in proc.stdout and "receipt-altered" in proc.stdout
+    # The register does not take the forged time: it reads the signed checkpoint.
+    assert status_of(reg, path) == ("late", "receipt")
+
+
+def test_forged_commit_date_does_not_make_a_late_report_on_time(world, tmp_path):
+    reg = world.registry(tmp_path / "r")
+    path, text = th.emergency("gaj", "wanghao", "liuzhenhua", delay_reason="山区信号中断，无法及时上报。")
+    # The commit claims 10:30 (deadline 12:00), but it reached the registry at 15:00.
+    merge_report(reg, path, text, commit_date="2026-11-25T10:30:00+08:00", merge_date="2026-11-25T15:00:00+08:00")
+    assert status_of(reg, path) == ("late", "commit")  # fallback: main-line time, marked as such
+    assert receive(reg, "2026-11-25T15:01:00+08:00").returncode == 0
+    assert status_of(reg, path) == ("late", "receipt")
+
+
+def test_content_swapped_after_the_deadline_gets_the_later_time(world, tmp_path):
+    reg = world.registry(tmp_path / "r")
+    path, text = th.emergency("gaj", "wanghao", "liuzhenhua")
+    merge_report(reg, path, text, commit_date="2026-11-25T10:30:00+08:00", merge_date="2026-11-25T10:40:00+08:00")
+    assert receive(reg, "2026-11-25T11:00:00+08:00").returncode == 0
+    assert status_of(reg, path) == ("on_time", "receipt")
+    # A push that bypasses PR mode swaps the content at the same path after the deadline.
+    reg.add_report(path, text.replace("造成人员受伤", "无人员伤亡"), signer="wanghao", date="2026-11-25T10:35:00+08:00")
+    assert receive(reg, "2026-11-25T16:00:00+08:00").returncode == 0
+    arrival = read_arrivals(reg.root)[path]
+    assert arrival.received_at == parse_datetime("2026-11-25T16:00:00+08:00")
+    assert status_of(reg, path) == ("late", "receipt")
+
+
+def test_receive_refuses_an_unregistered_key(world, tmp_path):
+    reg = world.registry(tmp_path / "r")
+    proc = reg.baosong("receive", "--key", str(world.keys["outsider"]), "--now", "2026-11-25T11:00:00+08:00")
+    assert proc.returncode == 2 and "registry.keys" in proc.stderr
+    proc = reg.baosong("receive", "--now", "2026-11-25T11:00:00+08:00")
+    assert proc.returncode == 2 and "BAOSONG_REGISTRY_KEY" in proc.stderr
+
+
+def test_tsa_stamp_verifies_with_openssl(world, tmp_path):
+    units = world.units_doc()
+    units["registry"]["tsa"] = th.make_tsa(tmp_path / "tsa")
+    reg = world.registry(tmp_path / "r", units)
+    path, text = th.emergency("gaj", "wanghao", "liuzhenhua")
+    merge_report(reg, path, text, commit_date="2026-11-25T10:30:00+08:00", merge_date="2026-11-25T10:40:00+08:00")
+    assert receive(reg, "2026-11-25T11:00:00+08:00").returncode == 0
+    blob = reg.git("rev-parse", f"HEAD:{path}")
+    for name in (".json", ".tsr"):
+        (tmp_path / f"r{name}").write_bytes(th.run(["git", "show", f"{RECEIPTS_REF}:{receipt_path(blob, name)}"],
+                                                   cwd=reg.root, env=world.env).stdout)
+    ok = th.run(["openssl", "ts", "-verify", "-data", str(tmp_path / "r.json"), "-in", str(tmp_path / "r.tsr"),
+                 "-CAfile", str(tmp_path / "tsa" / "ca.pem")], check=False)
+    assert ok.returncode == 0, ok.stderr
+    assert reg.baosong("verify").returncode == 0
+    arrival = read_arrivals(reg.root)[path]
+    assert arrival.time_source == "tsa" and arrival.tsa_time is not None
+    # A stamp over other bytes fails.
+    (tmp_path / "r.json").write_bytes(b"{}\n")
+    bad = th.run(["openssl", "ts", "-verify", "-data", str(tmp_path / "r.json"), "-in", str(tmp_path / "r.tsr"),
+                  "-CAfile", str(tmp_path / "tsa" / "ca.pem")], check=False)
+    assert bad.returncode != 0
+
+
+def _officer_clone(world: th.World, server: Path, root: Path, n: int) -> th.Registry:
+    clone = th.Registry(root, world)
+    th.run(["git", "clone", "-q", str(server), str(root)], env=world.env)
+    for k, v in (("gpg.format", "ssh"), ("user.signingkey", str(world.keys["wanghao"])), ("commit.gpgsign", "true")):
+        clone.git("config", k, v)
+    path, text = th.emergency("gaj", "wanghao", "liuzhenhua", n=n)
+    clone.add_report(path, text, signer="wanghao", date="2026-11-25T10:30:00+08:00")
+    return clone
+
+
+def _push_with_retry(clone: th.Registry) -> bool:
+    rng = random.Random(str(clone.root))
+    time.sleep(rng.uniform(0, 1.5))  # officers do not all press enter in the same millisecond
+    for _ in range(60):
+        if clone.git("push", "-q", "origin", "main", check=False, date="2026-11-25T10:45:00+08:00") == "" and \
+                clone.git("ls-remote", "origin", "refs/heads/main").split()[0] == clone.head():
+            return True
+        time.sleep(rng.uniform(0, 0.2))
+        clone.git("pull", "-q", "--rebase", "origin", "main", check=False, date="2026-11-25T10:45:00+08:00")
+    return False
+
+
+@pytest.mark.slow
+def test_twenty_concurrent_pushes_and_receives(world, tmp_path):
+    """Twenty officers push one report each to a bare server (retrying on non-fast-forward); the
+    registry job runs after every push, concurrently (through the CLI). Nothing is lost."""
+    seed = world.registry(tmp_path / "seed")
+    server = tmp_path / "server.git"
+    th.run(["git", "clone", "-q", "--bare", str(seed.root), str(server)], env=world.env)
+    n = 20
+    clones = [_officer_clone(world, server, tmp_path / f"c{i}", i + 1) for i in range(n)]
+    outcomes: list[tuple[bool, int]] = []
+
+    def officer(clone: th.Registry) -> None:
+        pushed = _push_with_retry(clone)
+        code = cli_main(["receive", "--repo", str(server), "--rev", "main", "--key", str(world.keys["registry"]),
+                         "--now", "2026-11-25T11:00:00+08:00", "--format", "json"])
+        outcomes.append((pushed, code))
+
+    threads = [threading.Thread(target=officer, args=(c,)) for c in clones]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outcomes == [(True, 0)] * n
+    assert_store_complete(world, server, n)
+
+
+def test_receive_without_the_lock_retries_on_the_ref_and_loses_nothing(world, tmp_path):
+    """The compare-and-swap alone (another machine, or no flock) keeps concurrent runs correct."""
+    reg = world.registry(tmp_path / "r")
+    for i in range(6):
+        path, text = th.emergency("gaj", "wanghao", "liuzhenhua", n=i + 1)
+        reg.add_report(path, text, signer="wanghao", date="2026-11-25T10:30:00+08:00")
+    results = []
+
+    def run(minute: int) -> None:
+        now = parse_datetime(f"2026-11-25T11:0{minute}:00+08:00")
+        results.append(receive_fn(reg.root, world.keys["registry"], now, "main", lock=False))
+
+    threads = [threading.Thread(target=run, args=(m,)) for m in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sum(len(r.receipts) for r in results) == 6  # each blob received exactly once
+    assert reg.baosong("verify").returncode == 0
+    assert reg.baosong("audit").returncode == 0
+
+
+def assert_store_complete(world: th.World, server: Path, n: int) -> None:
+    listing = th.run(["git", "ls-tree", "-r", "--name-only", RECEIPTS_REF], cwd=server, env=world.env).stdout.decode()
+    receipts = [ln for ln in listing.splitlines() if ln.endswith(".json") and ln.startswith("receipts/")]
+    reports = th.run(["git", "ls-tree", "-r", "--name-only", "main", "reports/2026"], cwd=server,
+                     env=world.env).stdout.decode().split()
+    assert (len(receipts), len(reports)) == (n, n)
+    verify = th.run([th.BAOSONG, "verify", "--repo", str(server), "--rev", "main"], env=world.env, check=False)
+    assert verify.returncode == 0, verify.stdout
+    audit = th.run([th.BAOSONG, "audit", "--repo", str(server), "--rev", "main"], env=world.env, check=False)
+    assert audit.returncode == 0, audit.stdout.decode()
+    arrivals = read_arrivals(server, "main")
+    assert sorted(a.time_source for a in arrivals.values()) == ["receipt"] * n
+    assert {a.signature for a in arrivals.values()} == {"good"}
