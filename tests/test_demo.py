@@ -43,6 +43,13 @@ def test_demo_passes_check(demo):
     assert "共检查 200 个文件：0 个错误" in proc.stdout
 
 
+def test_objects_are_well_formed(demo):
+    # The pack is written by hand (trees as deltas): git itself must find every object sound.
+    proc = subprocess.run(["git", "fsck", "--strict", "--no-dangling"], cwd=demo, capture_output=True, text=True)
+    assert proc.returncode == 0 and not proc.stdout.strip(), proc.stdout + proc.stderr
+    assert git(demo, "status", "--porcelain") == ""  # the work tree is main's tree
+
+
 def test_commits_are_ssh_signed_by_registered_keys(demo):
     allowed = demo / ".demo-keys" / "allowed_signers"
     out = git(demo, "-c", "gpg.format=ssh", "-c", f"gpg.ssh.allowedSignersFile={allowed}",
