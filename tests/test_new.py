@@ -158,6 +158,29 @@ def test_followup_is_prefilled_from_its_incident(reg: Path, tmp_path: Path) -> N
     assert result.returncode == 2 and "已于" in result.stderr and "终报" in result.stderr
 
 
+def test_followup_waiting_in_an_open_pull_request_counts(reg: Path, tmp_path: Path) -> None:
+    assert baosong("new", *FIRST, cwd=reg, home=tmp_path).returncode == 0
+    first_id = "gaj-20261125-wanghao-01"
+    git(reg, "add", "reports")
+    git(reg, "commit", "-q", "-m", "first report")
+    git(reg, "switch", "-q", "-c", "report/followup-1")
+    followup = ["--kind", "emergency", "--stage", "followup", "--incident", first_id, "--yes",
+                "--now", "2026-11-25T15:20:00+08:00"]
+    result = baosong("new", *followup, "--set", "description=一名伤员死亡", "--set", "casualties.deaths=3",
+                     cwd=reg, home=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    git(reg, "add", "reports")
+    git(reg, "commit", "-q", "-m", "follow-up 1")
+    git(reg, "switch", "-q", "main")  # follow-up 1 is not merged yet: not in this working tree
+    assert not (reg / "reports/2026/gaj/gaj-20261125-wanghao-02.yaml").exists()
+    result = baosong("new", *followup, "--set", "description=伤员情况稳定", cwd=reg, home=tmp_path)
+    doc = load(reg / "reports/2026/gaj/gaj-20261125-wanghao-03.yaml")
+    assert doc["sequence"] == 2 and doc["casualties"]["deaths"] == 3
+    # Checked alone, the working tree lacks follow-up 1: the officer is told why and what to do.
+    assert result.returncode == 1 and "sequence-gap" in result.stdout
+    assert "gaj-20261125-wanghao-02.yaml 还在其他分支上" in result.stdout
+
+
 def test_missing_answers_name_their_options(reg: Path, tmp_path: Path) -> None:
     result = baosong("new", "--kind", "emergency", "--unit", "gaj", "--now", NOW, "--yes", cwd=reg, home=tmp_path)
     assert result.returncode == 2

@@ -63,20 +63,42 @@ def report_path(report_id: str) -> str:
     return f"reports/{m.group(2)[:4]}/{m.group(1)}/{report_id}.yaml"
 
 
-def _git_names(root: Path, directory: str) -> set[str]:
-    """File names under `directory` on every local and remote-tracking branch: an officer's other open
-    pull requests must not get the same id."""
+def _git(root: Path, *args: str) -> str:
+    """stdout of a git command in `root`, or "" when git or the repository is not there."""
     try:
-        refs = subprocess.run(["git", "-C", str(root), "for-each-ref", "--format=%(objectname)",
-                               "refs/heads", "refs/remotes"], capture_output=True, text=True, timeout=30)
+        out = subprocess.run(["git", "-C", str(root), *args], capture_output=True, timeout=60)
     except (OSError, subprocess.SubprocessError):
-        return set()
+        return ""
+    return out.stdout.decode("utf-8", "replace") if out.returncode == 0 else ""
+
+
+def _branch_commits(root: Path) -> list[str]:
+    """The tips of every local and remote-tracking branch: an officer's open pull requests live there."""
+    return sorted(set(_git(root, "for-each-ref", "--format=%(objectname)", "refs/heads", "refs/remotes").split()))[:500]
+
+
+def _git_names(root: Path, directory: str) -> set[str]:
+    """File names under `directory` on every branch, so another open pull request's id is not reused."""
     names: set[str] = set()
-    for commit in sorted(set(refs.stdout.split()))[:500] if refs.returncode == 0 else []:
-        out = subprocess.run(["git", "-C", str(root), "ls-tree", "--name-only", commit, directory + "/"],
-                             capture_output=True, text=True, timeout=30)
-        names.update(Path(line).name for line in out.stdout.splitlines())
+    for commit in _branch_commits(root):
+        names.update(Path(line).name for line in _git(root, "ls-tree", "--name-only", commit, directory + "/").splitlines())
     return names
+
+
+def _branch_documents(root: Path, needle: str) -> dict[str, dict]:
+    """{path: document} of report files on any branch whose text mentions `needle` (one `git grep`)."""
+    commits = _branch_commits(root)
+    if not commits:
+        return {}
+    found: dict[str, dict] = {}
+    for line in _git(root, "grep", "-l", "-F", "-e", needle, *commits, "--", "reports/").splitlines():
+        commit, _, path = line.partition(":")
+        if path in found or not path.endswith(".yaml"):
+            continue
+        loaded = load_yaml(_git(root, "cat-file", "blob", f"{commit}:{path}").encode(), path)
+        if isinstance(loaded.data, dict):
+            found[path] = loaded.data
+    return found
 
 
 def next_id(root: Path, unit: str, author: str, day: str) -> str:
@@ -281,6 +303,7 @@ class Incident:
     first: dict
     followups: list[tuple[str, dict]] = field(default_factory=list)  # (path, doc) ordered by sequence
     final: tuple[str, dict] | None = None
+    unmerged: list[str] = field(default_factory=list)  # series files found only on other branches
 
     @property
     def next_sequence(self) -> int:
@@ -303,16 +326,14 @@ def _load_file(path: Path) -> dict | None:
     return loaded.data if isinstance(loaded.data, dict) else None
 
 
-def find_incident(root: Path, incident_id: str) -> Incident | None:
-    """The incident's first report and its series, read from the working tree."""
+def find_incident(root: Path, incident_id: str, *, branches: bool = True) -> Incident | None:
+    """The incident's first report and its series, from the working tree and (`branches`) from every
+    branch, so a follow-up still waiting in an open pull request counts for the next number."""
     try:
         rel = report_path(incident_id)
     except ValueError:
         return None
-    first = _load_file(root / rel)
-    if first is None or first.get("kind") != "emergency" or first.get("stage") != "first":
-        return None
-    incident = Incident(incident_id, rel, first)
+    docs: dict[str, dict] = _branch_documents(root, incident_id) if branches else {}
     needle = incident_id.encode()
     year = int(incident_id.split("-")[1][:4])
     for year_dir in sorted((root / "reports").glob("[0-9][0-9][0-9][0-9]")):
@@ -325,13 +346,24 @@ def find_incident(root: Path, incident_id: str) -> Incident | None:
             except OSError:
                 continue
             doc = _load_file(path)
-            if not doc or doc.get("kind") != "emergency" or doc.get("incident") != incident_id:
-                continue
-            relpath = path.relative_to(root).as_posix()
-            if doc.get("stage") == "followup" and isinstance(doc.get("sequence"), int):
-                incident.followups.append((relpath, doc))
-            elif doc.get("stage") == "final":
-                incident.final = (relpath, doc)
+            if doc:
+                docs[path.relative_to(root).as_posix()] = doc  # the working tree wins over branches
+    elsewhere = {p for p in docs if not (root / p).is_file()}
+    first = docs.get(rel)
+    if first is None or first.get("kind") != "emergency" or first.get("stage") != "first":
+        return None
+    incident = Incident(incident_id, rel, first)
+    seen: set[Any] = set()
+    for relpath, doc in sorted(docs.items()):
+        if doc.get("kind") != "emergency" or doc.get("incident") != incident_id or doc.get("id") in seen:
+            continue
+        seen.add(doc.get("id"))
+        if relpath in elsewhere:
+            incident.unmerged.append(relpath)
+        if doc.get("stage") == "followup" and isinstance(doc.get("sequence"), int):
+            incident.followups.append((relpath, doc))
+        elif doc.get("stage") == "final":
+            incident.final = (relpath, doc)
     incident.followups.sort(key=lambda item: item[1]["sequence"])
     return incident
 
@@ -347,7 +379,7 @@ def open_incidents(root: Path, unit: str, limit: int = 9) -> list[Incident]:
             firsts.append(doc["id"])
         if len(firsts) >= limit * 3:
             break
-    found = [inc for inc in (find_incident(root, i) for i in firsts) if inc and inc.final is None]
+    found = [inc for inc in (find_incident(root, i, branches=False) for i in firsts) if inc and inc.final is None]
     found.sort(key=lambda inc: str(inc.first.get("created_at", "")), reverse=True)
     return found[:limit]
 
@@ -367,12 +399,7 @@ def prefill_from_incident(incident: Incident, stage: str) -> dict:
 def arrival_time(root: Path, relpath: str) -> datetime | None:
     """When a report reached the main line, as far as the local clone knows (the committer time of
     the commit that added it: the register's fallback clock). None when not yet committed."""
-    try:
-        out = subprocess.run(["git", "-C", str(root), "log", "-1", "--diff-filter=A", "--format=%cI", "--", relpath],
-                             capture_output=True, text=True, timeout=30)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return parse_datetime(out.stdout.strip()) if out.returncode == 0 else None
+    return parse_datetime(_git(root, "log", "-1", "--diff-filter=A", "--format=%cI", "--", relpath).strip())
 
 
 # --- the document and its text ------------------------------------------------------------------

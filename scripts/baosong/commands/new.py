@@ -426,6 +426,10 @@ def _write_and_report(root: Path, cfg, doc: dict, context: dict, now: datetime, 
             status = 1
         else:
             print(colour("检查通过。", "32"))
+    incident = context.get("incident")
+    if incident is not None and incident.unmerged:
+        print(colour(f"注意：本事件的 {'、'.join(incident.unmerged)} 还在其他分支上、尚未合并，本续报的序号已把它算在内。"
+                     "请等它合并后再推送本报告（或把本报告提交在同一分支上），否则检查会报续报序号不连续。", "33"))
     _print_deadline(cfg, context.get("deadline"), now, doc)
     _print_next_steps(doc, rel)
     return status
