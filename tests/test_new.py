@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from baosong import newreport as nr
 from baosong.yamlload import load_yaml
-from workflow_helpers import BAOSONG, NOW, baosong, env, git, make_registry
+from workflow_helpers import BAOSONG, NOW, baosong, baosong_inline, env, git, make_registry
 
 FIRST = ["--kind", "emergency", "--stage", "first", "--unit", "gaj", "--author", "wanghao",
          "--title", "S216省道发生一起交通事故", "--category", "traffic",
@@ -25,6 +25,13 @@ def reg(tmp_path: Path) -> Path:
     return make_registry(tmp_path / "registry")
 
 
+def bs(*args: str, cwd: Path, home: Path, input: str | None = None) -> subprocess.CompletedProcess:
+    """Runs without answers on stdin go in-process (fast); answers are piped to a real process."""
+    if input is None:
+        return baosong_inline(*args, cwd=cwd, home=home)
+    return baosong(*args, cwd=cwd, home=home, input=input)
+
+
 def load(path: Path) -> dict:
     loaded = load_yaml(path.read_bytes(), str(path))
     assert loaded.problems == [], loaded.problems
@@ -32,13 +39,13 @@ def load(path: Path) -> dict:
 
 
 def assert_check_passes(reg: Path, home: Path) -> None:
-    result = baosong("check", "--now", "2026-11-26T09:00:00+08:00", "--no-cache", cwd=reg, home=home)
+    result = bs("check", "--now", "2026-11-26T09:00:00+08:00", "--no-cache", cwd=reg, home=home)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "检查通过" in result.stdout
 
 
 def test_options_write_a_valid_first_report(reg: Path, tmp_path: Path) -> None:
-    result = baosong("new", *FIRST, cwd=reg, home=tmp_path)
+    result = bs("new", *FIRST, cwd=reg, home=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     path = reg / "reports/2026/gaj/gaj-20261125-wanghao-01.yaml"
     text = path.read_text(encoding="utf-8")
@@ -60,7 +67,7 @@ def test_options_write_a_valid_first_report(reg: Path, tmp_path: Path) -> None:
 
 
 def test_same_officer_same_day_gets_next_number_also_across_branches(reg: Path, tmp_path: Path) -> None:
-    assert baosong("new", *FIRST, cwd=reg, home=tmp_path).returncode == 0
+    assert bs("new", *FIRST, cwd=reg, home=tmp_path).returncode == 0
     # -02 exists only on another branch (an open pull request): it must not be reused.
     git(reg, "switch", "-q", "-c", "report/other")
     other = reg / "reports/2026/gaj/gaj-20261125-wanghao-02.yaml"
@@ -69,7 +76,7 @@ def test_same_officer_same_day_gets_next_number_also_across_branches(reg: Path, 
     git(reg, "commit", "-q", "-m", "other report")
     git(reg, "switch", "-q", "main")
     assert not other.exists()
-    result = baosong("new", *FIRST, cwd=reg, home=tmp_path)
+    result = bs("new", *FIRST, cwd=reg, home=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (reg / "reports/2026/gaj/gaj-20261125-wanghao-03.yaml").exists()
     assert nr.next_id(reg, "gaj", "wanghao", "20261125") == "gaj-20261125-wanghao-04"
@@ -98,7 +105,7 @@ def test_piped_answers_drive_the_prompts(reg: Path, tmp_path: Path) -> None:
         "", "",                   # 原因, 涉及单位
         "", "",                   # 审核人, 签发人: defaults
     ]
-    result = baosong("new", "--now", NOW, cwd=reg, home=tmp_path, input="\n".join(answers) + "\n")
+    result = bs("new", "--now", NOW, cwd=reg, home=tmp_path, input="\n".join(answers) + "\n")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "报告类别" in result.stdout and "事发时间" in result.stdout
     assert "不是数字" in result.stdout
@@ -111,7 +118,7 @@ def test_piped_answers_drive_the_prompts(reg: Path, tmp_path: Path) -> None:
 
 
 def test_followup_is_prefilled_from_its_incident(reg: Path, tmp_path: Path) -> None:
-    assert baosong("new", *FIRST, cwd=reg, home=tmp_path).returncode == 0
+    assert bs("new", *FIRST, cwd=reg, home=tmp_path).returncode == 0
     first_id = "gaj-20261125-wanghao-01"
     git(reg, "add", "reports")
     git(reg, "commit", "-q", "-m", "first report")  # arrival 14:30 (GIT_COMMITTER_DATE)
@@ -124,7 +131,7 @@ def test_followup_is_prefilled_from_its_incident(reg: Path, tmp_path: Path) -> N
                "", "",        # 经济损失, 等级 (suggested III)
                "", "", "",    # 趋势, 措施, 原因
                "", ""]        # 审核人, 签发人
-    result = baosong("new", "--now", "2026-11-25T15:10:00+08:00", cwd=reg, home=tmp_path,
+    result = bs("new", "--now", "2026-11-25T15:10:00+08:00", cwd=reg, home=tmp_path,
                      input="\n".join(answers) + "\n")
     assert result.returncode == 0, result.stdout + result.stderr
     doc = load(reg / "reports/2026/gaj/gaj-20261125-wanghao-02.yaml")
@@ -137,14 +144,14 @@ def test_followup_is_prefilled_from_its_incident(reg: Path, tmp_path: Path) -> N
     assert "followup.first_within_minutes" in result.stdout and "15:30" in result.stdout
 
     # A second follow-up by options alone gets number 2 and carries the latest figures.
-    result = baosong("new", "--kind", "emergency", "--stage", "followup", "--incident", first_id,
+    result = bs("new", "--kind", "emergency", "--stage", "followup", "--incident", first_id,
                      "--set", "description=伤员情况稳定", "--now", "2026-11-25T16:00:00+08:00", "--yes",
                      cwd=reg, home=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     doc = load(reg / "reports/2026/gaj/gaj-20261125-wanghao-03.yaml")
     assert doc["sequence"] == 2 and doc["casualties"]["deaths"] == 3 and doc["grade"] == "III"
 
-    result = baosong("new", "--kind", "emergency", "--stage", "final", "--incident", first_id,
+    result = bs("new", "--kind", "emergency", "--stage", "final", "--incident", first_id,
                      "--set", "description=处置完毕", "--set", "cause=疲劳驾驶", "--now", "2026-11-25T20:00:00+08:00",
                      "--yes", cwd=reg, home=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -153,27 +160,27 @@ def test_followup_is_prefilled_from_its_incident(reg: Path, tmp_path: Path) -> N
     assert_check_passes(reg, tmp_path)
 
     # After the final report, no more follow-ups.
-    result = baosong("new", "--kind", "emergency", "--stage", "followup", "--incident", first_id,
+    result = bs("new", "--kind", "emergency", "--stage", "followup", "--incident", first_id,
                      "--set", "description=x", "--now", "2026-11-25T21:00:00+08:00", "--yes", cwd=reg, home=tmp_path)
     assert result.returncode == 2 and "已于" in result.stderr and "终报" in result.stderr
 
 
 def test_followup_waiting_in_an_open_pull_request_counts(reg: Path, tmp_path: Path) -> None:
-    assert baosong("new", *FIRST, cwd=reg, home=tmp_path).returncode == 0
+    assert bs("new", *FIRST, cwd=reg, home=tmp_path).returncode == 0
     first_id = "gaj-20261125-wanghao-01"
     git(reg, "add", "reports")
     git(reg, "commit", "-q", "-m", "first report")
     git(reg, "switch", "-q", "-c", "report/followup-1")
     followup = ["--kind", "emergency", "--stage", "followup", "--incident", first_id, "--yes",
                 "--now", "2026-11-25T15:20:00+08:00"]
-    result = baosong("new", *followup, "--set", "description=一名伤员死亡", "--set", "casualties.deaths=3",
+    result = bs("new", *followup, "--set", "description=一名伤员死亡", "--set", "casualties.deaths=3",
                      cwd=reg, home=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     git(reg, "add", "reports")
     git(reg, "commit", "-q", "-m", "follow-up 1")
     git(reg, "switch", "-q", "main")  # follow-up 1 is not merged yet: not in this working tree
     assert not (reg / "reports/2026/gaj/gaj-20261125-wanghao-02.yaml").exists()
-    result = baosong("new", *followup, "--set", "description=伤员情况稳定", cwd=reg, home=tmp_path)
+    result = bs("new", *followup, "--set", "description=伤员情况稳定", cwd=reg, home=tmp_path)
     doc = load(reg / "reports/2026/gaj/gaj-20261125-wanghao-03.yaml")
     assert doc["sequence"] == 2 and doc["casualties"]["deaths"] == 3
     # Checked alone, the working tree lacks follow-up 1: the officer is told why and what to do.
@@ -182,29 +189,29 @@ def test_followup_waiting_in_an_open_pull_request_counts(reg: Path, tmp_path: Pa
 
 
 def test_missing_answers_name_their_options(reg: Path, tmp_path: Path) -> None:
-    result = baosong("new", "--kind", "emergency", "--unit", "gaj", "--now", NOW, "--yes", cwd=reg, home=tmp_path)
+    result = bs("new", "--kind", "emergency", "--unit", "gaj", "--now", NOW, "--yes", cwd=reg, home=tmp_path)
     assert result.returncode == 2
     for option in ("--title", "--category", "--set place=", "--set occurred_at=", "--set trend="):
         assert option in result.stderr
     assert not list((reg / "reports").rglob("*.yaml"))
     # No terminal and nothing on stdin: the same, instead of waiting or crashing.
-    result = baosong("new", "--now", NOW, cwd=reg, home=tmp_path, input="")
+    result = bs("new", "--now", NOW, cwd=reg, home=tmp_path, input="")
     assert result.returncode == 2 and "--kind" in result.stderr
     # A field the kind does not use is refused, not silently dropped.
-    result = baosong("new", *FIRST, "--set", "platform=微博", cwd=reg, home=tmp_path)
+    result = bs("new", *FIRST, "--set", "platform=微博", cwd=reg, home=tmp_path)
     assert result.returncode == 2 and "platform" in result.stderr
-    result = baosong("new", *FIRST, "--set", "sequence=3", cwd=reg, home=tmp_path)
+    result = bs("new", *FIRST, "--set", "sequence=3", cwd=reg, home=tmp_path)
     assert result.returncode == 2 and "自动生成" in result.stderr
     # Office records belong to the registry office only.
-    result = baosong("new", "--kind", "adoption", "--unit", "gaj", "--yes", cwd=reg, home=tmp_path)
+    result = bs("new", "--kind", "adoption", "--unit", "gaj", "--yes", cwd=reg, home=tmp_path)
     assert result.returncode == 2 and "登记机关（xxk）" in result.stderr
 
 
 def test_late_report_asks_for_a_delay_reason(reg: Path, tmp_path: Path) -> None:
     late = [a if a != NOW else "2026-11-25T18:00:00+08:00" for a in FIRST]
-    result = baosong("new", *late, cwd=reg, home=tmp_path)
+    result = bs("new", *late, cwd=reg, home=tmp_path)
     assert result.returncode == 2 and "--set delay_reason=" in result.stderr and "已超过报送时限" in result.stdout
-    result = baosong("new", *late, "--set", "delay_reason=值班人员未及时上报，已批评教育", cwd=reg, home=tmp_path)
+    result = bs("new", *late, "--set", "delay_reason=值班人员未及时上报，已批评教育", cwd=reg, home=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "已超时 1 小时 50 分钟" in result.stdout
     assert load(reg / "reports/2026/gaj/gaj-20261125-wanghao-01.yaml")["delay_reason"].startswith("值班人员")
@@ -281,7 +288,7 @@ def test_usage_errors_are_in_chinese_and_say_what_to_do(capsys: pytest.CaptureFi
 
 
 def test_colour_only_on_a_terminal(reg: Path, tmp_path: Path) -> None:
-    assert baosong("new", *FIRST, cwd=reg, home=tmp_path).returncode == 0
+    assert bs("new", *FIRST, cwd=reg, home=tmp_path).returncode == 0
     terminal_env = {k: v for k, v in env(tmp_path, TERM="xterm").items() if k != "NO_COLOR"}
     piped = subprocess.run([BAOSONG, "check", "--now", "2026-11-26T09:00:00+08:00"], cwd=reg, env=terminal_env,
                            capture_output=True, text=True)

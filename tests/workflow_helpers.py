@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import subprocess
 import sys
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -59,3 +61,26 @@ def baosong(*args: str, cwd: Path, home: Path, input: str | None = None, **extra
             ) -> subprocess.CompletedProcess:
     return subprocess.run([BAOSONG, *args], cwd=cwd, env=env(home, **extra), input=input,
                           capture_output=True, text=True, timeout=120)
+
+
+def baosong_inline(*args: str, cwd: Path, home: Path) -> subprocess.CompletedProcess:
+    """The same CLI in this process (no interpreter start-up), for runs that need no stdin or terminal."""
+    from baosong.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    old_cwd, old_xdg = os.getcwd(), os.environ.get("XDG_CONFIG_HOME")
+    os.chdir(cwd)
+    os.environ["XDG_CONFIG_HOME"] = str(home / ".config")
+    try:
+        with redirect_stdout(out), redirect_stderr(err):
+            try:
+                code = main(list(args))
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else 2
+    finally:
+        os.chdir(old_cwd)
+        if old_xdg is None:
+            os.environ.pop("XDG_CONFIG_HOME", None)
+        else:
+            os.environ["XDG_CONFIG_HOME"] = old_xdg
+    return subprocess.CompletedProcess(["baosong", *args], code, out.getvalue(), err.getvalue())
