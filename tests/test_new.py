@@ -60,6 +60,7 @@ def test_options_write_a_valid_first_report(reg: Path, tmp_path: Path) -> None:
     assert "git commit -S" in result.stdout and "git push" in result.stdout
     assert "city-written" in result.stdout and "截止 2026-11-25 16:10" in result.stdout
     assert "还剩 1 小时 10 分钟" in result.stdout
+    assert "电话报告时限" in result.stdout and "city-phone" in result.stdout and "15:10" in result.stdout
     assert_check_passes(reg, tmp_path)
     # The unit and officer are remembered in the per-user settings file.
     last = json.loads((tmp_path / ".config/baosong/last.json").read_text(encoding="utf-8"))
@@ -211,9 +212,11 @@ def test_late_report_asks_for_a_delay_reason(reg: Path, tmp_path: Path) -> None:
     late = [a if a != NOW else "2026-11-25T18:00:00+08:00" for a in FIRST]
     result = bs("new", *late, cwd=reg, home=tmp_path)
     assert result.returncode == 2 and "--set delay_reason=" in result.stderr and "已超过报送时限" in result.stdout
-    result = bs("new", *late, "--set", "delay_reason=值班人员未及时上报，已批评教育", cwd=reg, home=tmp_path)
+    result = bs("new", *late, "--set", "delay_reason=值班人员未及时上报，已批评教育",
+                "--set", "phoned_at=2026-11-25 15:30", cwd=reg, home=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "已超时 1 小时 50 分钟" in result.stdout
+    assert "电话报告时间 15:30 晚于时限 15:10" in result.stdout
     assert load(reg / "reports/2026/gaj/gaj-20261125-wanghao-01.yaml")["delay_reason"].startswith("值班人员")
 
 

@@ -13,7 +13,7 @@ from baosong import newreport as nr
 from baosong.check import check_registry
 from baosong.commands.common import add_repo_option, colour, not_a_registry, parse_now
 from baosong.config import load_config
-from baosong.deadlines import deadline_for
+from baosong.deadlines import deadline_for, phone_deadline_for
 from baosong.rules import OFFICE_KINDS
 from baosong.sources import WorkTree
 
@@ -430,14 +430,15 @@ def _write_and_report(root: Path, cfg, doc: dict, context: dict, now: datetime, 
     if incident is not None and incident.unmerged:
         print(colour(f"注意：本事件的 {'、'.join(incident.unmerged)} 还在其他分支上、尚未合并，本续报的序号已把它算在内。"
                      "请等它合并后再推送本报告（或把本报告提交在同一分支上），否则检查会报续报序号不连续。", "33"))
-    _print_deadline(cfg, context.get("deadline"), now, doc)
+    _print_deadline(cfg, context.get("deadline"), now, doc, incident.first if incident else None)
     _print_next_steps(doc, rel)
     return status
 
 
-def _print_deadline(cfg, deadline: dict | None, now: datetime, doc: dict) -> None:
+def _print_deadline(cfg, deadline: dict | None, now: datetime, doc: dict, first: dict | None) -> None:
     if doc.get("kind") != "emergency":
         return
+    _print_phone_deadline(cfg, now, doc, first)
     if deadline is None:
         if doc.get("stage") == "followup":
             print("续报时限：首报尚未入库（或本地没有其送达记录），续报时限从首报送达时起算，"
@@ -452,6 +453,21 @@ def _print_deadline(cfg, deadline: dict | None, now: datetime, doc: dict) -> Non
         print(colour(f"{line}，还剩 {_duration(left)}。请尽快提交并创建合并请求（以登记系统收到的时间为准）。", "1"))
     else:
         print(colour(f"{line}，已超时 {_duration(-left)}。", "31"))
+
+
+def _print_phone_deadline(cfg, now: datetime, doc: dict, first: dict | None) -> None:
+    """The phone report comes before the written one: say when it is due, or that it was late."""
+    phone = phone_deadline_for(doc, cfg, incident=first)
+    if phone is None:
+        return
+    at = phone["deadline_at"].astimezone(now.tzinfo)
+    rule = _rule_title(cfg, phone["rule"])
+    phoned = nr.parse_datetime(doc.get("phoned_at"))
+    if phoned is None:
+        print(colour(f"电话报告时限：{rule}，截止 {at:%Y-%m-%d %H:%M}。已电话报告的，请在 phoned_at 中填写报告时间。", "1"))
+    elif phoned > phone["deadline_at"]:
+        print(colour(f"注意：电话报告时间 {phoned.astimezone(now.tzinfo):%H:%M} 晚于时限 {at:%H:%M}（{rule}），"
+                     "将被记为电话迟报。", "33"))
 
 
 def _print_next_steps(doc: dict, rel: str) -> None:
