@@ -55,40 +55,34 @@ def effective_grade(doc: dict, policy: dict, incident: dict | None = None) -> st
     return min(candidates, key=severity) if candidates else None
 
 
-def _rule_matches(rule: dict, report: str, facts: dict) -> bool:
-    """Every filter the rule names must match; an omitted filter matches everything."""
-    if rule.get("report", "written") != report:
-        return False
-    return all(facts[key] in rule[filt] for filt, key in _FILTERS if filt in rule)
-
-
-def _clock_time(rule: dict, doc: dict, incident: dict | None) -> tuple[str, datetime] | None:
-    """(clock actually used, its time). `discovered` falls back to `occurred` when unknown."""
-    clock = rule.get("clock", "occurred")
-    if clock not in CLOCK_FIELDS:
-        return None
-    when = parse_datetime(_field(doc, incident, CLOCK_FIELDS[clock]))
-    if when is None and clock == "discovered":
-        clock, when = "occurred", parse_datetime(_field(doc, incident, "occurred_at"))
-    return (clock, when) if when is not None else None
-
-
-def _candidates(doc: dict, policy: dict, report: str, incident: dict | None) -> list[dict]:
+def _candidates(doc: dict, policy: dict, incident: dict | None) -> dict[str, list[dict]]:
+    """Every matching rule's deadline, by report type (`written`, `phone`), in policy order."""
     facts = {"stage": doc.get("stage"), "category": _field(doc, incident, "category"),
              "grade": effective_grade(doc, policy, incident), "unit": doc.get("unit")}
     missed_after = policy.get("missed_after_minutes")
-    out = []
+    clocks: dict[str, datetime | None] = {}
+    out: dict[str, list[dict]] = {"written": [], "phone": []}
     for rule in policy.get("deadline_rules", []):
-        if not _rule_matches(rule, report, facts):
+        if any(facts[key] not in rule[filt] for filt, key in _FILTERS if filt in rule):
             continue
-        clocked = _clock_time(rule, doc, incident)
-        if clocked is None:
+        clock = rule.get("clock", "occurred")
+        if clock not in CLOCK_FIELDS:
             continue
-        clock, start = clocked
+        if clock not in clocks:
+            clocks[clock] = parse_datetime(_field(doc, incident, CLOCK_FIELDS[clock]))
+        start = clocks[clock]
+        if start is None and clock == "discovered":  # discovered falls back to occurred
+            clock = "occurred"
+            if clock not in clocks:
+                clocks[clock] = parse_datetime(_field(doc, incident, "occurred_at"))
+            start = clocks[clock]
+        if start is None:
+            continue
         deadline = start + timedelta(minutes=rule["minutes"])
         missed = start + timedelta(minutes=missed_after) if missed_after is not None else None
-        out.append({"deadline_at": deadline, "rule": rule["id"], "clock": clock, "minutes": rule["minutes"],
-                    "missed_at": max(missed, deadline) if missed else None})
+        out.setdefault(rule.get("report", "written"), []).append(
+            {"deadline_at": deadline, "rule": rule["id"], "clock": clock, "minutes": rule["minutes"],
+             "missed_at": max(missed, deadline) if missed else None})
     return out
 
 
@@ -117,6 +111,23 @@ def _earliest(candidates: list[dict]) -> dict | None:
     return min(candidates, key=lambda c: c["deadline_at"]) if candidates else None
 
 
+def deadlines_for(doc: dict, cfg: Any, first_arrival: datetime | None = None,
+                  previous_arrival: datetime | None = None, *, incident: dict | None = None,
+                  ) -> tuple[dict | None, dict | None]:
+    """(written deadline, phone deadline) in one pass over the rules; see deadline_for."""
+    if doc.get("kind") != "emergency":
+        return None, None
+    policy = _policy(cfg)
+    candidates = _candidates(doc, policy, incident)
+    written = candidates["written"]
+    sequence = doc.get("sequence")
+    if doc.get("stage") == "followup" and isinstance(sequence, int) and not isinstance(sequence, bool):
+        duty = followup_deadline(sequence, policy, first_arrival, previous_arrival)
+        if duty is not None:
+            written.append(duty)
+    return _earliest(written), _earliest(candidates["phone"])
+
+
 def deadline_for(doc: dict, cfg: Any, first_arrival: datetime | None = None,
                  previous_arrival: datetime | None = None, *, incident: dict | None = None) -> dict | None:
     """The strictest written-report deadline for one report, or None when none applies.
@@ -125,23 +136,12 @@ def deadline_for(doc: dict, cfg: Any, first_arrival: datetime | None = None,
     report's arrival (sequence 1) or the previous follow-up's arrival (later ones), and the first
     report's document as `incident` so its category, grade and clocks apply.
     """
-    if doc.get("kind") != "emergency":
-        return None
-    policy = _policy(cfg)
-    candidates = _candidates(doc, policy, "written", incident)
-    sequence = doc.get("sequence")
-    if doc.get("stage") == "followup" and isinstance(sequence, int) and not isinstance(sequence, bool):
-        duty = followup_deadline(sequence, policy, first_arrival, previous_arrival)
-        if duty is not None:
-            candidates.append(duty)
-    return _earliest(candidates)
+    return deadlines_for(doc, cfg, first_arrival, previous_arrival, incident=incident)[0]
 
 
 def phone_deadline_for(doc: dict, cfg: Any, *, incident: dict | None = None) -> dict | None:
     """The strictest phone-report deadline (`report: phone`), judged against `phoned_at`; for warnings."""
-    if doc.get("kind") != "emergency":
-        return None
-    return _earliest(_candidates(doc, _policy(cfg), "phone", incident))
+    return deadlines_for(doc, cfg, incident=incident)[1]
 
 
 def judge(deadline: dict | None, arrived_at: datetime | None) -> tuple[str, int | None]:

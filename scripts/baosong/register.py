@@ -13,6 +13,7 @@ value for "unreadable" and a guessed status would be worse than none.
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import tempfile
@@ -25,7 +26,7 @@ from typing import Any
 
 from baosong.check import check_bytes_doc
 from baosong.config import Config, load_config
-from baosong.deadlines import deadline_for, judge, next_followup_due, phone_deadline_for
+from baosong.deadlines import deadlines_for, judge, next_followup_due
 from baosong.gitrepo import GitTree, cache_dir, read_objects
 from baosong.grading import computed_grade, figures_of
 from baosong.history import Arrival, read_arrivals
@@ -207,9 +208,9 @@ def compute_register(docs: dict[str, dict], arrivals: dict[str, Arrival], cfg: C
         first_arrival = received[firsts[doc["incident"]]] if incident_doc is not None else None
         previous_arrival = _previous_followup_arrival(doc, series.get(doc.get("incident") or "", []), docs,
                                                       received)
-        deadline = deadline_for(doc, cfg, first_arrival, previous_arrival,
-                                incident=incident_doc if doc.get("stage") != "first" else None)
-        records[path] = _report_record(path, doc, arrivals.get(path), deadline, incident_doc, policy)
+        deadline, phone = deadlines_for(doc, cfg, first_arrival, previous_arrival,
+                                        incident=incident_doc if doc.get("stage") != "first" else None)
+        records[path] = _report_record(path, doc, arrivals.get(path), deadline, phone, incident_doc, policy)
 
     incidents = []
     for incident_id in sorted(firsts):
@@ -229,7 +230,7 @@ def _previous_followup_arrival(doc: dict, series_paths: list[str], docs: dict[st
     return None
 
 
-def _report_record(path: str, doc: dict, arrival: Arrival | None, deadline: dict | None,
+def _report_record(path: str, doc: dict, arrival: Arrival | None, deadline: dict | None, phone: dict | None,
                    incident: dict | None, policy: dict) -> dict:
     fields = _arrival_fields(arrival)
     received_at = fields["received_at"]
@@ -239,7 +240,6 @@ def _report_record(path: str, doc: dict, arrival: Arrival | None, deadline: dict
     grade_computed = None
     if doc.get("kind") == "emergency":
         grade_computed, _ = computed_grade(category, figures_of(doc), policy)
-    phone = phone_deadline_for(doc, policy, incident=incident if doc.get("stage") != "first" else None)
     phoned_at = parse_datetime(doc.get("phoned_at"))
     phone_status = None
     if phone is not None:
@@ -310,15 +310,29 @@ def _incident_record(incident_id: str, paths: list[str], docs: dict[str, dict], 
     }
 
 
+def _json_default(value: object) -> str:
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
 def register_json(reg: Register) -> dict:
-    """The JSON form: times as ISO 8601 with offset, deterministic order."""
-
-    def conv(rec: dict) -> dict:
-        return {k: (iso(v) if isinstance(v, datetime) else v) for k, v in rec.items()}
-
-    return {"rev": reg.rev, "commit": reg.commit, "now": iso(reg.now), "summary": reg.summary(),
-            "reports": [conv(r) for r in reg.reports], "incidents": [conv(i) for i in reg.incidents],
-            "invalid": [conv(i) for i in reg.invalid]}
+    """The JSON form as data: times as ISO 8601 with offset, deterministic order."""
+    return json.loads(register_json_text(reg))
 
 
-__all__ = ["Register", "build_register", "compute_register", "register_json"]
+def register_json_text(reg: Register) -> str:
+    """The JSON text, one record per line (readable, diffable, and written by the C encoder)."""
+
+    def rows(items: list[dict]) -> str:
+        if not items:
+            return "[]"
+        return "[\n" + ",\n".join(json.dumps(r, ensure_ascii=False, default=_json_default) for r in items) + "\n ]"
+
+    head = {"rev": reg.rev, "commit": reg.commit, "now": iso(reg.now), "summary": reg.summary()}
+    parts = [f" {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in head.items()]
+    parts += [f' "{k}": {rows(getattr(reg, k))}' for k in ("reports", "incidents", "invalid")]
+    return "{\n" + ",\n".join(parts) + "\n}"
+
+
+__all__ = ["Register", "build_register", "compute_register", "register_json", "register_json_text"]

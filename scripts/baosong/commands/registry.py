@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import unicodedata
 from datetime import datetime
@@ -47,7 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     # Imported here so `baosong --help` and the other commands never depend on the git stages.
     from baosong.gitrepo import GitError
-    from baosong.register import build_register, register_json
+    from baosong.register import build_register, register_json_text
 
     repo: Path = args.repo
     now = args.now or parse_now(None)
@@ -64,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
         print("错误：配置有误，无法生成登记簿。", file=sys.stderr)
         return 1
     if args.format == "json":
-        print(json.dumps(register_json(reg), ensure_ascii=False, indent=1))
+        print(register_json_text(reg))
     else:
         print_table(reg)
     return 0
