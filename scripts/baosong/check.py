@@ -91,8 +91,12 @@ def _with_path(p: Problem, path: str) -> Problem:
 
 
 class _Cache:
-    def __init__(self, root: Path, fingerprint: str, enabled: bool) -> None:
-        self.file = root / CACHE_DIR / f"check-{fingerprint}.pickle"
+    """Pickled per-file results under `<directory or root/.baosong-cache>/<name>-<fingerprint>.pickle`."""
+
+    def __init__(self, root: Path, fingerprint: str, enabled: bool, *, name: str = "check",
+                 directory: Path | None = None) -> None:
+        self.name = name
+        self.file = (directory or root / CACHE_DIR) / f"{name}-{fingerprint}.pickle"
         self.enabled = enabled
         self.entries: dict[str, tuple] = {}
         self.dirty = False
@@ -115,7 +119,7 @@ class _Cache:
             with os.fdopen(fd, "wb") as fh:
                 pickle.dump({"format": CACHE_FORMAT, "entries": self.entries}, fh, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, self.file)
-            for old in self.file.parent.glob("check-*.pickle"):
+            for old in self.file.parent.glob(f"{self.name}-*.pickle"):
                 if old != self.file:
                     old.unlink(missing_ok=True)
         except OSError:

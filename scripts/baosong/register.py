@@ -14,9 +14,6 @@ value for "unreadable" and a guessed status would be worse than none.
 from __future__ import annotations
 
 import json
-import os
-import pickle
-import tempfile
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -24,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from baosong.check import check_bytes_doc
+from baosong.check import _Cache, check_bytes_doc
 from baosong.config import Config, load_config
 from baosong.deadlines import deadlines_for, judge, next_followup_due
 from baosong.gitrepo import GitTree, cache_dir, read_objects
@@ -32,7 +29,6 @@ from baosong.grading import computed_grade, figures_of
 from baosong.history import Arrival, read_arrivals
 from baosong.timeutil import iso, parse_datetime
 
-CACHE_FORMAT = 1
 # The fields the register needs; long texts stay out of the cache.
 KEEP_FIELDS = ("id", "kind", "unit", "title", "created_at", "author", "reviewer", "signer", "stage",
                "incident", "sequence", "category", "grade", "occurred_at", "discovered_at", "phoned_at",
@@ -68,47 +64,11 @@ class Register:
 # Reading: tree, blobs (cached), arrivals
 
 
-class _DocCache:
-    """(path, blob) -> (problem tuples, kept fields or None), per configuration fingerprint."""
-
-    def __init__(self, repo: Path, fingerprint: str, enabled: bool) -> None:
-        self.file = cache_dir(repo) / f"register-{fingerprint}.pickle"
-        self.enabled = enabled
-        self.entries: dict[tuple[str, str], tuple] = {}
-        self.dirty = False
-        if enabled:
-            try:
-                with open(self.file, "rb") as fh:
-                    stored = pickle.load(fh)
-                if stored.get("format") == CACHE_FORMAT:
-                    self.entries = stored["entries"]
-            except Exception:  # missing or corrupt: rebuilt from the blobs
-                self.entries = {}
-
-    def save(self, live: set[tuple[str, str]]) -> None:
-        if not (self.enabled and (self.dirty or len(live) != len(self.entries))):
-            return
-        try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            gitignore = self.file.parent / ".gitignore"
-            if not gitignore.exists():
-                gitignore.write_text("*\n")
-            fd, tmp = tempfile.mkstemp(dir=self.file.parent)
-            entries = {k: v for k, v in self.entries.items() if k in live}
-            with os.fdopen(fd, "wb") as fh:
-                pickle.dump({"format": CACHE_FORMAT, "entries": entries}, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.file)
-            for old in self.file.parent.glob("register-*.pickle"):
-                if old != self.file:
-                    old.unlink(missing_ok=True)
-        except OSError:
-            pass  # read-only checkout: correct, only slower next time
-
-
 def _judge_blobs(repo: Path, tree: GitTree, paths: list[str], cfg: Config, use_cache: bool,
                  progress: Progress | None) -> tuple[dict[str, dict], dict[str, list]]:
     """Documents of valid reports and the problems of invalid ones, by path."""
-    cache = _DocCache(repo, cfg.fingerprint, use_cache)
+    # (path, blob) -> (error tuples, kept fields or None), under the configuration's fingerprint.
+    cache = _Cache(repo, cfg.fingerprint, use_cache, name="register", directory=cache_dir(repo))
     keys = {p: (p, tree.entries[p].oid) for p in paths}
     missing = sorted({k[1] for p, k in keys.items() if k not in cache.entries})
     if missing:
@@ -134,7 +94,11 @@ def _judge_blobs(repo: Path, tree: GitTree, paths: list[str], cfg: Config, use_c
             docs[p] = kept
         else:
             problems_by_path[p] = errors
-    cache.save(set(keys.values()))
+    live = set(keys.values())
+    if len(live) != len(cache.entries):  # drop results of blobs no longer in the tree
+        cache.entries = {k: v for k, v in cache.entries.items() if k in live}
+        cache.dirty = True
+    cache.save()
     return docs, problems_by_path
 
 
