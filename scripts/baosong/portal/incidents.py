@@ -1,0 +1,228 @@
+"""事件: the list of incidents (open ones first) and one page per incident: its timeline (first →
+numbered follow-ups → final), the figures as they changed, the units that reported and the silent
+ones, the grade declared and computed, and every deadline met or missed.
+
+Search indexes an incident's title and facts (where, what kind, which units); the timeline text and
+the tables stay out of the index (`data-search-exclude`) to keep it small at tens of thousands of
+reports — the full text is one click away on the report pages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from baosong.portal import labels
+from baosong.portal.common import (
+    delay_cell,
+    incident_page,
+    relative,
+    report_page,
+    rule_title,
+    status_badge,
+    status_cell,
+    time_cell,
+    unit_page,
+)
+from baosong.portal.html import (
+    Cell,
+    cell,
+    definition_list,
+    esc,
+    fmt_minutes,
+    fmt_time,
+    link,
+    paragraphs,
+    table,
+)
+from baosong.portal.model import Context, Item, Page
+
+FIGURE_KEYS = ("deaths", "serious_injuries", "injuries", "missing", "economic_loss")
+
+
+def is_open(incident: dict) -> bool:
+    return not incident.get("closed_at")
+
+
+def due_html(ctx: Context, incident: dict) -> str:
+    """The next follow-up's deadline with time left / overdue; the site script keeps it current."""
+    due = incident.get("next_followup_due")
+    if not due or not is_open(incident):
+        return "—"
+    text, overdue = relative(ctx.now, due, ctx.tz)
+    cls = "bs-due bs-overdue" if overdue else "bs-due"
+    return (f'{esc(fmt_time(due, ctx.tz))} <span class="{cls}" data-due="{esc(due)}">'
+            f"{esc(text)}</span>")
+
+
+def _state(incident: dict, tz) -> str:
+    if is_open(incident):
+        return '<span class="bs-state bs-open">处置中</span>'
+    return f'<span class="bs-state bs-closed">已终报（{esc(fmt_time(incident.get("closed_at"), tz))}）</span>'
+
+
+def incident_rows(ctx: Context, page: str, incidents: list[dict], *, with_due: bool) -> list[list[Cell]]:
+    rows = []
+    for inc in incidents:
+        row = [Cell(link(page, incident_page(inc["id"]), inc.get("title") or inc["id"])),
+               Cell(link(page, unit_page(inc.get("unit") or ""), ctx.unit_name(inc.get("unit")))),
+               cell(labels.CATEGORY_ZH.get(inc.get("category") or "", inc.get("category") or "—")),
+               cell(labels.GRADE_SHORT.get(inc.get("grade") or "", inc.get("grade") or "—"), inc.get("grade") or "Z"),
+               time_cell(ctx, inc.get("occurred_at")),
+               cell(len(inc.get("reports") or []), f"{len(inc.get('reports') or []):05d}")]
+        if with_due:
+            row.append(Cell(due_html(ctx, inc), str(inc.get("next_followup_due") or "")))
+        else:
+            row.append(Cell(_state(inc, ctx.tz), "0" if is_open(inc) else "1"))
+            late = (inc.get("late_reports") or 0) + (inc.get("missed_reports") or 0)
+            row.append(cell(late or "—", f"{late:05d}"))
+        silent = inc.get("silent_units") or []
+        row.append(cell("、".join(ctx.unit_name(u) for u in silent) or "—"))
+        rows.append(row)
+    return rows
+
+
+def open_incidents_table(ctx: Context, page: str, incidents: list[dict], table_id: str = "open-incidents") -> str:
+    open_ones = sorted((i for i in incidents if is_open(i)),
+                       key=lambda i: (str(i.get("next_followup_due") or "~"), i["id"]))
+    if not open_ones:
+        return '<p class="bs-empty">目前没有处置中的事件。</p>'
+    headers = ["事件", "报告单位", "类别", "等级", "事发时间", "报告数", "下次续报时限", "涉及但未报告"]
+    return table(headers, incident_rows(ctx, page, open_ones, with_due=True), table_id=table_id, search=False)
+
+
+def provide(ctx: Context) -> Iterator[Item]:
+    incidents = ctx.register.get("incidents", [])
+    path = "incidents/index.md"
+    ordered = sorted(incidents, key=lambda i: (str(i.get("occurred_at") or ""), i["id"]), reverse=True)
+    headers = ["事件", "报告单位", "类别", "等级", "事发时间", "报告数", "状态", "迟报/漏报", "涉及但未报告"]
+    body = ["<h1>事件</h1>",
+            f'<p class="bs-lead">共 {len(incidents)} 起事件（紧急信息首报开启一起事件，终报结束）。'
+            "每起事件一页：时间线、伤亡与损失变化、报告单位、时限执行情况。</p>",
+            "## 处置中的事件", open_incidents_table(ctx, path, incidents),
+            "## 全部事件", table(headers, incident_rows(ctx, path, ordered, with_due=False), table_id="incidents",
+                             filterable=True, search=False)]
+    yield Page(path, "事件", "\n\n".join(body), "incidents", nav_title="事件", wide=True, search=False)
+    for inc in incidents:
+        yield incident_detail(ctx, inc)
+
+
+def _series(ctx: Context, inc: dict) -> list[tuple[dict, dict]]:
+    out = []
+    for rid in inc.get("reports") or []:
+        record = ctx.reports_by_id.get(rid)
+        if record is not None:
+            out.append((record, ctx.document(rid) or {}))
+    return out
+
+
+def incident_detail(ctx: Context, inc: dict) -> Page:
+    path = incident_page(inc["id"])
+    series = _series(ctx, inc)
+    first_doc = series[0][1] if series else {}
+    declared = inc.get("grade")
+    computed = inc.get("grade_computed")
+    grade_note = ""
+    if computed and declared and computed != declared:
+        grade_note = ' <span class="bs-warn">（申报等级与伤亡、损失数字不一致）</span>'
+    facts = [
+        ("事件编号", esc(inc["id"])),
+        ("报告单位", link(path, unit_page(inc.get("unit") or ""), ctx.unit_name(inc.get("unit")))),
+        ("类别", esc(labels.CATEGORY_ZH.get(inc.get("category") or "", inc.get("category") or "—"))),
+        ("事发时间", esc(fmt_time(inc.get("occurred_at"), ctx.tz)) or "—"),
+        ("地点", esc(first_doc.get("place")) or "—"),
+        ("申报等级", esc(labels.grade(declared))),
+        ("按数字核定等级", esc(labels.grade(computed)) + grade_note),
+        ("状态", _state(inc, ctx.tz)),
+        ("下次续报", (f"续报（{esc(inc.get('next_followup'))}）时限 " + due_html(ctx, inc))
+         if is_open(inc) and inc.get("next_followup_due") else "—"),
+    ]
+    if first_doc.get("sensitive"):
+        facts.append(("敏感事件", esc(first_doc.get("sensitive_reason") or "是")))
+    body = [f"<h1>{esc(inc.get('title') or inc['id'])}</h1>", definition_list(facts),
+            "## 时间线", _timeline(ctx, path, series),
+            "## 伤亡与损失变化", _figures(ctx, path, series),
+            "## 报告单位", _units(ctx, path, inc, series),
+            "## 时限执行情况", _deadlines(ctx, path, series)]
+    return Page(path, inc.get("title") or inc["id"], "\n\n".join(body), "incidents", nav=False)
+
+
+def _timeline(ctx: Context, page: str, series: list[tuple[dict, dict]]) -> str:
+    if not series:
+        return '<p class="bs-empty">没有可显示的报告。</p>'
+    items = []
+    for record, doc in series:
+        head = (f'<span class="bs-tl-stage">{esc(labels.kind_stage(record))}</span> '
+                f'<span class="bs-tl-time">收到 {esc(fmt_time(record.get("received_at"), ctx.tz) or "—")}</span> '
+                + status_badge(record.get("status")))
+        if record.get("delay_minutes"):
+            head += f' <span class="bs-tl-delay">超时 {esc(fmt_minutes(record["delay_minutes"]))}</span>'
+        text = paragraphs(doc.get("description"))
+        extra = []
+        for key, label in (("trend", "发展趋势"), ("measures", "已采取措施"), ("cause", "原因")):
+            if doc.get(key):
+                extra.append(f'<p><strong>{label}：</strong>{esc(doc[key])}</p>')
+        items.append(f'<li class="bs-tl-item bs-tl-{esc(record.get("stage") or "other")}">'
+                     f'<div class="bs-tl-head">{head}</div>'
+                     f'<div class="bs-tl-title">{link(page, report_page(record["id"]), record.get("title") or record["id"])}</div>'
+                     f'<div class="bs-tl-body">{text}{"".join(extra)}</div></li>')
+    return '<ol class="bs-timeline" data-search-exclude>' + "".join(items) + "</ol>"
+
+
+def _number(value: object) -> str:
+    if value is None:
+        return "—"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def _figures(ctx: Context, page: str, series: list[tuple[dict, dict]]) -> str:
+    rows = []
+    latest: dict[str, object] = {}
+    for record, doc in series:
+        casualties = doc.get("casualties") if isinstance(doc.get("casualties"), dict) else {}
+        values = {k: casualties.get(k) for k in FIGURE_KEYS[:4]}
+        values["economic_loss"] = doc.get("economic_loss")
+        if all(v is None for v in values.values()):
+            continue
+        cells = [Cell(link(page, report_page(record["id"]), labels.kind_stage(record))),
+                 time_cell(ctx, record.get("received_at"))]
+        for key in FIGURE_KEYS:
+            value = values[key]
+            changed = value is not None and key in latest and latest[key] != value
+            if value is not None:
+                latest[key] = value
+            text = _number(value)
+            cells.append(Cell(f'<span class="bs-changed">{esc(text)}</span>' if changed else esc(text),
+                              f"{float(value):015.3f}" if isinstance(value, int | float) else ""))
+        rows.append(cells)
+    if not rows:
+        return '<p class="bs-empty">报告中没有伤亡或损失数字。</p>'
+    headers = ["报告", "收到时间"] + [labels.FIGURES_ZH[k] for k in FIGURE_KEYS]
+    return table(headers, rows, table_id="figures", search=False, numeric=range(2, 7)) + \
+        '<p class="bs-note">加粗的数字与上一份报告相比有变化；续报只报变化的内容，未填的项目以“—”表示。</p>'
+
+
+def _units(ctx: Context, page: str, inc: dict, series: list[tuple[dict, dict]]) -> str:
+    reported = sorted({r.get("unit") for r, _ in series if r.get("unit")})
+    parts = ["<p>报告过本事件的单位：" + ("、".join(link(page, unit_page(u), ctx.unit_name(u)) for u in reported)
+                                       or "—") + "</p>"]
+    silent = inc.get("silent_units") or []
+    if silent:
+        parts.append('<p class="bs-warn">涉及但未报告的单位：'
+                     + "、".join(link(page, unit_page(u), ctx.unit_name(u)) for u in silent) + "</p>")
+    else:
+        parts.append("<p>报告中列出的涉及单位均已报告。</p>")
+    return "\n".join(parts)
+
+
+def _deadlines(ctx: Context, page: str, series: list[tuple[dict, dict]]) -> str:
+    rows = []
+    for record, _doc in series:
+        rows.append([Cell(link(page, report_page(record["id"]), labels.kind_stage(record))),
+                     cell(rule_title(ctx, record.get("deadline_rule"))),
+                     time_cell(ctx, record.get("deadline_at")),
+                     time_cell(ctx, record.get("received_at")),
+                     status_cell(record.get("status")),
+                     delay_cell(record.get("delay_minutes")),
+                     cell(record.get("delay_reason") or "—")])
+    return table(["报告", "适用时限规则", "报送时限", "收到时间", "状态", "超时", "迟报原因说明"], rows,
+                 table_id="deadlines", search=False)

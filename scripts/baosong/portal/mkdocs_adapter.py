@@ -1,0 +1,286 @@
+"""The only module that knows MkDocs (and mkdocs-material): writes a docs directory and a
+configuration, runs the build through MkDocs' Python API in strict mode, then adds what MkDocs does
+not render itself.
+
+- Configuration: the registry's own `mkdocs.yml` (or this project's template) supplies looks
+  (palette, features, copyright); everything that keeps the portal correct is enforced here and
+  wins: Chinese UI, `font: false` (no Google Fonts), only the search plugin (with jieba, which
+  material uses for Chinese when it is installed), no Markdown extensions that fetch (emoji CDNs),
+  `use_directory_urls: false` (pages are `a/b.html`, as the providers' links assume), the
+  generator's footer link removed.
+- Static pages (the report pages) are not Markdown pages: MkDocs renders one "shell" page per
+  directory with marker title and body, and each static page is that shell with the markers
+  replaced — the full site chrome at a fraction of a millisecond per page. The shells are removed
+  afterwards, from the site and from the sitemap.
+- Reproducible: `SOURCE_DATE_EPOCH` is set to the build epoch for the build (the sitemap's dates),
+  the gzip sitemap is rewritten with a fixed mtime.
+- The site is built next to the output directory and swapped in at the end, so a failed build
+  leaves the previous site in place.
+"""
+
+from __future__ import annotations
+
+import gzip
+import html
+import json
+import logging
+import os
+import posixpath
+import re
+import shutil
+import tempfile
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from baosong.portal.html import plain_title
+from baosong.portal.model import SECTIONS, Page
+
+if TYPE_CHECKING:
+    from baosong.portal.build import SiteContent
+
+Progress = Callable[[Iterable, str], Iterable]
+
+SHELL_NAME = "bs-shell"
+SHELL_TITLE = "BSSHELLTITLE"
+SHELL_BODY = '<div id="bs-shell-body"></div>'
+TEMPLATE_NAME = "mkdocs.yml"
+# What a registry's mkdocs.yml may set; anything else is decided here.
+TEMPLATE_THEME_KEYS = ("palette", "features", "logo", "favicon", "icon")
+TEMPLATE_KEYS = ("site_description", "site_author", "copyright", "site_url")
+SEARCH_SEPARATOR = r"[\s\u200b\u3000\-、。，．？！；：（）《》“”]+"
+
+
+class AdapterError(Exception):
+    """The generator failed or refused the site; message in Chinese."""
+
+
+def _default_template() -> Path | None:
+    """This project's own mkdocs.yml (the template), when running from a checkout."""
+    candidate = Path(__file__).resolve().parents[3] / TEMPLATE_NAME
+    return candidate if candidate.is_file() else None
+
+
+def _read_template(path: Path | None) -> dict:
+    if path is None or not path.is_file():
+        return {}
+    from mkdocs.utils.yaml import yaml_load
+
+    with open(path, encoding="utf-8") as fh:
+        data = yaml_load(fh)
+    return data if isinstance(data, dict) else {}
+
+
+def _nav(pages: list[Page]) -> list[dict]:
+    """The navigation: sections in their fixed order, optional groups (e.g. years) inside."""
+    by_section: dict[str, list[Page]] = defaultdict(list)
+    for p in pages:
+        if p.nav:
+            by_section[p.section].append(p)
+    nav: list[dict] = []
+    for key, label, _index in SECTIONS:
+        items = sorted(by_section.get(key, []), key=lambda p: (p.nav_group != "", p.nav_group, p.order, p.path))
+        if not items:
+            continue
+        if len(items) == 1 and not items[0].nav_group:
+            nav.append({plain_title(label): items[0].path})
+            continue
+        children: list[Any] = []
+        groups: dict[str, list] = {}
+        for p in items:
+            entry = {plain_title(p.nav_title or p.title): p.path}
+            if p.nav_group:
+                if p.nav_group not in groups:
+                    groups[p.nav_group] = []
+                    children.append({plain_title(p.nav_group): groups[p.nav_group]})
+                groups[p.nav_group].append(entry)
+            elif p.path.endswith("index.md"):
+                children.append(p.path)  # the section's index page (navigation.indexes)
+            else:
+                children.append(entry)
+        nav.append({plain_title(label): children})
+    return nav
+
+
+def _front_matter(title: str, *, search: bool, wide: bool) -> str:
+    meta: dict[str, Any] = {"title": plain_title(title)}
+    if not search:
+        meta["search"] = {"exclude": True}
+    if wide:
+        meta["hide"] = ["navigation", "toc"]
+    return "---\n" + json.dumps(meta, ensure_ascii=False) + "\n---\n\n"
+
+
+def _config(content: SiteContent, docs: Path, site: Path, template: dict) -> dict:
+    theme_in = template.get("theme") if isinstance(template.get("theme"), dict) else {}
+    theme: dict[str, Any] = {k: theme_in[k] for k in TEMPLATE_THEME_KEYS if k in theme_in}
+    theme.update({"name": "material", "language": "zh", "font": False})
+    extra_in = template.get("extra") if isinstance(template.get("extra"), dict) else {}
+    extra = {k: v for k, v in extra_in.items() if k not in ("analytics", "consent", "social", "alternate")}
+    extra["generator"] = False
+    not_in_nav = sorted({"/" + (posixpath.dirname(p.path) + "/" if "/" in p.path else p.path)
+                         for p in content.pages if not p.nav}
+                        | {"/" + posixpath.dirname(p.path) + "/" for p in content.static_pages})
+    config: dict[str, Any] = {k: template[k] for k in TEMPLATE_KEYS if k in template}
+    config.update({
+        "site_name": plain_title(content.site_name),
+        "docs_dir": str(docs), "site_dir": str(site),
+        "use_directory_urls": False,
+        "theme": theme,
+        "plugins": [{"search": {"separator": SEARCH_SEPARATOR}}],
+        # No extension that fetches anything (e.g. emoji CDNs); these render the guide's tables and code.
+        "markdown_extensions": ["toc", "attr_list", "tables", "admonition",
+                                {"pymdownx.highlight": {"use_pygments": True}}, "pymdownx.superfences"],
+        "extra": extra,
+        "extra_css": list(content.stylesheets),
+        "extra_javascript": list(content.scripts),
+        "nav": _nav(content.pages),
+        "not_in_nav": "\n".join(not_in_nav),
+        "validation": {"nav": {"omitted_files": "warn", "not_found": "warn", "absolute_links": "warn"},
+                       "links": {"not_found": "warn", "absolute_links": "warn", "unrecognized_links": "warn"}},
+    })
+    return config
+
+
+def _write(path: Path, data: str | bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, str):
+        path.write_text(data, encoding="utf-8")
+    else:
+        path.write_bytes(data)
+
+
+@contextmanager
+def _capture_mkdocs_logs(messages: list[str]):
+    """Collect MkDocs warnings (strict mode turns them into a failed build) instead of printing them."""
+
+    class _Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            messages.append(record.getMessage())
+
+    handler = _Collect(level=logging.WARNING)
+    logger = logging.getLogger("mkdocs")
+    old_propagate = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)  # "Building prefix dict…" on stderr otherwise
+    except ImportError:
+        pass
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = old_propagate
+
+
+@contextmanager
+def _source_date_epoch(epoch: int):
+    old = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(epoch)
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("SOURCE_DATE_EPOCH", None)
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = old
+
+
+def _run_mkdocs(config_file: Path, strict: bool, epoch: int) -> list[str]:
+    from mkdocs.commands.build import build
+    from mkdocs.config import load_config
+    from mkdocs.exceptions import Abort, ConfigurationError
+
+    messages: list[str] = []
+    with _capture_mkdocs_logs(messages), _source_date_epoch(epoch):
+        try:
+            cfg = load_config(config_file=str(config_file), strict=strict)
+            build(cfg)
+        except (Abort, ConfigurationError) as exc:
+            detail = "；".join(messages[:10]) or str(exc)
+            raise AdapterError(f"MkDocs 构建失败（严格模式不允许任何警告）：{detail}") from exc
+    return messages
+
+
+def _fill_static_pages(content: SiteContent, site: Path, progress: Progress | None) -> None:
+    shells: dict[str, str] = {}
+    pages = content.static_pages
+    for page in progress(pages, "写入报告页") if progress and len(pages) > 500 else pages:
+        directory = posixpath.dirname(page.path)
+        if directory not in shells:
+            raw = (site / directory / f"{SHELL_NAME}.html").read_text(encoding="utf-8")
+            # The theme's template indentation is a third of the page; tens of thousands of copies add up.
+            shells[directory] = re.sub(r"\n[ \t]+", "\n", raw)
+        shell = shells[directory]
+        title = html.escape(plain_title(page.title), quote=True)
+        text = shell.replace(SHELL_TITLE, title).replace(SHELL_BODY, page.body_html)
+        out = site / (page.path[:-3] + ".html" if page.path.endswith(".md") else page.path)
+        out.write_text(text, encoding="utf-8")
+    for directory in shells:
+        (site / directory / f"{SHELL_NAME}.html").unlink()
+
+
+def _clean_sitemap(site: Path, epoch: int) -> None:
+    """Drop the shell pages from the sitemap and rewrite the gzip copy reproducibly."""
+    sitemap = site / "sitemap.xml"
+    if not sitemap.is_file():
+        return
+    text = sitemap.read_text(encoding="utf-8")
+    text = re.sub(r"\s*<url>\s*<loc>[^<]*" + SHELL_NAME + r"\.html</loc>.*?</url>", "", text, flags=re.S)
+    sitemap.write_text(text, encoding="utf-8")
+    with open(site / "sitemap.xml.gz", "wb") as raw, \
+            gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=epoch) as gz:
+        gz.write(text.encode("utf-8"))
+
+
+def _looks_like_site(path: Path) -> bool:
+    if not path.exists():
+        return True
+    if not path.is_dir():
+        return False
+    names = {p.name for p in path.iterdir()}
+    return not (names - {"README.md"}) or "sitemap.xml" in names or "search" in names
+
+
+def render(content: SiteContent, out: Path, *, template: Path | None = None, strict: bool = True,
+           progress: Progress | None = None) -> list[str]:
+    """Build the site into `out` (replaced as a whole). Returns MkDocs' non-fatal messages."""
+    out = Path(out).resolve()
+    if not _looks_like_site(out):
+        raise AdapterError(f"输出目录 {out} 已存在且不像是门户站点，为避免误删，请另选目录或先清空。")
+    template_data = _read_template(template if template is not None else _default_template())
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = out.parent / f".{out.name}.building"
+    shutil.rmtree(staging, ignore_errors=True)
+    with tempfile.TemporaryDirectory(prefix="baosong-docs-") as work:
+        docs = Path(work) / "docs"
+        for page in content.pages:
+            _write(docs / page.path, _front_matter(page.title, search=page.search, wide=page.wide) + page.body + "\n")
+        for directory in sorted({posixpath.dirname(p.path) for p in content.static_pages}):
+            shell = Path(directory) / f"{SHELL_NAME}.md"
+            _write(docs / shell, _front_matter(SHELL_TITLE, search=False, wide=True) + SHELL_BODY + "\n")
+        config_file = Path(work) / "mkdocs.yml"
+        config_file.write_text(json.dumps(_config(content, docs, staging, template_data), ensure_ascii=False,
+                                          indent=1), encoding="utf-8")
+        messages = _run_mkdocs(config_file, strict, content.build_epoch)
+    _fill_static_pages(content, staging, progress)
+    for f in content.files:
+        _write(staging / f.path, f.data)
+    _clean_sitemap(staging, content.build_epoch)
+    if out.exists():
+        readme = out / "README.md"
+        if readme.is_file():
+            shutil.copy2(readme, staging / "README.md")
+        old = out.parent / f".{out.name}.old"
+        shutil.rmtree(old, ignore_errors=True)
+        out.rename(old)
+        staging.rename(out)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        staging.rename(out)
+    return messages

@@ -1,0 +1,103 @@
+"""登记簿: one page per month of arrival (every report, sortable and filterable), a year overview per
+year, and the register's front page (years, invalid files)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterator
+
+from baosong.portal.common import (
+    by_arrival,
+    month_page,
+    on_time_rate,
+    received_month,
+    register_table,
+    time_cell,
+    year_page,
+)
+from baosong.portal.html import Cell, cell, esc, link, percent, table
+from baosong.portal.model import Context, Item, Page
+
+OFFICE_KINDS = ("adoption", "instruction", "notice", "correction")
+
+
+def _counts(records: list[dict]) -> list[Cell]:
+    kinds = defaultdict(int)
+    status = defaultdict(int)
+    for r in records:
+        kind = r.get("kind")
+        kinds["office" if kind in OFFICE_KINDS else kind] += 1
+        status[r.get("status")] += 1
+    on_time, judged = on_time_rate(records)
+    values = [len(records), kinds["emergency"], kinds["info"], kinds["opinion"], kinds["office"],
+              status["on_time"], status["late"], status["missed"]]
+    return [cell(v, f"{v:09d}") for v in values] + [cell(percent(on_time, judged), f"{on_time / judged:.4f}"
+                                                          if judged else "-1")]
+
+
+COUNT_HEADERS = ["合计", "紧急信息", "政务信息", "网络舆情", "登记机关记录", "按时", "迟报", "漏报", "按时率"]
+
+
+def months_of(ctx: Context) -> dict[str, list[dict]]:
+    months: dict[str, list[dict]] = defaultdict(list)
+    for r in ctx.register.get("reports", []):
+        months[received_month(ctx, r)].append(r)
+    return dict(sorted(months.items()))
+
+
+def provide(ctx: Context) -> Iterator[Item]:
+    months = months_of(ctx)
+    years: dict[str, list[str]] = defaultdict(list)
+    for month in months:
+        years[month[:4]].append(month)
+
+    for month, records in months.items():
+        path = month_page(month)
+        year, mon = month[:4], int(month[5:])
+        body = [f"<h1>{esc(f'{year}年{mon}月登记簿')}</h1>",
+                f'<p class="bs-lead">本月收到报告 {len(records)} 份，按收到时间排序。点击表头排序，在筛选框中输入单位、'
+                f"标题或状态（如“迟报”）筛选。{link(path, year_page(year), f'返回{year}年概览')}</p>",
+                register_table(ctx, path, records)]
+        yield Page(path, f"{year}年{mon}月登记簿", "\n\n".join(body), "registers", nav_title=f"{mon}月",
+                   nav_group=f"{year}年", order=(year, 1, month), search=False, wide=True)
+
+    for year, year_months in sorted(years.items()):
+        path = year_page(year)
+        rows = [[Cell(link(path, month_page(m), f"{int(m[5:])}月"), m)] + _counts(months[m]) for m in year_months]
+        total = [r for m in year_months for r in months[m]]
+        rows.append([cell("全年", "9999")] + _counts(total))
+        body = [f"<h1>{esc(year)}年登记簿概览</h1>",
+                f'<p class="bs-lead">{esc(year)}年共收到报告 {len(total)} 份。“按时率”只计有报送时限的报告'
+                "（紧急信息首报、续报）。</p>",
+                "## 各月收到情况",
+                table(["月份"] + COUNT_HEADERS, rows, table_id=f"year-{year}", numeric=range(1, 10))]
+        yield Page(path, f"{year}年登记簿概览", "\n\n".join(body), "registers", nav_title="全年概览",
+                   nav_group=f"{year}年", order=(year, 0, ""))
+
+    yield _index(ctx, months, years)
+
+
+def _index(ctx: Context, months: dict[str, list[dict]], years: dict[str, list[str]]) -> Page:
+    path = "registers/index.md"
+    body = ["<h1>登记簿</h1>",
+            '<p class="bs-lead">登记簿按收到时间（登记回执或可信时间戳；没有时以合并到主线的时间为参考）逐月登记每一份报告，'
+            "列明适用的报送时限、是否按时、提交签名及时间来源。</p>",
+            "## 各年份"]
+    rows = []
+    for year, year_months in sorted(years.items(), reverse=True):
+        records = [r for m in year_months for r in months[m]]
+        latest = year_months[-1]
+        rows.append([Cell(link(path, year_page(year), f"{year}年"), year),
+                     Cell(link(path, month_page(latest), f"{int(latest[5:])}月"), latest)] + _counts(records))
+    body.append(table(["年份", "最近月份"] + COUNT_HEADERS, rows, table_id="years", numeric=range(2, 11)))
+    invalid = ctx.register.get("invalid", [])
+    if invalid:
+        body.append("## 未通过检查的文件")
+        body.append(f'<p class="bs-lead">以下 {len(invalid)} 个文件在主线上，但未通过格式或规则检查，未计入登记簿。</p>')
+        rows = []
+        for item in by_arrival(invalid):
+            problems = "；".join(f"第{p.get('line')}行 {p.get('message')}" for p in item.get("problems", [])[:3])
+            rows.append([cell(item.get("path")), time_cell(ctx, item.get("received_at")),
+                         cell(problems)])
+        body.append(table(["文件", "收到时间", "问题"], rows, table_id="invalid"))
+    return Page(path, "登记簿", "\n\n".join(body), "registers", nav_title="登记簿总览", order=("", 0, ""))

@@ -1,0 +1,145 @@
+"""Report pages: one per report, reached from the registers, incidents and unit pages, never from the
+navigation and not in the search index. They are `StaticPage`s — finished HTML that the adapter
+wraps in the site chrome without a Markdown pass — because at 50,000 reports a Markdown page each
+would dominate the build (see FORMAT.md, Portal).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from baosong.portal import labels
+from baosong.portal.common import (
+    incident_page,
+    report_page,
+    rule_title,
+    serials,
+    status_badge,
+    unit_page,
+)
+from baosong.portal.html import definition_list, esc, fmt_minutes, fmt_time, link, paragraphs
+from baosong.portal.model import Context, Item, StaticPage
+
+VERIFICATION_ZH = {"unverified": "未核实", "verifying": "核实中", "confirmed": "已证实", "refuted": "已辟谣"}
+FINDING_ZH = {"concealed": "瞒报", "late": "迟报", "missed": "漏报", "false": "谎报"}
+# Fields shown as text sections, in this order, with their headings.
+TEXT_FIELDS = (("description", "事件情况"), ("body", "正文"), ("trend", "发展趋势"), ("measures", "已采取措施"),
+               ("cause", "原因"), ("content", "批示内容"), ("reason", "更正原因"), ("note", "备注"))
+
+
+def provide(ctx: Context) -> Iterator[Item]:
+    numbers = serials(ctx)
+    for record in ctx.register.get("reports", []):
+        rid = record.get("id")
+        if rid:
+            yield StaticPage(report_page(rid), record.get("title") or rid,
+                             report_html(ctx, record, ctx.document(rid) or {}, numbers.get(rid, "")))
+
+
+def _ref(ctx: Context, page: str, report_id: object) -> str:
+    if not isinstance(report_id, str) or not report_id:
+        return "—"
+    target = ctx.reports_by_id.get(report_id)
+    if target is None:
+        return esc(report_id) + "（不在登记簿中）"
+    return link(page, report_page(report_id), f"{target.get('title') or report_id}（{report_id}）")
+
+
+def _person(ctx: Context, staff_id: object) -> str:
+    if not staff_id:
+        return "—"
+    return esc(f"{ctx.staff_name(str(staff_id))}（{staff_id}）")
+
+
+def report_html(ctx: Context, record: dict, doc: dict, serial: str) -> str:
+    page = report_page(record["id"])
+    tz = ctx.tz
+    facts = [("登记序号", esc(serial or "—")), ("报告编号", esc(record["id"])),
+             ("报送单位", link(page, unit_page(record.get("unit") or ""), ctx.unit_name(record.get("unit")))),
+             ("类别", esc(labels.kind_stage({**record, "info_type": doc.get("info_type")})))]
+    if record.get("kind") == "emergency" and record.get("incident"):
+        incident = ctx.incidents_by_id.get(record["incident"])
+        facts.append(("所属事件", link(page, incident_page(record["incident"]), incident.get("title") or record["incident"])
+                      if incident else esc(record["incident"])))
+        facts.append(("事件类别", esc(labels.CATEGORY_ZH.get(record.get("category") or "", "—"))))
+        facts.append(("申报等级", esc(labels.grade(record.get("grade_declared")))))
+        facts.append(("按数字核定等级", esc(labels.grade(record.get("grade_computed")))))
+    for key, label in (("occurred_at", "事发时间"), ("discovered_at", "获知时间")):
+        if record.get(key):
+            facts.append((label, esc(fmt_time(record[key], tz))))
+    if doc.get("phoned_at"):
+        facts.append(("电话报告时间", esc(fmt_time(doc["phoned_at"], tz))))
+    if doc.get("place"):
+        facts.append(("地点", esc(doc["place"])))
+    facts += [("起草人", _person(ctx, record.get("author"))), ("审核人", _person(ctx, doc.get("reviewer"))),
+              ("签发人", _person(ctx, doc.get("signer")) + (" （先报后审，签发待补）" if doc.get("signoff_pending") else "")),
+              ("起草时间", esc(fmt_time(record.get("created_at"), tz) or "—")),
+              ("收到时间", esc(fmt_time(record.get("received_at"), tz) or "—")
+               + esc(f"（{labels.TIME_SOURCE_ZH.get(record.get('time_source') or '', '—')}）")),
+              ("报送时限", esc(fmt_time(record.get("deadline_at"), tz) or "—")
+               + (esc(f"（{rule_title(ctx, record.get('deadline_rule'))}）") if record.get("deadline_rule") else "")),
+              ("状态", status_badge(record.get("status"))
+               + (esc(f" 超时 {fmt_minutes(record['delay_minutes'])}") if record.get("delay_minutes") else ""))]
+    if record.get("delay_reason"):
+        facts.append(("迟报原因说明", esc(record["delay_reason"])))
+    facts += [("提交签名", esc(f"{ctx.staff_name(record.get('signer')) or '—'}，"
+                              f"{labels.SIGNATURE_ZH.get(record.get('signature') or '', record.get('signature') or '—')}")),
+              ("提交", f"<code>{esc((record.get('commit') or '—')[:12])}</code>")]
+    facts += _kind_facts(ctx, page, record, doc)
+    parts = [f"<h1>{esc(record.get('title') or record['id'])}</h1>", definition_list(facts)]
+    casualties = doc.get("casualties")
+    if isinstance(casualties, dict) or doc.get("economic_loss") is not None:
+        figures = casualties if isinstance(casualties, dict) else {}
+        cells = "".join(f"<tr><th>{esc(labels.FIGURES_ZH[k])}</th><td class=\"bs-num\">{esc(figures.get(k, '—'))}</td></tr>"
+                        for k in ("deaths", "serious_injuries", "injuries", "missing"))
+        cells += (f"<tr><th>{esc(labels.FIGURES_ZH['economic_loss'])}</th>"
+                  f"<td class=\"bs-num\">{esc(doc.get('economic_loss', '—'))}</td></tr>")
+        parts.append(f'<h2>伤亡与损失</h2><div class="bs-facts"><table class="bs-table"><tbody>{cells}'
+                     "</tbody></table></div>")
+    for key, heading in TEXT_FIELDS:
+        if doc.get(key):
+            parts.append(f"<h2>{heading}</h2>{paragraphs(doc[key])}")
+    if not doc:
+        parts.append('<p class="bs-warn">无法读取该报告的全文。</p>')
+    return "\n".join(parts)
+
+
+def _kind_facts(ctx: Context, page: str, record: dict, doc: dict) -> list[tuple[str, str]]:
+    kind = record.get("kind")
+    out: list[tuple[str, str]] = []
+    if kind == "emergency":
+        if doc.get("involved_units"):
+            out.append(("涉及单位", "、".join(link(page, unit_page(u), ctx.unit_name(u))
+                                           for u in doc["involved_units"] if isinstance(u, str))))
+        if doc.get("sensitive"):
+            out.append(("敏感事件", esc(doc.get("sensitive_reason") or "是")))
+    elif kind == "info" and doc.get("keywords"):
+        out.append(("关键词", esc("、".join(str(k) for k in doc["keywords"]))))
+    elif kind == "opinion":
+        spread = doc.get("spread") if isinstance(doc.get("spread"), dict) else {}
+        out += [("平台", esc(doc.get("platform") or "—")),
+                # Shown as text, never as a link: the intranet cannot reach it, and a report's URL is untrusted.
+                ("原文地址", f"<code>{esc(doc.get('url') or '—')}</code>"),
+                ("首次发现", esc(fmt_time(doc.get("first_seen_at"), ctx.tz) or "—")),
+                ("传播情况", esc(f"浏览 {spread.get('views', '—')}，转发 {spread.get('reposts', '—')}，"
+                             f"评论 {spread.get('comments', '—')}")),
+                ("核实情况", esc(VERIFICATION_ZH.get(doc.get("verification") or "", doc.get("verification") or "—")))]
+    elif kind in ("adoption", "instruction", "correction", "notice"):
+        if doc.get("report"):
+            out.append(("所涉报告", _ref(ctx, page, doc["report"])))
+        if kind == "adoption":
+            out += [("采用刊物", esc(doc.get("outlet") or "—")),
+                    ("采用级别", esc(labels.LEVEL_ZH.get(doc.get("level") or "", doc.get("level") or "—"))),
+                    ("采用时间", esc(fmt_time(doc.get("adopted_at"), ctx.tz) or "—"))]
+        elif kind == "instruction":
+            out += [("批示领导", esc(doc.get("leader") or "—")),
+                    ("批示级别", esc(labels.LEVEL_ZH.get(doc.get("level") or "", doc.get("level") or "—"))),
+                    ("批示时间", esc(fmt_time(doc.get("instructed_at"), ctx.tz) or "—"))]
+        elif kind == "notice":
+            out += [("认定", esc(FINDING_ZH.get(doc.get("finding") or "", doc.get("finding") or "—"))),
+                    ("被认定单位", link(page, unit_page(doc.get("target_unit") or ""), ctx.unit_name(doc.get("target_unit")))
+                     if doc.get("target_unit") else "—"),
+                    ("认定时间", esc(fmt_time(doc.get("decided_at"), ctx.tz) or "—"))]
+            if doc.get("incident"):
+                out.append(("所涉事件", link(page, incident_page(doc["incident"]), doc["incident"])))
+    return out

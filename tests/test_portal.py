@@ -1,0 +1,307 @@
+"""`baosong build`: the portal built from a registry seeded with hostile text and personal data.
+
+Every output file (HTML, JSON, XML, CSV, XLSX) is scanned for markup that came from a report and for
+unmasked ID and mobile numbers; the pages a duty officer needs are checked for their content; two
+builds of one commit must be byte-identical.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import zipfile
+from datetime import datetime, timedelta, timezone
+from html.parser import HTMLParser
+from pathlib import Path
+from xml.etree import ElementTree
+
+import pytest
+from baosong.portal.build import collect
+from baosong.portal.model import Context, HomeBlock, Page
+from baosong.privacy import find_personal_data
+from portal_helpers import (
+    BAD_ID18,
+    FIRST_ID,
+    FOLLOWUP_ID,
+    HOSTILE_TITLE,
+    INFO_ID,
+    INFO_TITLE,
+    NOW,
+    PERSONAL,
+    SCRIPT,
+    built_site,
+    run,
+)
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> tuple[Path, Path]:
+    return built_site(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def site(built) -> Path:
+    return built[1]
+
+
+class _Scan(HTMLParser):
+    """Start tags with attributes, inline script bodies and the text, as a browser would parse them."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.scripts: list[str] = []
+        self.text: list[str] = []
+        self._in_script = False
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        self._in_script = tag == "script"
+
+    def handle_endtag(self, tag):
+        if tag == "script":
+            self._in_script = False
+
+    def handle_data(self, data):
+        (self.scripts if self._in_script else self.text).append(data)
+
+
+def scan(markup: str) -> _Scan:
+    parser = _Scan()
+    parser.feed(markup)
+    parser.close()
+    return parser
+
+
+def assert_no_injected_markup(markup: str, where: str) -> _Scan:
+    parsed = scan(markup)
+    for tag, attrs in parsed.tags:
+        for name, value in attrs.items():
+            assert not name.startswith("on"), f"{where}: <{tag} {name}=…>"
+            if name in ("href", "src", "action", "formaction", "xlink:href"):
+                assert not (value or "").strip().lower().startswith("javascript:"), f"{where}: {name}={value}"
+        assert not (tag == "img" and attrs.get("src") == "x"), f"{where}: injected <img>"
+        assert tag != "b", f"{where}: injected <b>"
+    for body in parsed.scripts:
+        assert "alert(" not in body, f"{where}: injected script"
+    return parsed
+
+
+def output_texts(site: Path) -> list[tuple[str, str]]:
+    """(name, text) of every HTML, JSON, XML and CSV file and every part of every XLSX file."""
+    out = []
+    for path in sorted(site.rglob("*")):
+        if path.suffix in (".html", ".json", ".xml", ".csv"):
+            out.append((str(path.relative_to(site)), path.read_text(encoding="utf-8-sig")))
+        elif path.suffix == ".xlsx":
+            # The text of the workbook (shared and inline strings); numeric cell values are not text.
+            with zipfile.ZipFile(path) as z:
+                out += [(f"{path.name}:{n}", " ".join(re.findall(r"<t[^>]*>([^<]*)</t>", z.read(n).decode("utf-8"))))
+                        for n in z.namelist() if n.endswith(".xml")]
+    return out
+
+
+def test_main_pages_exist(site):
+    for page in ("index.html", "registers/index.html", "registers/2026.html", "registers/2026-11.html",
+                 f"incidents/{FIRST_ID}.html", "incidents/index.html", "units/index.html", "units/gaj.html",
+                 f"reports/{FIRST_ID}.html", f"reports/{INFO_ID}.html", "charts.html", "downloads.html",
+                 "downloads/register.csv", "downloads/register.xlsx", "search/search_index.json",
+                 "guide/index.html", "assets/baosong/baosong.js"):
+        assert (site / page).is_file(), page
+    assert not list(site.rglob("bs-shell*")), "the report page shell must not be published"
+    home = (site / "index.html").read_text(encoding="utf-8")
+    for label in ("登记簿", "事件", "单位", "通报", "考核", "图表", "下载"):
+        assert f">{label}<" in home.replace("\n", "").replace(" ", ""), label
+
+
+def test_no_markup_from_reports_anywhere(site):
+    for name, text in output_texts(site):
+        if name.endswith(".html"):
+            assert_no_injected_markup(text, name)
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    for doc in index["docs"]:
+        assert_no_injected_markup(doc["title"], "search title")
+        assert_no_injected_markup(doc["text"], f"search text {doc['location']}")
+
+
+def test_hostile_text_is_shown_as_text(site):
+    page = scan((site / "reports" / f"{FIRST_ID}.html").read_text(encoding="utf-8"))
+    text = "".join(page.text)
+    assert HOSTILE_TITLE in text
+    assert "javascript:alert(2)" in text  # visible, never a link
+    register = scan((site / "registers" / "2026-11.html").read_text(encoding="utf-8"))
+    assert INFO_TITLE in "".join(register.text)
+
+
+def test_pipe_in_a_title_keeps_the_register_row_shape(site):
+    page = (site / "registers" / "2026-11.html").read_text(encoding="utf-8")
+    head = page[page.index("<thead>"):page.index("</thead>")]
+    columns = len(re.findall(r"<th[ >]", head))
+    rows = [r for r in page.split("<tr>") if FIRST_ID in r and "</td>" in r]
+    assert rows, "hostile report missing from the register"
+    for row in rows:
+        row = row[:row.index("</tr>")]
+        assert len(re.findall(r"<td[ >]", row)) == columns
+
+
+def test_personal_data_is_masked_everywhere(site):
+    seen_masked = False
+    for name, text in output_texts(site):
+        assert find_personal_data(text) == [], name
+        for number in PERSONAL:
+            assert number not in text, f"{name}: {number}"
+        seen_masked = seen_masked or "138****5678" in text
+    assert seen_masked
+    # A number that only looks like an ID (wrong check digit) is left alone.
+    assert BAD_ID18 in (site / "reports" / f"{FIRST_ID}.html").read_text(encoding="utf-8")
+
+
+def test_csv_is_utf8_with_bom_and_formulas_are_defused(site):
+    raw = (site / "downloads" / "register.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    header = rows[0]
+    assert header[:3] == ["登记序号", "报告编号", "单位代码"]
+    by_id = {r[1]: r for r in rows[1:]}
+    assert by_id[FIRST_ID][header.index("标题")] == HOSTILE_TITLE
+    assert by_id[INFO_ID][header.index("标题")] == "'" + INFO_TITLE  # a formula in Excel otherwise
+    assert by_id[FIRST_ID][header.index("状态")] == "迟报"
+    assert all(not cell.startswith(("=", "+", "@")) for r in rows for cell in r)
+
+
+def test_xlsx_has_the_register_as_text_cells(site):
+    from openpyxl import load_workbook
+
+    wb = load_workbook(site / "downloads" / "register.xlsx")
+    ws = wb["登记簿"]
+    values = list(ws.iter_rows(values_only=True))
+    assert values[0][1] == "报告编号"
+    ids = [v[1] for v in values[1:]]
+    assert FIRST_ID in ids and INFO_ID in ids
+    assert values[ids.index(INFO_ID) + 1][8] == INFO_TITLE
+    with zipfile.ZipFile(site / "downloads" / "register.xlsx") as z:
+        assert all("<f>" not in z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/"))
+
+
+def test_sitemap_is_valid_xml_without_the_shell(site):
+    text = (site / "sitemap.xml").read_text(encoding="utf-8")
+    ElementTree.fromstring(text)
+    assert "bs-shell" not in text
+
+
+def test_report_pages_are_outside_navigation_and_search(site):
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    locations = {d["location"].split("#")[0] for d in index["docs"]}
+    assert not any(loc.startswith("reports/") for loc in locations)
+    assert not any(loc.startswith("registers/2026-") for loc in locations)  # month tables: use the filter
+    assert f"incidents/{FIRST_ID}.html" in locations
+    home = (site / "index.html").read_text(encoding="utf-8")
+    nav = home[home.index('md-nav--primary'):]
+    assert "reports/" not in nav[:nav.index("</nav>")]
+
+
+def test_search_index_is_segmented_for_chinese(site):
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    titles = [d["title"] for d in index["docs"] if d["location"].startswith(f"incidents/{FIRST_ID}")]
+    assert titles and "\u200b滑坡" in titles[0]  # jieba split 山体滑坡 into words
+
+
+def test_incident_page_tells_the_story(site):
+    html = (site / "incidents" / f"{FIRST_ID}.html").read_text(encoding="utf-8")
+    text = "".join(scan(html).text)
+    assert text.index("紧急信息·首报") < text.index("紧急信息·续报（1）")
+    assert "涉及但未报告的单位" in text and "江州市交通运输局" in text
+    assert "迟报" in text and "40分钟" in text
+    assert "迟报原因" in text
+    figures = html[html.index('id="figures"'):]
+    assert '<span class="bs-changed">1</span>' in figures[:figures.index("</table>")]  # deaths 0 → 1
+
+
+def article_text(path: Path) -> str:
+    html = path.read_text(encoding="utf-8")
+    return "".join(scan(html[html.index("<article"):html.index("</article>")]).text)
+
+
+def test_unit_page_lists_late_reports_with_explanations(site):
+    text = article_text(site / "units" / "gaj.html")
+    late = text[text.index("迟报与漏报"):text.index("全部报告")]
+    assert HOSTILE_TITLE in late and "迟报原因<b>说明</b>" in late
+
+
+def test_home_page_uses_the_given_now(site):
+    text = article_text(site / "index.html")
+    assert "数据截至 2026-11-20 14:00" in text
+    assert "今日收到（11月20日）" in text
+    open_part = text[text.index("处置中的事件"):text.index("今日收到")]
+    assert HOSTILE_TITLE in open_part and "还有 23小时40分钟" in open_part  # follow-up 2 due 11-21 13:40
+
+
+def test_no_reference_to_outside_hosts(site):
+    for path in site.rglob("*"):
+        if path.suffix in (".html", ".css"):
+            text = path.read_text(encoding="utf-8")
+            for tag, attrs in scan(text).tags if path.suffix == ".html" else []:
+                for name in ("href", "src"):
+                    value = (attrs.get(name) or "").lower()
+                    assert not value.startswith(("http:", "https:", "//")), f"{path}: <{tag} {name}={value}>"
+            if path.suffix == ".css":
+                assert "url(http" not in text and "url(//" not in text and "@import" not in text, path
+
+
+def test_two_builds_of_one_commit_are_identical(built, tmp_path):
+    repo, site = built
+    again = tmp_path / "again"
+    proc = run("build", "--repo", str(repo), "--out", str(again), "--now", NOW)
+    assert proc.returncode == 0, proc.stderr
+    first = {p.relative_to(site): p.read_bytes() for p in site.rglob("*") if p.is_file()}
+    second = {p.relative_to(again): p.read_bytes() for p in again.rglob("*") if p.is_file()}
+    assert first.keys() == second.keys()
+    differing = [str(k) for k in first if first[k] != second[k]]
+    assert differing == []
+
+
+def test_followup_page_links_back_to_its_incident(site):
+    html = (site / "reports" / f"{FOLLOWUP_ID}.html").read_text(encoding="utf-8")
+    assert f'href="../incidents/{FIRST_ID}.html"' in html
+
+
+# ---- the provider hook, without a registry ---------------------------------------------------------
+
+def _empty_context() -> Context:
+    tz = timezone(timedelta(hours=8))
+    return Context(register={"reports": [], "incidents": []}, units={}, staff={}, policy={}, city="测试市",
+                   now=datetime(2026, 11, 20, 12, 0, tzinfo=tz), tz=tz, document=lambda _id: None)
+
+
+def fake_bulletins(ctx: Context):
+    yield Page("bulletins/index.md", "通报", "<h1>通报</h1>", "bulletins")
+    yield HomeBlock("bulletins", "最新通报", "<p>第1期通报</p>", 10)
+
+
+def test_sections_without_provider_get_placeholders():
+    content = collect(_empty_context(), providers=[])
+    pages = {p.path: p for p in content.pages}
+    assert "即将推出" in pages["bulletins/index.md"].body and "即将推出" in pages["scores/index.md"].body
+    assert "通报功能即将推出" in pages["index.md"].body
+
+
+def test_a_provider_replaces_the_placeholder_and_adds_its_home_block():
+    content = collect(_empty_context(), providers=[f"{__name__}:fake_bulletins"])
+    pages = {p.path: p for p in content.pages}
+    assert pages["bulletins/index.md"].body == "<h1>通报</h1>"
+    assert "即将推出" in pages["scores/index.md"].body
+    home = pages["index.md"].body
+    assert "第1期通报" in home and "通报功能即将推出" not in home
+
+
+def test_serve_refuses_a_missing_site(tmp_path):
+    proc = run("serve", "--no-build", "--repo", str(tmp_path), "--port", "0")
+    assert proc.returncode == 1 and "没有已生成的门户" in proc.stderr
+
+
+def test_build_outside_a_registry_fails_in_chinese(tmp_path):
+    proc = run("build", "--repo", str(tmp_path), "--out", str(tmp_path / "site"))
+    assert proc.returncode == 1 and "错误" in proc.stderr
+    assert SCRIPT not in proc.stderr
