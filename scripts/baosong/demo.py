@@ -504,6 +504,15 @@ class _Simulation:
             return None
         n = followups if followups is not None else rng.choice((1, 1, 2, 2, 3, 4))
         self.series(first, n, close, involved, silent, late_followup, pending, casualties, loss, grade)
+        if not planted:
+            # Office records that follow emergencies: adoption in the daily bulletins, leaders'
+            # instructions on serious events, and a notice for some late reports.
+            if rng.random() < 0.15:
+                self.adoption(first, rng.choice(("city", "city", "province")))
+            if severity(grade) <= 2 and rng.random() < 0.5:
+                self.instruction(first, rng.choice(("city", "province")))
+            if fate == "late" and rng.random() < 0.5:
+                self.notice(first, "late")
         return first
 
     def series(self, first: Submission, n: int, close: bool, involved: str | None, silent: bool,
@@ -621,7 +630,7 @@ class _Simulation:
             self.adoption(sub, level)
         if instruction or rng.random() < 0.03:
             self.instruction(sub, "city")
-        if correction:
+        if correction or rng.random() < 0.005:
             self.correction(sub)
         return sub
 
