@@ -45,7 +45,7 @@ Progress = Callable[[Iterable, str], Iterable]
 
 SHELL_NAME = "bs-shell"
 SHELL_TITLE = "BSSHELLTITLE"
-SHELL_BODY = '<div id="bs-shell-body"></div>'
+SHELL_BODY = '<div id="bs-shell-body"><h1>BSSHELLBODY</h1></div>'  # with an h1, so the theme adds none
 TEMPLATE_NAME = "mkdocs.yml"
 # What a registry's mkdocs.yml may set; anything else is decided here.
 TEMPLATE_THEME_KEYS = ("palette", "features", "logo", "favicon", "icon")
