@@ -50,6 +50,15 @@ def test_objects_are_well_formed(demo):
     assert git(demo, "status", "--porcelain") == ""  # the work tree is main's tree
 
 
+def test_receipts_verify_and_audit_is_clean(demo):
+    # The demo's registry job writes the receipts store itself: `verify` and `audit` must accept it.
+    proc = run("verify", cwd=demo)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "200 份回执" in proc.stdout
+    proc = run("audit", cwd=demo)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
 def test_commits_are_ssh_signed_by_registered_keys(demo):
     allowed = demo / ".demo-keys" / "allowed_signers"
     out = git(demo, "-c", "gpg.format=ssh", "-c", f"gpg.ssh.allowedSignersFile={allowed}",
