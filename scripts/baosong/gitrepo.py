@@ -19,7 +19,7 @@ REPORTS_PREFIX = "reports/"
 # Plumbing must not depend on the user's configuration (pagers, colours, signature display, renames).
 _GIT_CONFIG = ("-c", "log.showSignature=false", "-c", "diff.renames=false", "-c", "core.quotePath=false",
                "-c", "color.ui=false", "-c", "log.decorate=false")
-_LOG_FORMAT = "%x1e%H%x1f%P%x1f%ct%x1f%cI%x1f%aI"
+_LOG_FORMAT = "%x1e%H%x1f%P%x1f%cI"
 
 
 class GitError(RuntimeError):
@@ -115,15 +115,14 @@ class Commit:
     id: str
     parents: list[str]
     committed: datetime  # committer date (client-set: never a trusted time on its own)
-    authored: datetime
     changes: list[Change] = field(default_factory=list)
 
 
 def _parse_log(out: bytes) -> Iterator[Commit]:
     for chunk in out.split(b"\x1e")[1:]:
         header, _, rest = chunk.partition(b"\0")
-        cid, parents, _ct, ciso, aiso = header.decode().split("\x1f")
-        commit = Commit(cid, parents.split(), datetime.fromisoformat(ciso), datetime.fromisoformat(aiso))
+        cid, parents, ciso = header.decode().split("\x1f")
+        commit = Commit(cid, parents.split(), datetime.fromisoformat(ciso))
         fields = rest.lstrip(b"\n").split(b"\0")
         for meta, path in zip(fields[0::2], fields[1::2], strict=False):
             if not meta.startswith(b":"):
@@ -134,13 +133,16 @@ def _parse_log(out: bytes) -> Iterator[Commit]:
         yield commit
 
 
-def log(repo: Path, rev: str, *extra: str, paths: Iterable[str] | None = None) -> list[Commit]:
-    """`git log --raw` of everything reachable from rev, newest first, merges diffed to their first parent.
+def log(repo: Path, rev: str, *extra: str, paths: Iterable[str] | None = None, merges: bool = True,
+        ) -> list[Commit]:
+    """`git log --raw` of everything reachable from rev, newest first in topological order.
 
-    Diffing merges against the first parent makes each main-line merge list exactly what it brought
-    into main, which is what the register needs; branch commits list their own changes.
+    merges=True diffs merges against their first parent, so a main-line merge lists exactly what it
+    brought into main; merges=False leaves merges without changes (half the work on a registry
+    where every report arrives through a merge).
     """
-    args = ["log", "--raw", "--no-abbrev", "-z", "--no-renames", "--diff-merges=first-parent", "--topo-order",
+    diff_merges = "--diff-merges=first-parent" if merges else "--diff-merges=off"
+    args = ["log", "--raw", "--no-abbrev", "-z", "--no-renames", diff_merges, "--topo-order",
             f"--format={_LOG_FORMAT}", *extra, "--end-of-options", rev]
     if paths is not None:
         args += ["--", *paths]

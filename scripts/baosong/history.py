@@ -22,6 +22,7 @@ from baosong.gitrepo import (
     GitTree,
     first_parent_chain,
     log,
+    ls_tree,
     owners,
     rev_parse,
 )
@@ -79,47 +80,50 @@ def main_reports(repo: Path, tip: str, *, commits: list[Commit] | None = None,
     """
     if paths is not None:
         return _main_reports_limited(repo, tip, list(paths))
-    listing = commits if commits is not None else log(repo, tip)
+    # Merges are not diffed: that would double the pass. Each report is attributed to the commit
+    # whose own diff set its blob, and to the main-line commit that brought that commit in.
+    listing = commits if commits is not None else log(repo, tip, merges=False)
     by_id = {c.id: c for c in listing}
     chain = first_parent_chain(by_id, tip)
+    position = {cid: i for i, cid in enumerate(reversed(chain))}  # 0 = the oldest main-line commit
     owner = owners(by_id, chain)
-    # (path, blob) -> commits off the main line that set it; the log is in topological order,
-    # newest first, so the last one appended is the earliest.
-    adders: dict[tuple[str, str], list[str]] = {}
-    main_set = set(chain)
-    for c in listing:
-        if c.id in main_set:
+    tree = {e.path: e for e in ls_tree(repo, tip, "reports") if e.kind == "blob"}
+    best: dict[tuple[str, str], tuple[int, int, str]] = {}  # (path, blob) -> (main position, -log index, commit)
+    for idx, c in enumerate(listing):  # newest first: a larger index is earlier
+        main = owner.get(c.id)
+        if main is None:
             continue
         for ch in c.changes:
-            if ch.status in "AMT" and ch.path.startswith(REPORTS_PREFIX):
-                adders.setdefault((ch.path, ch.new_blob), []).append(c.id)
+            entry = tree.get(ch.path)
+            if ch.status in "AMT" and entry is not None and entry.oid == ch.new_blob:
+                key = (position[main], -idx, c.id)
+                if key < best.get((ch.path, ch.new_blob), (len(chain), 0, "")):
+                    best[(ch.path, ch.new_blob)] = key
     state: dict[str, Introduced] = {}
-    for mid in reversed(chain):
-        main = by_id[mid]
-        for ch in main.changes:
-            if not ch.path.startswith(REPORTS_PREFIX):
-                continue
-            if ch.status == "D":
-                state.pop(ch.path, None)
-                continue
-            adding = mid
-            for cid in reversed(adders.get((ch.path, ch.new_blob), ())):
-                if owner.get(cid) == mid:
-                    adding = cid
-                    break
-            state[ch.path] = Introduced(ch.path, ch.new_blob, ch.new_mode, adding, mid, main.committed,
-                                        by_id[adding].committed)
+    unexplained = []
+    for path, entry in tree.items():
+        hit = best.get((path, entry.oid))
+        if hit is None:
+            unexplained.append(path)  # brought in by a merge's own change (an "evil merge")
+            continue
+        cid = hit[2]
+        main = by_id[owner[cid]]
+        state[path] = Introduced(path, entry.oid, entry.mode, cid, main.id, main.committed, by_id[cid].committed)
+    state.update(_main_reports_limited(repo, tip, unexplained))
     return state
 
 
 def _main_reports_limited(repo: Path, tip: str, paths: list[str]) -> dict[str, Introduced]:
     if not paths:
         return {}
-    main = log(repo, tip, "--first-parent", "--full-history", paths=paths)
+    wanted = set(paths)
+    # Many paths would overflow the command line: then walk all of reports/ and filter.
+    spec = paths if len(paths) <= 200 else [REPORTS_PREFIX]
+    main = log(repo, tip, "--first-parent", "--full-history", paths=spec)
     state: dict[str, Introduced] = {}
     for c in reversed(main):
         for ch in c.changes:
-            if ch.path not in paths:
+            if ch.path not in wanted:
                 continue
             if ch.status == "D":
                 state.pop(ch.path, None)
@@ -168,7 +172,7 @@ def read_arrivals(repo: Path, rev: str = "HEAD", cfg: Config | None = None, *,
         cfg = load_config(GitTree(repo, tip))
     state = {p: i for p, i in main_reports(repo, tip, paths=paths).items() if is_report(i)}
     with Verifier(cfg, repo, use_cache=use_cache) as verifier:
-        receipts = load_receipts(repo, verifier)
+        receipts = load_receipts(repo, verifier, use_cache=use_cache)
         times: dict[str, tuple[datetime | None, datetime | None, datetime]] = {}
         commit_time: dict[str, tuple[datetime, datetime]] = {}
         for path, intro in state.items():

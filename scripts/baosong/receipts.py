@@ -15,6 +15,7 @@ import contextlib
 import hashlib
 import json
 import os
+import pickle
 import random
 import re
 import shlex
@@ -30,7 +31,17 @@ from functools import partial
 from pathlib import Path
 
 from baosong.config import UNITS_PATH, Config
-from baosong.gitrepo import ZERO_ID, GitError, git, git_text, ls_tree, read_objects, ref_value
+from baosong.gitrepo import (
+    ZERO_ID,
+    GitError,
+    cache_dir,
+    git,
+    git_text,
+    is_ancestor,
+    ls_tree,
+    read_objects,
+    ref_value,
+)
 from baosong.problems import Problem
 from baosong.signatures import CHECKPOINT_NAMESPACE, RECEIPT_NAMESPACE, SigResult, Verifier, sign
 from baosong.sources import blob_id
@@ -86,30 +97,50 @@ class Checkpoint:
         return hashlib.sha256(self.raw).hexdigest()
 
 
-def read_checkpoints(repo: Path, tip: str | None = None) -> list[Checkpoint]:
-    """Every version of checkpoint.json in the store's history, oldest first."""
+def read_checkpoints(repo: Path, tip: str | None = None, *, signatures: bool = True,
+                     since: str | None = None) -> list[Checkpoint]:
+    """Every version of checkpoint.json in the store's history (after `since`), oldest first.
+
+    signatures=False reads only the latest checkpoint's signature (the others are bound to it by
+    their hash links), which halves the objects read on a long store history.
+    """
     tip = tip or ref_value(repo, RECEIPTS_REF)
     if tip is None:
         return []
-    commits = git_text(repo, "rev-list", "--reverse", "--first-parent", tip).split()
-    specs = [f"{c}:{CHECKPOINT_FILE}" for c in commits] + [f"{c}:{CHECKPOINT_FILE}.sig" for c in commits]
+    commits = git_text(repo, "rev-list", "--reverse", "--first-parent", f"{since}..{tip}" if since else tip).split()
+    specs = [f"{c}:{CHECKPOINT_FILE}" for c in commits]
+    specs += [f"{c}:{CHECKPOINT_FILE}.sig" for c in (commits if signatures else commits[-1:])]
     objs = read_objects(repo, specs)
     out = []
     for c in commits:
         raw = objs.get(f"{c}:{CHECKPOINT_FILE}")
-        if raw is None:
-            continue
-        try:
-            doc = json.loads(raw)
-        except ValueError:
-            doc = {}
-        out.append(Checkpoint(c, raw, objs.get(f"{c}:{CHECKPOINT_FILE}.sig"), doc if isinstance(doc, dict) else {}))
+        if raw is not None:
+            out.append(_checkpoint(c, raw, objs.get(f"{c}:{CHECKPOINT_FILE}.sig")))
     # Consecutive store commits may carry the same checkpoint version (a commit adding nothing).
     dedup: list[Checkpoint] = []
     for cp in out:
-        if not dedup or dedup[-1].raw != cp.raw:
+        if dedup and dedup[-1].raw == cp.raw:
+            dedup[-1] = cp  # keep the latest commit carrying it (the one whose signature was read)
+        else:
             dedup.append(cp)
     return dedup
+
+
+def latest_checkpoint(repo: Path, tip: str | None) -> Checkpoint | None:
+    """The checkpoint at the store's tip (what the next checkpoint links to)."""
+    if tip is None:
+        return None
+    objs = read_objects(repo, [f"{tip}:{CHECKPOINT_FILE}", f"{tip}:{CHECKPOINT_FILE}.sig"])
+    raw = objs[f"{tip}:{CHECKPOINT_FILE}"]
+    return None if raw is None else _checkpoint(tip, raw, objs[f"{tip}:{CHECKPOINT_FILE}.sig"])
+
+
+def _checkpoint(commit: str, raw: bytes, sig: bytes | None) -> Checkpoint:
+    try:
+        doc = json.loads(raw)
+    except ValueError:
+        doc = None  # unreadable: the chain check reports it
+    return Checkpoint(commit, raw, sig, doc if isinstance(doc, dict) else {})
 
 
 def verify_record(verifier: Verifier, raw: bytes, sig: bytes | None, namespace: str, label: str) -> SigResult:
@@ -138,30 +169,78 @@ def chain_problems(checkpoints: list[Checkpoint]) -> list[tuple[Checkpoint, str]
     return out
 
 
-def load_receipts(repo: Path, verifier: Verifier) -> dict[str, Receipt]:
+REPLAY_CACHE = "receipts-replay.pickle"
+
+
+def _replay_cache(repo: Path, digest: str) -> tuple[str, Checkpoint, dict[str, Receipt]] | None:
+    try:
+        with open(cache_dir(repo) / REPLAY_CACHE, "rb") as fh:
+            stored = pickle.load(fh)
+        if stored.get("format") != FORMAT_VERSION or stored.get("digest") != digest:
+            return None
+        last = _checkpoint(stored["tip"], stored["raw"], stored["sig"])
+        return stored["tip"], last, {b: Receipt(*r) for b, r in stored["receipts"].items()}
+    except Exception:  # missing or corrupt: replayed from the start
+        return None
+
+
+def _save_replay(repo: Path, digest: str, tip: str, last: Checkpoint, receipts: dict[str, Receipt]) -> None:
+    try:
+        folder = cache_dir(repo)
+        folder.mkdir(parents=True, exist_ok=True)
+        data = {"format": FORMAT_VERSION, "digest": digest, "tip": tip, "raw": last.raw, "sig": last.sig,
+                "receipts": {b: (r.path, r.blob, r.oid, r.received_at, r.tsa_time, r.sequence)
+                             for b, r in receipts.items()}}
+        fd, tmp = tempfile.mkstemp(dir=folder)
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, folder / REPLAY_CACHE)
+    except OSError:
+        pass  # read-only checkout: replayed again next time
+
+
+def load_receipts(repo: Path, verifier: Verifier, *, use_cache: bool = True) -> dict[str, Receipt]:
     """Receipts by blob, authenticated through the checkpoint chain (empty when there is no store).
 
-    Only the latest checkpoint's signature is verified (cached); the earlier ones are bound to it by
-    their hash links. Receipts that no checkpoint lists, or a chain that does not verify, are not
-    trusted: the register then falls back to main-line commit times (marked as such).
+    Only the latest checkpoint's signature is verified; the earlier ones are bound to it by their
+    hash links. The replay is cached by store tip and extended with only the new checkpoints when
+    the cached tip is an ancestor (the store is append-only). Receipts that no checkpoint lists, or
+    a chain that does not verify, are not trusted: the register then falls back to main-line commit
+    times (marked as such).
     """
-    checkpoints = read_checkpoints(repo)
-    if not checkpoints or chain_problems(checkpoints):
+    tip = ref_value(repo, RECEIPTS_REF)
+    if tip is None:
+        return {}
+    cached = _replay_cache(repo, verifier.digest) if use_cache else None
+    if cached is not None and cached[0] == tip:
+        return cached[2]
+    prev: Checkpoint | None = None
+    out: dict[str, Receipt] = {}
+    since = None
+    if cached is not None and is_ancestor(repo, cached[0], tip):
+        since, prev, out = cached[0], cached[1], cached[2]
+    checkpoints = read_checkpoints(repo, tip, signatures=False, since=since)
+    if prev is not None and checkpoints and checkpoints[0].raw == prev.raw:
+        checkpoints = checkpoints[1:]  # a store commit that did not write a new checkpoint
+    if not checkpoints:
+        return out if prev is not None else {}
+    if chain_problems(([prev] if prev else []) + checkpoints):
         return {}
     latest = checkpoints[-1]
-    cached = verifier.record_status(latest.raw, latest.sig)
-    if cached is None:
-        cached = verify_record(verifier, latest.raw, latest.sig, CHECKPOINT_NAMESPACE, "checkpoint").status
-        verifier.remember_record(latest.raw, latest.sig, cached)
-    if cached != "good":
+    status = verifier.record_status(latest.raw, latest.sig)
+    if status is None:
+        status = verify_record(verifier, latest.raw, latest.sig, CHECKPOINT_NAMESPACE, "checkpoint").status
+        verifier.remember_record(latest.raw, latest.sig, status)
+    if status != "good":
         return {}
-    out: dict[str, Receipt] = {}
     for cp in checkpoints:
         for entry in cp.doc.get("added", []):
             path, blob, oid, received, tsa = entry
             when = parse_datetime(received)
             if when is not None and blob not in out:
                 out[blob] = Receipt(path, blob, oid, when, parse_datetime(tsa), cp.sequence)
+    if use_cache:
+        _save_replay(repo, verifier.digest, tip, latest, out)
     return out
 
 
@@ -392,8 +471,7 @@ def receive(repo: Path, key_path: Path, now: datetime, rev: str = "HEAD", *, cfg
             result.attempts = attempt
             tip = rev_parse(repo, rev) or ""
             old = ref_value(repo, RECEIPTS_REF)
-            checkpoints = read_checkpoints(repo, old)
-            last = checkpoints[-1] if checkpoints else None
+            last = latest_checkpoint(repo, old)
             if last is not None and last.doc.get("main_commit") == tip:
                 result.main_commit = tip
                 return result  # nothing new on main since the last checkpoint
