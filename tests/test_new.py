@@ -123,7 +123,8 @@ def test_followup_is_prefilled_from_its_incident(reg: Path, tmp_path: Path) -> N
     first_id = "gaj-20261125-wanghao-01"
     git(reg, "add", "reports")
     git(reg, "commit", "-q", "-m", "first report")  # arrival 14:30 (GIT_COMMITTER_DATE)
-    answers = ["emergency", "followup", first_id,
+    answers = ["emergency", "followup",
+               "1",           # 所属事件: the first of the unit's open incidents listed
                "",            # 单位: remembered gaj
                "",            # 起草人: remembered
                "",            # 标题: prefilled
@@ -141,6 +142,7 @@ def test_followup_is_prefilled_from_its_incident(reg: Path, tmp_path: Path) -> N
     assert doc["casualties"] == {"deaths": 3, "serious_injuries": 4, "injuries": 0, "missing": 0}
     assert doc["grade"] == "III"
     assert "［默认：2］" in result.stdout  # the previous death toll offered as the default
+    assert f"1. {first_id} S216省道发生一起交通事故" in result.stdout
     # Follow-up duty: within 60 min of the first report's arrival (14:30).
     assert "followup.first_within_minutes" in result.stdout and "15:30" in result.stdout
 
