@@ -12,7 +12,7 @@ import unicodedata
 from baosong import __version__
 
 # Each module defines NAME, HELP, add_arguments(parser) and run(args) -> exit status.
-COMMAND_MODULES = ["check", "new", "demo", "registry", "receive", "verify", "audit", "build", "serve"]
+COMMAND_MODULES = ["check", "new", "demo", "registry", "receive", "verify", "audit", "build", "serve", "export"]
 
 DESCRIPTION = """报送（baosong）：基于 git 的信息报送登记系统。
 

@@ -16,4 +16,6 @@ PROVIDERS: list[str] = [
     "baosong.portal.charts:provide",
     "baosong.portal.downloads:provide",
     "baosong.portal.guide_pages:provide",
+    "baosong.portal.score_pages:provide",
+    "baosong.portal.bulletin_pages:provide",
 ]
