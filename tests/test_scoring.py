@@ -242,3 +242,14 @@ def test_score_pages_escape_report_text():
     body = pages["scores/2026/dcq.md"].body
     assert "<script>alert" not in body and "&lt;script&gt;" in body
     assert "13812345678" not in body
+
+
+def test_sources_outside_the_register_are_named_not_linked():
+    ctx = h.context()
+    docs = h.office_docs()
+    docs["xxk-20260405-wangli-01"]["report"] = "xhq-20260101-ghost-01"
+    ctx.document = docs.get
+    pages, _, _ = provided(ctx)
+    body = pages["scores/2026/xhq.md"].body
+    assert "xhq-20260101-ghost-01（不在登记簿中）" in body and "ghost-01.html" not in body
+    assert 'href="../../reports/xxk-20260405-wangli-01.html"' in body  # the notice itself is linked

@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from baosong.bulletins import CATEGORIES, zh_date
 from baosong.exports import context_bulletins, context_scores
 from baosong.guide import LEVEL_ZH
-from baosong.portal.common import report_page
 from baosong.portal.html import Cell, cell, esc, fmt_minutes, link, rel, table
 from baosong.portal.model import Context, DataFile, HomeBlock, Item, Page
 from baosong.portal.score_pages import (
@@ -21,6 +20,7 @@ from baosong.portal.score_pages import (
     download_path,
     period_page,
     ranking_html,
+    sources_html,
 )
 from baosong.scoring import TYPE_ZH, Scores, fmt_points
 
@@ -110,15 +110,10 @@ def printable_html(scores: Scores, b: dict, site_page: str) -> str:
 """
 
 
-def _items_html(ctx: Context, page: str, b: dict) -> str:
+def _items_html(ctx: Context, page: str, b: dict, titles: dict[str, str]) -> str:
     """The items named in the notice, each linked to its report and office record."""
     def source(x: dict) -> Cell:
-        parts = []
-        if x.get("report"):
-            parts.append(link(page, report_page(x["report"]), f"{x['title']}（{x['report']}）"))
-        parts += ["登记机关记录 " + link(page, report_page(rid), rid) for rid in x.get("records", [])
-                  if rid != x.get("report")]
-        return Cell("<br>".join(parts) or "—")
+        return Cell(sources_html(ctx, page, titles, x))
 
     out = []
     criticised = b["criticised"]["reports"]
@@ -158,8 +153,8 @@ def _bulletin_page(ctx: Context, scores: Scores, b: dict) -> Page:
             _paragraphs_html(b, ranking),
             f'<p class="bs-bulletin-sign" style="text-align:right">{esc(b["issuer"])}<br>{esc(zh_date(b["date"]))}</p>'
             "\n</div>",
-            "## 附：通报所列事项及依据", _items_html(ctx, path, b) or '<p class="bs-empty">本期通报未列具体报告。</p>']
-    return Page(path, b["title"], "\n\n".join(body), "bulletins", nav=False)
+            "## 附：通报所列事项及依据", _items_html(ctx, path, b, scores.titles) or '<p class="bs-empty">本期通报未列具体报告。</p>']
+    return Page(path, b["title"], "\n\n".join(body), "bulletins", nav=False, wide=True)
 
 
 def _list_table(page: str, items: list[dict], table_id: str) -> str:

@@ -66,7 +66,8 @@ def ranking_html(ctx: Context, scores: Scores, tab: dict, page: str, *, table_id
     rows = []
     for r in tab["rows"]:
         c, p = r["counts"], r["points"]
-        name = Cell(link(page, unit_scores_page(year, r["unit"]), r["name"])) if unit_links else cell(r["name"])
+        name = link(page, unit_scores_page(year, r["unit"]), r["name"]) if unit_links else esc(r["name"])
+        name = Cell(f'<span style="white-space:nowrap">{name}</span>', r["unit"])
         quota = f"{c['quota_items']} / {r['quota']}" if r["quota"] is not None else f"{c['quota_items']} / —"
         rows.append([cell(r["rank"], f"{r['rank']:05d}"), name, cell(c["emergency"], f"{c['emergency']:07d}"),
                      cell(c["info"], f"{c['info']:07d}"), cell(c["opinion"], f"{c['opinion']:07d}"),
@@ -196,15 +197,23 @@ def _period_page(ctx: Context, scores: Scores, tab: dict, b: dict | None) -> Pag
                 order=(p.year, Period.sort_key(p)), search=False, wide=True)
 
 
-def _source_links(page: str, ctx: Context, scores: Scores, e: dict) -> str:
+def report_link(ctx: Context, page: str, report_id: str, text: str) -> str:
+    """A link to a report's page; plain text for an id the register does not hold (no page to go to)."""
+    if report_id in ctx.reports_by_id:
+        return link(page, report_page(report_id), text)
+    return esc(text) + "（不在登记簿中）"
+
+
+def sources_html(ctx: Context, page: str, titles: dict[str, str], item: dict) -> str:
+    """The report and office records behind a ledger entry or bulletin item, linked."""
     parts = []
-    if e.get("report"):
-        title = scores.titles.get(e["report"], e["report"])
-        parts.append(link(page, report_page(e["report"]), f"{title}（{e['report']}）"))
-    for rid in e.get("records", []):
-        parts.append("登记机关记录 " + link(page, report_page(rid), rid))
-    if e["type"] == "shortfall":
-        counted = [link(page, report_page(rid), rid) for rid in e.get("counted_reports", [])]
+    if item.get("report"):
+        rid = item["report"]
+        parts.append(report_link(ctx, page, rid, f"{titles[rid]}（{rid}）" if rid in titles else rid))
+    parts += ["登记机关记录 " + report_link(ctx, page, rid, rid) for rid in item.get("records", [])
+              if rid != item.get("report")]
+    if item.get("type") == "shortfall":
+        counted = [report_link(ctx, page, rid, rid) for rid in item.get("counted_reports", [])]
         parts.append("计入任务的报告：" + ("、".join(counted) if counted else "无"))
     return "<br>".join(parts) or "—"
 
@@ -230,7 +239,7 @@ def _unit_page(ctx: Context, scores: Scores, year: int, row: dict, periods: list
     for e in row["entries"]:
         ledger_rows.append([cell(f"{e['date']:%Y-%m-%d %H:%M}", e["date"].isoformat()),
                             cell(TYPE_ZH[e["type"]]), points_cell(e["points"], True),
-                            cell(entry_text(e, LEVEL_ZH)), Cell(_source_links(path, ctx, scores, e))])
+                            cell(entry_text(e, LEVEL_ZH)), Cell(sources_html(ctx, path, scores.titles, e))])
     body = [f"<h1>{esc(row['name'])} {year}年考核积分明细</h1>",
             f'<p class="bs-lead">{year}年合计 <strong>{esc(fmt_points(row["total"]))}</strong> 分，'
             f"全年排名第 {row['rank']} 名。下表列出每一分的来源，点击可查看对应的报告或登记机关记录。"
