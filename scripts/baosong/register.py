@@ -135,7 +135,21 @@ ARRIVAL_FIELDS = ("received_at", "time_source", "commit", "main_commit", "blob",
 
 def _arrival_fields(arrival: Arrival | None) -> dict:
     """The arrival's part of a record; all None when the path has no arrival (not on the main line)."""
-    return {k: getattr(arrival, k, None) for k in ARRIVAL_FIELDS}
+    if arrival is None:
+        return dict.fromkeys(ARRIVAL_FIELDS)
+    return {"received_at": arrival.received_at, "time_source": arrival.time_source, "commit": arrival.commit,
+            "main_commit": arrival.main_commit, "blob": arrival.blob, "signer": arrival.signer,
+            "signature": arrival.signature}
+
+
+def _time(value: object) -> datetime | None:
+    """A time field of a schema-valid document (already pattern-checked): the fast parse, then the strict one."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return parse_datetime(value)
 
 
 def _series_key(doc: dict, received: datetime | None) -> tuple:
@@ -204,7 +218,7 @@ def _report_record(path: str, doc: dict, arrival: Arrival | None, deadline: dict
     grade_computed = None
     if doc.get("kind") == "emergency":
         grade_computed, _ = computed_grade(category, figures_of(doc), policy)
-    phoned_at = parse_datetime(doc.get("phoned_at"))
+    phoned_at = _time(doc.get("phoned_at"))
     phone_status = None
     if phone is not None:
         phone_status = "not_phoned" if phoned_at is None else \
@@ -215,9 +229,9 @@ def _report_record(path: str, doc: dict, arrival: Arrival | None, deadline: dict
                                                                         else None),
         "sequence": doc.get("sequence"), "title": doc.get("title"), "category": category,
         "grade_declared": doc.get("grade"), "grade_computed": grade_computed,
-        "occurred_at": parse_datetime(doc.get("occurred_at") or (base.get("occurred_at")
+        "occurred_at": _time(doc.get("occurred_at") or (base.get("occurred_at")
                                                                  if doc.get("kind") == "emergency" else None)),
-        "discovered_at": parse_datetime(doc.get("discovered_at") or (base.get("discovered_at")
+        "discovered_at": _time(doc.get("discovered_at") or (base.get("discovered_at")
                                                                      if doc.get("kind") == "emergency" else None)),
         "received_at": received_at, "time_source": fields["time_source"],
         "deadline_at": deadline["deadline_at"] if deadline else None,
@@ -227,7 +241,7 @@ def _report_record(path: str, doc: dict, arrival: Arrival | None, deadline: dict
         "status": status, "delay_minutes": delay, "delay_reason": doc.get("delay_reason"),
         "commit": fields["commit"], "main_commit": fields["main_commit"], "blob": fields["blob"],
         "signer": fields["signer"], "signature": fields["signature"],
-        "author": doc.get("author"), "signoff": doc.get("signer"), "created_at": parse_datetime(doc.get("created_at")),
+        "author": doc.get("author"), "signoff": doc.get("signer"), "created_at": _time(doc.get("created_at")),
         "phone_deadline_at": phone["deadline_at"] if phone else None,
         "phone_rule": phone["rule"] if phone else None, "phone_status": phone_status,
         "involved_units": list(doc.get("involved_units") or []),
