@@ -154,6 +154,14 @@ def _delta(old_len: int, new: bytes, prefix: int, suffix: int) -> bytes:
     return b"".join(ops)
 
 
+def _deflate(data: bytes) -> bytes:
+    """zlib with a window sized to the object: most objects are ~1 KB, and zlib.compress sets up a
+    32 KB window and a 256 KB hash per call, which cost several times the compression itself."""
+    wbits = min(15, max(9, len(data).bit_length()))
+    c = zlib.compressobj(1, zlib.DEFLATED, wbits, 1 if wbits < 13 else 8)
+    return c.compress(data) + c.flush()
+
+
 class _Pack:
     """Objects appended to one pack (trees as deltas of their previous version), indexed by `git index-pack`."""
 
@@ -170,7 +178,7 @@ class _Pack:
             header.append(size & 0x7F)
             size >>= 7
         start = self.offset
-        data = bytes(header) + extra + zlib.compress(payload, 1)
+        data = bytes(header) + extra + _deflate(payload)
         self.body.write(data)
         self.offset += len(data)
         self.count += 1
@@ -220,6 +228,7 @@ class _Trees:
         self.entries: dict[str, list[bytes]] = {"": []}
         self.last: dict[str, tuple[int, int, int]] = {}  # dir -> (length, pack offset, delta depth)
         self.pending: dict[str, dict[bytes, bytes]] = defaultdict(dict)
+        self.data: dict[str, bytes] = {}  # dir -> its current tree object
 
     def set(self, path: str, oid: str, mode: bytes = b"100644") -> None:
         parent, _, name = path.rpartition("/")
@@ -235,10 +244,15 @@ class _Trees:
             changes = self.pending.pop(d)
             names, entries = self.names[d], self.entries[d]
             i, j = bisect.bisect_left(names, min(changes)), bisect.bisect_right(names, max(changes))
-            prefix, suffix = sum(map(len, entries[:i])), sum(map(len, entries[j:]))
+            # Where the unchanged head and tail lie in the previous bytes (an entry holds an object
+            # id, so it occurs once): a memory search instead of summing thousands of lengths.
+            old = self.data.get(d, b"")
+            prefix = old.find(entries[i]) if i < len(entries) else len(old)
+            suffix = len(old) - old.find(entries[j]) if j < len(entries) else 0
             for key, entry in changes.items():
                 self._put(names, entries, key, entry)
-            oid = self._write(d, b"".join(entries), prefix, suffix)
+            self.data[d] = data = b"".join(entries)
+            oid = self._write(d, data, prefix, suffix)
             if not d:
                 return oid
             parent, _, dname = d.rpartition("/")
