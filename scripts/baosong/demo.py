@@ -1061,10 +1061,5 @@ class _Receipts:
         self.tip, _ = self.pack.add(OBJ_COMMIT, obj)
 
 
-def demo_env_hint(out: Path) -> dict[str, str]:
-    """Git settings that make `git log --show-signature` in the demo verify with its throwaway keys."""
-    return {"gpg.format": "ssh", "gpg.ssh.allowedSignersFile": str(out / KEY_DIR / "allowed_signers")}
-
-
 __all__ = ["DEFAULT_NOW", "DEFAULT_REPORTS", "DemoError", "DemoResult", "SshKey", "generate_demo",
-           "render_report", "signed_commit", "tool_root", "demo_env_hint"]
+           "render_report", "signed_commit", "tool_root"]
