@@ -111,8 +111,9 @@ def build_register(repo: Path, rev: str = "HEAD", *, now: datetime, use_cache: b
     reg = Register(rev, tree.commit, now, config_problems=list(cfg.problems))
     if not cfg.ok:
         return reg
-    paths = [p for p in tree.list_reports() if p.endswith(".yaml")]
-    others = [p for p in tree.list_reports() if not p.endswith(".yaml") and not p.rsplit("/", 1)[-1].startswith(".")]
+    listed = tree.list_reports()
+    paths = [p for p in listed if p.endswith(".yaml")]
+    others = [p for p in listed if not p.endswith(".yaml") and not p.rsplit("/", 1)[-1].startswith(".")]
     docs, problems = _judge_blobs(repo, tree, paths, cfg, use_cache, progress)
     for p in others:
         problems[p] = [(p, 1, 1, "", "path-extension", "报告文件须以 .yaml 结尾。", "error")]
