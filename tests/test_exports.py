@@ -163,9 +163,9 @@ def test_cli_exports_match_the_hand_computation_and_the_portal(registry, tmp_pat
     check = registry.baosong("registry", "--format", "json", "--now", NOW)
     assert json.loads(check.stdout)["summary"]["invalid"] == 0
     out = tmp_path / "scores.xlsx"
-    proc = export(registry, "--what", "scores", "--period", "2026-02", "--format", "xlsx", out=out)
+    proc = export(registry, "--what", "scores", "--period", "2026-Q1", "--format", "xlsx", out=out)
     assert proc.returncode == 0, proc.stderr.decode()
-    assert "已导出2026年2月的考核积分" in proc.stdout.decode()
+    assert "已导出2026年第一季度的考核积分" in proc.stdout.decode()  # March not over: February's figures
     ws = openpyxl.load_workbook(out)["积分排名"]
     assert [(r[0].value, r[2].value, r[-1].value) for r in ws.iter_rows(min_row=2)] == [
         (1, "江州市东城区", 54), (2, "江州市公安局", -1), (3, "江州市西湖区", -2)]
@@ -177,7 +177,7 @@ def test_cli_exports_match_the_hand_computation_and_the_portal(registry, tmp_pat
 
     ctx = load_context(registry.root, now=parse_datetime(NOW))
     files = {i.path: i.data for i in score_pages.provide(ctx) if isinstance(i, DataFile)}
-    assert files["downloads/scores/scores-2026-02.xlsx"] == out.read_bytes()
+    assert files["downloads/scores/scores-2026-Q1.xlsx"] == out.read_bytes()
 
 
 def test_cli_register_export_dates_and_csv(registry, tmp_path):

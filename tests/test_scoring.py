@@ -233,6 +233,7 @@ def test_score_pages_year_breakdown_chart_and_downloads():
     assert {"downloads/scores/scores-2026-Q1.xlsx", "downloads/scores/scores-2026-02.csv",
             "downloads/bulletin/bulletin-2026-Q1.json"} <= set(files)
     assert "downloads/bulletin/bulletin-2026-04.csv" not in files  # April is not over: no bulletin
+    assert "downloads/scores/scores-2026-02.xlsx" not in files  # monthly workbooks only through baosong export
     assert 'href="../downloads/scores/scores-2026-Q1.xlsx"' in pages["scores/2026-Q1.md"].body
     assert blocks and "江州市东城区" in blocks[0].html
 

@@ -100,7 +100,7 @@ def display_width(text: str) -> int:
 
 def _widths(sheet: Sheet) -> list[int]:
     widths = [display_width(h) + 2 for h in sheet.headers]
-    for row in sheet.rows[:2000]:  # a sample is enough to size the columns
+    for row in sheet.rows[:300]:  # a sample is enough to size the columns
         for i, v in enumerate(row):
             w = 17 if isinstance(v, datetime) else 11 if isinstance(v, date) else display_width(_csv_text(v)) + 2
             if i < len(widths) and w > widths[i]:
@@ -153,24 +153,29 @@ def xlsx_bytes(sheets: list[Sheet], stamp: datetime) -> bytes:
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat() if isinstance(value, date) and not isinstance(value, datetime) else \
-            value.isoformat(timespec="seconds")
-    if isinstance(value, Period):
-        return value.key
+    """JSON-ready data: masked strings, ISO times, integral points as integers (commonest types first)."""
+    if isinstance(value, str):
+        return mask(value)
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set):
+    if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     if isinstance(value, float):
         return json_number(value)
-    if isinstance(value, str):
-        return mask(value)
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Period):
+        return value.key
+    if isinstance(value, set):
+        return sorted(_plain(v) for v in value)
     return value
 
 
 def json_bytes(data: Any) -> bytes:
-    return (json.dumps(_plain(data), ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    """Compact UTF-8 JSON (one line: the C encoder, several times faster than an indented dump)."""
+    return (json.dumps(_plain(data), ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
 
 
 def local_naive(value: Any, tz) -> datetime | None:
@@ -321,14 +326,23 @@ def bulletin_text_sheet(b: dict) -> Sheet:
 
 
 def bulletin_json(scores: Scores, b: dict) -> dict:
+    table = table_json(b["table"])
     return {"key": b["key"], "period": b["key"], "label": b["label"], "category": b["category"],
             "category_label": b["category_label"], "title": b["title"], "number": b["number"],
             "date": b["date"], "issuer": b["issuer"], "addressee": b["addressee"],
             "sections": [{"heading": s["heading_text"], "paragraphs": s["paragraphs"]} for s in b["sections"]],
-            "ranking": table_json(b["table"], LEVEL_ZH)["rows"], "totals": table_json(b["table"])["totals"],
-            "praised": b["praised"],
-            "criticised": {"reports": [{**x, "text": criticism_text(scores, x)} for x in b["criticised"]["reports"]],
+            # The ranking without each unit's ledger: that is the scores export of the same period.
+            "ranking": [{k: v for k, v in r.items() if k != "entries"} for r in table["rows"]],
+            "totals": table["totals"],
+            "praised": {k: [_set_fields(x) for x in items] for k, items in b["praised"].items()},
+            "criticised": {"reports": [{**_set_fields(x), "text": criticism_text(scores, x)}
+                                       for x in b["criticised"]["reports"]],
                            "shortfall": b["criticised"]["shortfall"]}}
+
+
+def _set_fields(item: dict) -> dict:
+    """An item without its empty fields (an adoption has no delay, a late report no leader)."""
+    return {k: v for k, v in item.items() if v is not None}
 
 
 # ------------------------------------------------------------------------------------------------

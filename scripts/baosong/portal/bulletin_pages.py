@@ -14,9 +14,9 @@ from baosong.guide import LEVEL_ZH
 from baosong.portal.html import Cell, cell, esc, fmt_minutes, link, rel, table
 from baosong.portal.model import Context, DataFile, HomeBlock, Item, Page
 from baosong.portal.score_pages import (
-    DOWNLOAD_FORMATS,
     FORMAT_ZH,
     bulletin_page,
+    download_formats,
     download_path,
     period_page,
     ranking_html,
@@ -143,7 +143,7 @@ def _bulletin_page(ctx: Context, scores: Scores, b: dict) -> Page:
     path = bulletin_page(b["key"])
     ranking = ranking_html(ctx, scores, b["table"], path, table_id="bulletin-ranking")
     downloads = "、".join(f'<a href="{esc(rel(path, download_path("bulletin", b["period"], fmt)))}" download>'
-                          f"{esc(FORMAT_ZH[fmt])}</a>" for fmt in DOWNLOAD_FORMATS)
+                          f"{esc(FORMAT_ZH[fmt])}</a>" for fmt in download_formats("bulletin", b["period"]))
     body = [f'<h1 class="bs-bulletin-title" style="text-align:center">{esc(b["title"])}</h1>',
             f'<p class="bs-bulletin-number" style="text-align:center">（{esc(b["number"])}）</p>',
             f'<p class="bs-note">{esc(b["category_label"])} · '

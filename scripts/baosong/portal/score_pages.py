@@ -29,6 +29,15 @@ from baosong.scoring import (
 
 FORMAT_ZH = {"xlsx": "Excel 工作簿", "csv": "CSV（UTF-8 带 BOM）", "json": "JSON"}
 DOWNLOAD_FORMATS = ("xlsx", "csv", "json")
+# Every score workbook repeats the period's ledger (sheet 计分明细): months and bimonths are offered as
+# CSV and JSON only, so the build writes each ledger entry into two workbooks instead of four.
+XLSX_SCORE_KINDS = ("quarter", "year")
+
+
+def download_formats(what: str, period: Period) -> tuple[str, ...]:
+    if what == "scores" and period.kind not in XLSX_SCORE_KINDS:
+        return tuple(f for f in DOWNLOAD_FORMATS if f != "xlsx")
+    return DOWNLOAD_FORMATS
 DOWNLOADS_PAGE = "downloads/scores.md"
 
 
@@ -80,7 +89,7 @@ def ranking_html(ctx: Context, scores: Scores, tab: dict, page: str, *, table_id
 
 def _downloads_line(page: str, what: str, period: Period) -> str:
     links = [f'<a href="{esc(rel(page, download_path(what, period, fmt)))}" download>{esc(FORMAT_ZH[fmt])}</a>'
-             for fmt in DOWNLOAD_FORMATS]
+             for fmt in download_formats(what, period)]
     return "、".join(links)
 
 
@@ -259,19 +268,19 @@ def _downloads(ctx: Context, scores: Scores, periods: list[Period], bulletins: d
     """The score and bulletin export files, and a page listing them."""
     rows = []
     for p in sorted(periods, key=Period.sort_key, reverse=True):
-        for fmt in DOWNLOAD_FORMATS:
+        for fmt in download_formats("scores", p):
             yield DataFile(download_path("scores", p, fmt), export_bytes(ctx, "scores", p, fmt))
         cells = [cell(p.label, p.key), Cell(_downloads_line(DOWNLOADS_PAGE, "scores", p))]
         if p.key in bulletins:
-            for fmt in DOWNLOAD_FORMATS:
+            for fmt in download_formats("bulletin", p):
                 yield DataFile(download_path("bulletin", p, fmt), export_bytes(ctx, "bulletin", p, fmt))
             cells.append(Cell(_downloads_line(DOWNLOADS_PAGE, "bulletin", p)))
         else:
             cells.append(cell("—"))
         rows.append(cells)
     body = ["<h1>考核积分与通报下载</h1>",
-            '<p class="bs-lead">每个统计周期的积分表（Excel 工作簿另含“计分明细”）和通报，'
-            "与命令 <code>baosong export</code> 导出的文件相同。身份证号、手机号已脱敏。</p>",
+            '<p class="bs-lead">每个统计周期的积分表（Excel 工作簿另含“计分明细”；月度、双月积分表提供 CSV 和 JSON）和通报，'
+            "与命令 <code>baosong export</code> 导出的文件相同，其他周期和格式可用该命令导出。身份证号、手机号已脱敏。</p>",
             table(["周期", "积分表", "通报"], rows, table_id="score-downloads", search=False)]
     yield Page(DOWNLOADS_PAGE, "考核积分与通报下载", "\n\n".join(body), "downloads", nav_title="考核与通报",
                order=(1,))
