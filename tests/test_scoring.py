@@ -230,6 +230,9 @@ def test_score_pages_year_breakdown_chart_and_downloads():
     # Per-period tables and their downloads.
     q1 = h.table_rows(pages["scores/2026-Q1.md"].body, "scores-2026-Q1")
     assert [r[-1] for r in q1] == ["89", "17", "3"]
+    assert [r[5] for r in q1] == ["2 / 4", "5 / 4", "2 / 4"]  # items counted / quota of February and March
+    april = h.table_rows(pages["scores/2026-04.md"].body, "scores-2026-04")
+    assert sorted(r[5] for r in april) == ["0 / —", "0 / —", "1 / —"]  # April not over: no quota yet
     assert {"downloads/scores/scores-2026-Q1.xlsx", "downloads/scores/scores-2026-02.csv",
             "downloads/bulletin/bulletin-2026-Q1.json"} <= set(files)
     assert "downloads/bulletin/bulletin-2026-04.csv" not in files  # April is not over: no bulletin

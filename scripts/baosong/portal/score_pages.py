@@ -66,6 +66,12 @@ def deduction_kinds(scores: Scores) -> list[str]:
     return [k for k in FINDINGS if k in scores.rules.get("deductions", {})]
 
 
+def quota_text(tab: dict, row: dict) -> str:
+    """"5 / 4": items counted / the quota of the months already over ("—": no quota or none over yet)."""
+    due = row["quota"] if row["quota"] is not None and tab["months_counted"] else "—"
+    return f"{row['counts']['quota_items']} / {due}"
+
+
 def ranking_html(ctx: Context, scores: Scores, tab: dict, page: str, *, table_id: str, unit_links: bool = True) -> str:
     """The ranked table of a period: counts, points by source, total; units link to their breakdown."""
     year = tab["period"].year
@@ -77,7 +83,7 @@ def ranking_html(ctx: Context, scores: Scores, tab: dict, page: str, *, table_id
         c, p = r["counts"], r["points"]
         name = link(page, unit_scores_page(year, r["unit"]), r["name"]) if unit_links else esc(r["name"])
         name = Cell(f'<span style="white-space:nowrap">{name}</span>', r["unit"])
-        quota = f"{c['quota_items']} / {r['quota']}" if r["quota"] is not None else f"{c['quota_items']} / —"
+        quota = quota_text(tab, r)
         rows.append([cell(r["rank"], f"{r['rank']:05d}"), name, cell(c["emergency"], f"{c['emergency']:07d}"),
                      cell(c["info"], f"{c['info']:07d}"), cell(c["opinion"], f"{c['opinion']:07d}"),
                      cell(quota, f"{c['quota_items']:07d}"), cell(r["adopted"], f"{r['adopted']:07d}"),
@@ -238,8 +244,7 @@ def _unit_page(ctx: Context, scores: Scores, year: int, row: dict, periods: list
         running += r["total"]
         pts = r["points"]
         deduct = sum(pts[k] for k in FINDINGS)
-        quota = f"{r['counts']['quota_items']} / {r['quota']}" if r["quota"] is not None else \
-            f"{r['counts']['quota_items']} / —"
+        quota = quota_text(tables[p.key], r)
         summary_rows.append([Cell(link(path, period_page(p.key), p.label[5:]), p.key), cell(quota),
                              points_cell(pts["adoption"]), points_cell(pts["instruction"]),
                              points_cell(pts["shortfall"]), points_cell(deduct), points_cell(r["total"]),
