@@ -81,9 +81,13 @@ def _mask_mobile(m: re.Match) -> str:
     return f"{prefix or ''}{head}{sep1}{MASK * 4}{sep2}{tail}"
 
 
+# Every pattern above contains 3 digits, an optional separator, then 4 more: cheap to rule out.
+_CANDIDATE = re.compile(r"\d{3}[ -]?\d{4}")
+
+
 def mask(text: str) -> str:
     """The text with ID numbers and mobile numbers masked; everything else unchanged."""
-    if not isinstance(text, str) or not any(ch.isdecimal() for ch in text):
+    if not isinstance(text, str) or not _CANDIDATE.search(text):
         return text
     text = _ID18.sub(_mask_id18, text)
     text = _ID15.sub(_mask_id15, text)

@@ -101,7 +101,7 @@ def register_row(ctx: Context, page: str, record: dict, serial: str, *, unit_col
     rid = record.get("id") or ""
     row = [cell(serial, serial)]
     if unit_column:
-        row.append(Cell(link(page, unit_page(record.get("unit") or ""), ctx.unit_name(record.get("unit")))))
+        row.append(Cell(unit_link(ctx, page, record.get("unit"))))
     row += [
         cell(labels.kind_stage(record)),
         Cell(link(page, report_page(rid), record.get("title") or rid)),
@@ -156,3 +156,27 @@ def rule_title(ctx: Context, rule_id: str | None) -> str:
     if rule_id == "followup.interval_minutes":
         return f"上次续报送达后 {fmt_minutes(duty.get('interval_minutes'))}内再次续报"
     return rule_id
+
+
+def unit_codes(ctx: Context) -> list[str]:
+    """Units that get a page: every configured unit, then any other code that filed reports."""
+    cached = ctx.extra.get("_unit_codes")
+    if cached is None:
+        reporting = {r.get("unit") for r in ctx.register.get("reports", []) if r.get("unit")}
+        cached = list(ctx.units) + sorted(reporting - set(ctx.units))
+        ctx.extra["_unit_codes"] = cached
+    return cached
+
+
+def unit_link(ctx: Context, page: str, code: str | None) -> str:
+    """A link to the unit's page, or just its name when it has none (an unknown code)."""
+    if code and code in unit_codes(ctx):
+        return link(page, unit_page(code), ctx.unit_name(code))
+    return esc(ctx.unit_name(code) or "—")
+
+
+def incident_link(ctx: Context, page: str, incident_id: str | None, text: object = None) -> str:
+    """A link to the incident's page, or plain text when the register has no such incident."""
+    incident = ctx.incidents_by_id.get(incident_id or "")
+    label = text if text is not None else (incident.get("title") if incident else None) or incident_id or "—"
+    return link(page, incident_page(incident_id or ""), label) if incident else esc(label)

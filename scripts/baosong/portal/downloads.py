@@ -80,22 +80,29 @@ def register_csv(table: list[list[object]]) -> bytes:
 
 def register_xlsx(table: list[list[object]], when: datetime) -> bytes:
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "登记簿"
-    ws.append(HEADERS)
-    for c in ws[1]:
-        c.font = Font(bold=True)
+    wb = Workbook(write_only=True)  # streams rows: a fraction of the time and memory at 50,000 rows
+    ws = wb.create_sheet("登记簿")
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(HEADERS))}{len(table) + 1}"
+    bold = Font(bold=True)
+    header = []
+    for h in HEADERS:
+        c = WriteOnlyCell(ws, value=h)
+        c.font = bold
+        header.append(c)
+    ws.append(header)
     for row in table:
-        ws.append([_text(v) for v in row])
-    for line in ws.iter_rows(min_row=2):
-        for c in line:
+        cells = []
+        for v in row:
+            c = WriteOnlyCell(ws, value=_text(v))
             if isinstance(c.value, str):
                 c.data_type = "s"  # a title starting with "=" stays text, never a formula
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = ws.dimensions
+            cells.append(c)
+        ws.append(cells)
     wb.properties.creator = "baosong"
     raw = io.BytesIO()
     wb.save(raw)

@@ -8,6 +8,7 @@ tables, so a `|` in a title is just a character. Links are only ever built from 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import html
 import posixpath
@@ -30,7 +31,18 @@ def esc(value: object) -> str:
     """Masked, HTML-escaped text of any value (None → empty)."""
     if value is None:
         return ""
-    return html.escape(mask(str(value)), quote=True)
+    return _esc(value if isinstance(value, str) else str(value))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _esc(text: str) -> str:
+    # Unit names, labels and times repeat across tens of thousands of rows.
+    return html.escape(mask(text), quote=True)
+
+
+def plain(value: object) -> str:
+    """Masked plain text (for search text that the adapter escapes itself)."""
+    return "" if value is None else mask(str(value))
 
 
 def plain_title(value: object, limit: int = 80) -> str:

@@ -2,9 +2,10 @@
 numbered follow-ups → final), the figures as they changed, the units that reported and the silent
 ones, the grade declared and computed, and every deadline met or missed.
 
-Search indexes an incident's title and facts (where, what kind, which units); the timeline text and
-the tables stay out of the index (`data-search-exclude`) to keep it small at tens of thousands of
-reports — the full text is one click away on the report pages.
+Incident pages are `StaticPage`s (thousands of them at 50,000 reports: no Markdown pass, no per-page
+theme rendering). Search indexes an incident's title and a line of facts (id, units, category, time,
+place, grade, state) given as `search_text`; the timeline text and the tables stay out of the index
+to keep it small — the full text is one click away on the report pages.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from baosong.portal.common import (
     status_badge,
     status_cell,
     time_cell,
-    unit_page,
+    unit_link,
 )
 from baosong.portal.html import (
     Cell,
@@ -32,9 +33,10 @@ from baosong.portal.html import (
     fmt_time,
     link,
     paragraphs,
+    plain,
     table,
 )
-from baosong.portal.model import Context, Item, Page
+from baosong.portal.model import Context, Item, Page, StaticPage
 
 FIGURE_KEYS = ("deaths", "serious_injuries", "injuries", "missing", "economic_loss")
 
@@ -64,7 +66,7 @@ def incident_rows(ctx: Context, page: str, incidents: list[dict], *, with_due: b
     rows = []
     for inc in incidents:
         row = [Cell(link(page, incident_page(inc["id"]), inc.get("title") or inc["id"])),
-               Cell(link(page, unit_page(inc.get("unit") or ""), ctx.unit_name(inc.get("unit")))),
+               Cell(unit_link(ctx, page, inc.get("unit"))),
                cell(labels.CATEGORY_ZH.get(inc.get("category") or "", inc.get("category") or "—")),
                cell(labels.GRADE_SHORT.get(inc.get("grade") or "", inc.get("grade") or "—"), inc.get("grade") or "Z"),
                time_cell(ctx, inc.get("occurred_at")),
@@ -115,7 +117,7 @@ def _series(ctx: Context, inc: dict) -> list[tuple[dict, dict]]:
     return out
 
 
-def incident_detail(ctx: Context, inc: dict) -> Page:
+def incident_detail(ctx: Context, inc: dict) -> StaticPage:
     path = incident_page(inc["id"])
     series = _series(ctx, inc)
     first_doc = series[0][1] if series else {}
@@ -126,7 +128,7 @@ def incident_detail(ctx: Context, inc: dict) -> Page:
         grade_note = ' <span class="bs-warn">（申报等级与伤亡、损失数字不一致）</span>'
     facts = [
         ("事件编号", esc(inc["id"])),
-        ("报告单位", link(path, unit_page(inc.get("unit") or ""), ctx.unit_name(inc.get("unit")))),
+        ("报告单位", unit_link(ctx, path, inc.get("unit"))),
         ("类别", esc(labels.CATEGORY_ZH.get(inc.get("category") or "", inc.get("category") or "—"))),
         ("事发时间", esc(fmt_time(inc.get("occurred_at"), ctx.tz)) or "—"),
         ("地点", esc(first_doc.get("place")) or "—"),
@@ -139,11 +141,17 @@ def incident_detail(ctx: Context, inc: dict) -> Page:
     if first_doc.get("sensitive"):
         facts.append(("敏感事件", esc(first_doc.get("sensitive_reason") or "是")))
     body = [f"<h1>{esc(inc.get('title') or inc['id'])}</h1>", definition_list(facts),
-            "## 时间线", _timeline(ctx, path, series),
-            "## 伤亡与损失变化", _figures(ctx, path, series),
-            "## 报告单位", _units(ctx, path, inc, series),
-            "## 时限执行情况", _deadlines(ctx, path, series)]
-    return Page(path, inc.get("title") or inc["id"], "\n\n".join(body), "incidents", nav=False)
+            "<h2>时间线</h2>", _timeline(ctx, path, series),
+            "<h2>伤亡与损失变化</h2>", _figures(ctx, path, series),
+            "<h2>报告单位</h2>", _units(ctx, path, inc, series),
+            "<h2>时限执行情况</h2>", _deadlines(ctx, path, series)]
+    # Search reads the title and these facts; the rest is reached from there (see the module docstring).
+    units = [ctx.unit_name(inc.get("unit"))] + [ctx.unit_name(u) for u in inc.get("silent_units") or []]
+    search = " ".join(plain(x) for x in (
+        inc["id"], "、".join(units), labels.CATEGORY_ZH.get(inc.get("category") or "", ""),
+        fmt_time(inc.get("occurred_at"), ctx.tz), first_doc.get("place"), labels.grade(declared),
+        "处置中" if is_open(inc) else "已终报") if x)
+    return StaticPage(path, inc.get("title") or inc["id"], "\n".join(body), search_text=search)
 
 
 def _timeline(ctx: Context, page: str, series: list[tuple[dict, dict]]) -> str:
@@ -165,7 +173,7 @@ def _timeline(ctx: Context, page: str, series: list[tuple[dict, dict]]) -> str:
                      f'<div class="bs-tl-head">{head}</div>'
                      f'<div class="bs-tl-title">{link(page, report_page(record["id"]), record.get("title") or record["id"])}</div>'
                      f'<div class="bs-tl-body">{text}{"".join(extra)}</div></li>')
-    return '<ol class="bs-timeline" data-search-exclude>' + "".join(items) + "</ol>"
+    return '<ol class="bs-timeline">' + "".join(items) + "</ol>"
 
 
 def _number(value: object) -> str:
@@ -203,12 +211,12 @@ def _figures(ctx: Context, page: str, series: list[tuple[dict, dict]]) -> str:
 
 def _units(ctx: Context, page: str, inc: dict, series: list[tuple[dict, dict]]) -> str:
     reported = sorted({r.get("unit") for r, _ in series if r.get("unit")})
-    parts = ["<p>报告过本事件的单位：" + ("、".join(link(page, unit_page(u), ctx.unit_name(u)) for u in reported)
+    parts = ["<p>报告过本事件的单位：" + ("、".join(unit_link(ctx, page, u) for u in reported)
                                        or "—") + "</p>"]
     silent = inc.get("silent_units") or []
     if silent:
         parts.append('<p class="bs-warn">涉及但未报告的单位：'
-                     + "、".join(link(page, unit_page(u), ctx.unit_name(u)) for u in silent) + "</p>")
+                     + "、".join(unit_link(ctx, page, u) for u in silent) + "</p>")
     else:
         parts.append("<p>报告中列出的涉及单位均已报告。</p>")
     return "\n".join(parts)

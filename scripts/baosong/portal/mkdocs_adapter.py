@@ -35,8 +35,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from baosong.portal.html import plain_title
-from baosong.portal.model import SECTIONS, Page
+from baosong.portal.html import esc, plain_title
+from baosong.portal.model import SECTIONS, Page, StaticPage
 
 if TYPE_CHECKING:
     from baosong.portal.build import SiteContent
@@ -50,6 +50,10 @@ TEMPLATE_NAME = "mkdocs.yml"
 # What a registry's mkdocs.yml may set; anything else is decided here.
 TEMPLATE_THEME_KEYS = ("palette", "features", "logo", "favicon", "icon")
 TEMPLATE_KEYS = ("site_description", "site_author", "copyright", "site_url")
+# Raw HTML blocks the search index does not read skip Markdown and the search plugin's HTML parser
+# (Python-Markdown's raw-HTML parser costs about a second per megabyte; a month of the register at
+# 50,000 reports a year is several megabytes); tiny ones are not worth a placeholder.
+SLOT_MIN_CHARS = 1000
 SEARCH_SEPARATOR = r"[\s\u200b\u3000\-、。，．？！；：（）《》“”]+"
 
 
@@ -142,6 +146,34 @@ def _config(content: SiteContent, docs: Path, site: Path, template: dict) -> dic
                        "links": {"not_found": "warn", "absolute_links": "warn", "unrecognized_links": "warn"}},
     })
     return config
+
+
+def _slot_big_blocks(page: Page, slots: dict[str, str]) -> str:
+    """The page body with HTML blocks replaced by empty placeholders (restored after the build).
+
+    Only blocks the search index would not read anyway: on a page excluded from search, or a block
+    marked `data-search-exclude` at its start. Blocks are separated by blank lines, as providers write.
+    """
+    parts = page.body.split("\n\n")
+    for i, part in enumerate(parts):
+        if len(part) >= SLOT_MIN_CHARS and part.startswith("<") and \
+                (not page.search or "data-search-exclude" in part[:400]):
+            key = f"bs-slot-{len(slots)}"
+            slots[key] = part
+            parts[i] = f'<div data-bs-slot="{key}"></div>'
+    return "\n\n".join(parts)
+
+
+def _fill_slots(site: Path, slotted: dict[str, dict[str, str]]) -> None:
+    for path, slots in slotted.items():
+        out = site / (path[:-3] + ".html")
+        text = out.read_text(encoding="utf-8")
+        for key, block in slots.items():
+            marker = f'<div data-bs-slot="{key}"></div>'
+            if text.count(marker) != 1:
+                raise AdapterError(f"页面 {path} 的占位块 {key} 在生成结果中没有找到。")
+            text = text.replace(marker, block)
+        out.write_text(text, encoding="utf-8")
 
 
 def _write(path: Path, data: str | bytes) -> None:
@@ -238,6 +270,32 @@ def _clean_sitemap(site: Path, epoch: int) -> None:
         gz.write(text.encode("utf-8"))
 
 
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+
+
+def _segment(text: str) -> str:
+    """As the theme's search plugin does: jieba's words of each Han run, separated by zero-width spaces."""
+    try:
+        import jieba
+    except ImportError:
+        return text
+    return _HAN.sub(lambda m: "\u200b" + "\u200b".join(jieba.cut(m.group(0))) + "\u200b", text).strip("\u200b")
+
+
+def _finish_search_index(site: Path, static_pages: list[StaticPage]) -> None:
+    """Add the searchable static pages (title + search text, escaped and segmented like the theme's
+    entries), and write the index as UTF-8: the theme escapes every Chinese character as \\uXXXX."""
+    index = site / "search" / "search_index.json"
+    if not index.is_file():
+        return
+    data = json.loads(index.read_text(encoding="utf-8"))
+    for page in static_pages:
+        if page.search_text is not None:
+            data["docs"].append({"location": page.path[:-3] + ".html", "title": _segment(esc(page.title)),
+                                 "text": _segment(esc(page.search_text))})
+    index.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+
+
 def _looks_like_site(path: Path) -> bool:
     if not path.exists():
         return True
@@ -259,8 +317,13 @@ def render(content: SiteContent, out: Path, *, template: Path | None = None, str
     shutil.rmtree(staging, ignore_errors=True)
     with tempfile.TemporaryDirectory(prefix="baosong-docs-") as work:
         docs = Path(work) / "docs"
+        slotted: dict[str, dict[str, str]] = {}
         for page in content.pages:
-            _write(docs / page.path, _front_matter(page.title, search=page.search, wide=page.wide) + page.body + "\n")
+            slots: dict[str, str] = {}
+            body = _slot_big_blocks(page, slots)
+            if slots:
+                slotted[page.path] = slots
+            _write(docs / page.path, _front_matter(page.title, search=page.search, wide=page.wide) + body + "\n")
         for directory in sorted({posixpath.dirname(p.path) for p in content.static_pages}):
             shell = Path(directory) / f"{SHELL_NAME}.md"
             _write(docs / shell, _front_matter(SHELL_TITLE, search=False, wide=True) + SHELL_BODY + "\n")
@@ -268,10 +331,12 @@ def render(content: SiteContent, out: Path, *, template: Path | None = None, str
         config_file.write_text(json.dumps(_config(content, docs, staging, template_data), ensure_ascii=False,
                                           indent=1), encoding="utf-8")
         messages = _run_mkdocs(config_file, strict, content.build_epoch)
+    _fill_slots(staging, slotted)
     _fill_static_pages(content, staging, progress)
     for f in content.files:
         _write(staging / f.path, f.data)
     _clean_sitemap(staging, content.build_epoch)
+    _finish_search_index(staging, content.static_pages)
     if out.exists():
         readme = out / "README.md"
         if readme.is_file():

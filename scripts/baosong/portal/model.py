@@ -51,6 +51,7 @@ class StaticPage:
     path: str                    # docs path, e.g. "reports/gaj-20260314-wanghao-01.md"
     title: str
     body_html: str               # finished, escaped HTML fragment
+    search_text: str | None = None  # plain (masked) text to index with the title; None: not searchable
 
 
 @dataclass(slots=True)

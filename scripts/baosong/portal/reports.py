@@ -10,12 +10,12 @@ from collections.abc import Iterator
 
 from baosong.portal import labels
 from baosong.portal.common import (
-    incident_page,
+    incident_link,
     report_page,
     rule_title,
     serials,
     status_badge,
-    unit_page,
+    unit_link,
 )
 from baosong.portal.html import definition_list, esc, fmt_minutes, fmt_time, link, paragraphs
 from baosong.portal.model import Context, Item, StaticPage
@@ -55,12 +55,10 @@ def report_html(ctx: Context, record: dict, doc: dict, serial: str) -> str:
     page = report_page(record["id"])
     tz = ctx.tz
     facts = [("登记序号", esc(serial or "—")), ("报告编号", esc(record["id"])),
-             ("报送单位", link(page, unit_page(record.get("unit") or ""), ctx.unit_name(record.get("unit")))),
+             ("报送单位", unit_link(ctx, page, record.get("unit"))),
              ("类别", esc(labels.kind_stage({**record, "info_type": doc.get("info_type")})))]
     if record.get("kind") == "emergency" and record.get("incident"):
-        incident = ctx.incidents_by_id.get(record["incident"])
-        facts.append(("所属事件", link(page, incident_page(record["incident"]), incident.get("title") or record["incident"])
-                      if incident else esc(record["incident"])))
+        facts.append(("所属事件", incident_link(ctx, page, record["incident"])))
         facts.append(("事件类别", esc(labels.CATEGORY_ZH.get(record.get("category") or "", "—"))))
         facts.append(("申报等级", esc(labels.grade(record.get("grade_declared")))))
         facts.append(("按数字核定等级", esc(labels.grade(record.get("grade_computed")))))
@@ -109,7 +107,7 @@ def _kind_facts(ctx: Context, page: str, record: dict, doc: dict) -> list[tuple[
     out: list[tuple[str, str]] = []
     if kind == "emergency":
         if doc.get("involved_units"):
-            out.append(("涉及单位", "、".join(link(page, unit_page(u), ctx.unit_name(u))
+            out.append(("涉及单位", "、".join(unit_link(ctx, page, u)
                                            for u in doc["involved_units"] if isinstance(u, str))))
         if doc.get("sensitive"):
             out.append(("敏感事件", esc(doc.get("sensitive_reason") or "是")))
@@ -137,9 +135,8 @@ def _kind_facts(ctx: Context, page: str, record: dict, doc: dict) -> list[tuple[
                     ("批示时间", esc(fmt_time(doc.get("instructed_at"), ctx.tz) or "—"))]
         elif kind == "notice":
             out += [("认定", esc(FINDING_ZH.get(doc.get("finding") or "", doc.get("finding") or "—"))),
-                    ("被认定单位", link(page, unit_page(doc.get("target_unit") or ""), ctx.unit_name(doc.get("target_unit")))
-                     if doc.get("target_unit") else "—"),
+                    ("被认定单位", unit_link(ctx, page, doc.get("target_unit"))),
                     ("认定时间", esc(fmt_time(doc.get("decided_at"), ctx.tz) or "—"))]
             if doc.get("incident"):
-                out.append(("所涉事件", link(page, incident_page(doc["incident"]), doc["incident"])))
+                out.append(("所涉事件", incident_link(ctx, page, doc["incident"], doc["incident"])))
     return out

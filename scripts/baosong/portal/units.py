@@ -11,13 +11,15 @@ from baosong.portal import labels
 from baosong.portal.common import (
     by_arrival,
     delay_cell,
-    incident_page,
+    incident_link,
     on_time_rate,
     register_table,
     report_page,
     rule_title,
     status_cell,
     time_cell,
+    unit_codes,
+    unit_link,
     unit_page,
 )
 from baosong.portal.html import Cell, cell, definition_list, esc, link, percent, table
@@ -40,7 +42,7 @@ def _rate_cell(records: list[dict]) -> Cell:
 
 def provide(ctx: Context) -> Iterator[Item]:
     reports = _by_unit(ctx)
-    codes = list(ctx.units) + sorted(c for c in reports if c and c not in ctx.units)
+    codes = unit_codes(ctx)
     path = "units/index.md"
     rows = []
     for code in codes:
@@ -96,8 +98,8 @@ def unit_detail(ctx: Context, code: str, records: list[dict], silent: list[dict]
         body.append('<p class="bs-empty">没有迟报或漏报。</p>')
     if silent:
         body.append("## 涉及但未报告的事件")
-        rows = [[Cell(link(path, incident_page(i["id"]), i.get("title") or i["id"])),
-                 Cell(link(path, unit_page(i.get("unit") or ""), ctx.unit_name(i.get("unit")))),
+        rows = [[Cell(incident_link(ctx, path, i["id"])),
+                 Cell(unit_link(ctx, path, i.get("unit"))),
                  time_cell(ctx, i.get("occurred_at"))] for i in silent]
         body.append(table(["事件", "报告单位", "事发时间"], rows, table_id="silent", search=False))
     body.append("## 全部报告")
