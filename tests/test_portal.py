@@ -10,7 +10,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import re
+import subprocess
+import urllib.request
 import zipfile
 from datetime import datetime, timedelta, timezone
 from html.parser import HTMLParser
@@ -23,6 +26,7 @@ from baosong.portal.model import Context, HomeBlock, Page
 from baosong.privacy import find_personal_data
 from portal_helpers import (
     BAD_ID18,
+    BAOSONG,
     FIRST_ID,
     FOLLOWUP_ID,
     HOSTILE_TITLE,
@@ -294,6 +298,30 @@ def test_a_provider_replaces_the_placeholder_and_adds_its_home_block():
     assert "即将推出" in pages["scores/index.md"].body
     home = pages["index.md"].body
     assert "第1期通报" in home and "通报功能即将推出" not in home
+
+
+def test_serve_prints_the_address_and_serves_the_site(built):
+    repo, site = built
+    proc = subprocess.Popen([BAOSONG, "serve", "--no-build", "--repo", str(repo), "--out", str(site), "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith("门户地址：http://127.0.0.1:"), line + proc.stderr.read()
+        url = line.split("：", 1)[1].strip()
+        with urllib.request.urlopen(url + "registers/2026-11.html", timeout=10) as response:
+            assert response.status == 200
+            assert "text/html" in response.headers["Content-Type"]
+            assert FIRST_ID in response.read().decode("utf-8")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def test_serve_rejects_a_bad_port_from_the_environment(built):
+    repo, site = built
+    proc = subprocess.run([BAOSONG, "serve", "--no-build", "--repo", str(repo), "--out", str(site)],
+                          capture_output=True, text=True, env={**os.environ, "BAOSONG_PORT": "八千"}, timeout=60)
+    assert proc.returncode == 2 and "BAOSONG_PORT" in proc.stderr
 
 
 def test_serve_refuses_a_missing_site(tmp_path):

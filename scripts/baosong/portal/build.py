@@ -25,6 +25,7 @@ PLACEHOLDER_TEXT = {"bulletins": "通报功能即将推出：届时这里按月�
                     "scores": "考核积分功能即将推出：届时这里列出各单位的积分、排名和扣分明细。"}
 
 Progress = Callable[[Iterable, str], Iterable]
+Note = Callable[[str], None]  # a phase has started (the command prints it)
 
 
 @dataclass
@@ -99,7 +100,10 @@ class BuildResult:
 
 
 def build_portal(ctx: Context, out: Path, *, template: Path | None = None, providers: list[str] | None = None,
-                 strict: bool = True, progress: Progress | None = None) -> BuildResult:
+                 strict: bool = True, progress: Progress | None = None, note: Note | None = None) -> BuildResult:
+    if note:
+        note("生成页面与下载文件")
     content = collect(ctx, providers, progress)
-    warnings = mkdocs_adapter.render(content, Path(out), template=template, strict=strict, progress=progress)
+    warnings = mkdocs_adapter.render(content, Path(out), template=template, strict=strict, progress=progress,
+                                     note=note)
     return BuildResult(Path(out), len(content.pages), len(content.static_pages), len(content.files), warnings)

@@ -306,7 +306,7 @@ def _looks_like_site(path: Path) -> bool:
 
 
 def render(content: SiteContent, out: Path, *, template: Path | None = None, strict: bool = True,
-           progress: Progress | None = None) -> list[str]:
+           progress: Progress | None = None, note: Callable[[str], None] | None = None) -> list[str]:
     """Build the site into `out` (replaced as a whole). Returns MkDocs' non-fatal messages."""
     out = Path(out).resolve()
     if not _looks_like_site(out):
@@ -330,8 +330,12 @@ def render(content: SiteContent, out: Path, *, template: Path | None = None, str
         config_file = Path(work) / "mkdocs.yml"
         config_file.write_text(json.dumps(_config(content, docs, staging, template_data), ensure_ascii=False,
                                           indent=1), encoding="utf-8")
+        if note:
+            note(f"MkDocs 生成站点（{len(content.pages)} 个页面，严格模式）")
         messages = _run_mkdocs(config_file, strict, content.build_epoch)
     _fill_slots(staging, slotted)
+    if note:
+        note(f"写入 {len(content.static_pages)} 个报告页和事件页")
     _fill_static_pages(content, staging, progress)
     for f in content.files:
         _write(staging / f.path, f.data)
