@@ -212,3 +212,34 @@ def test_shallow_clone_is_refused_with_the_fix(world, tmp_path):
                           capture_output=True, text=True)
     assert proc.returncode == 1
     assert "shallow-clone" in proc.stdout and "git fetch --unshallow" in proc.stdout and "fetch-depth: 0" in proc.stdout
+
+
+def followup(first_id: str, n: int, seq: int, created: str) -> tuple[str, str]:
+    rid = f"gaj-20261125-wanghao-{n:02d}"
+    text = (f'id: "{rid}"\nkind: "emergency"\nunit: "gaj"\ntitle: "续报"\ncreated_at: "{created}"\nauthor: "wanghao"\n'
+            f'signer: "liuzhenhua"\nstage: "followup"\nincident: "{first_id}"\nsequence: {seq}\n'
+            'description: "伤员已全部送医。"\n')
+    return f"reports/2026/gaj/{rid}.yaml", text
+
+
+def test_cross_file_rules_and_follow_up_duty_against_main(world, tmp_path):
+    reg = world.registry(tmp_path / "r")
+    path, text = th.emergency("gaj", "wanghao", "liuzhenhua")
+    reg.branch("first")
+    reg.add_report(path, text, signer="wanghao", date=DAY)
+    reg.merge("first", date=DAY)
+    proc = reg.baosong("receive", "--key", str(world.keys["registry"]), "--now", "2026-11-25T10:45:00+08:00")
+    assert proc.returncode == 0, proc.stderr
+    reg.branch("pr")
+    f1, t1 = followup("gaj-20261125-wanghao-01", 2, 1, "2026-11-25T11:30:00+08:00")
+    f2, t2 = followup("gaj-20261125-wanghao-77", 3, 1, "2026-11-25T11:30:00+08:00")
+    reg.write(f1, t1)
+    reg.write(f2, t2)
+    reg.commit("follow-ups", signer="wanghao", date=DAY)
+    # The first follow-up is due 60 min after the first report's receipt (10:45): 11:45.
+    code, problems, _ = pr_check(reg, "2026-11-25T11:40:00+08:00")
+    assert code == 1
+    assert {(p["path"], p["rule"]) for p in problems} == {(f2, "ref-missing")}
+    code, problems, _ = pr_check(reg, "2026-11-25T12:10:00+08:00")
+    late = [p for p in problems if p["rule"] == "late-no-reason"]
+    assert [p["path"] for p in late] == [f1] and "followup.first_within_minutes" in late[0]["message"]

@@ -8,11 +8,13 @@ tree, so a pull request cannot influence how it is judged by editing files outsi
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import NamedTuple
 
 ZERO_ID = "0" * 40
 REPORTS_PREFIX = "reports/"
@@ -237,26 +239,20 @@ def read_objects(repo: Path, specs: list[str]) -> dict[str, bytes | None]:
     return result
 
 
-@dataclass(slots=True, frozen=True)
-class TreeEntry:
+class TreeEntry(NamedTuple):
     mode: str
     kind: str
     oid: str
     path: str
 
 
+_LS_TREE_RE = re.compile(r"(\d+) (\w+) ([0-9a-f]+)\t([^\0]*)\0")
+
+
 def ls_tree(repo: Path, rev: str, *paths: str) -> list[TreeEntry]:
-    """Recursive listing of rev's tree (optionally limited to paths)."""
-    # git 2.39 takes a lone "--" after --end-of-options as a path: add it only with paths.
-    out = git(repo, "ls-tree", "-r", "-z", "--full-tree", "--end-of-options", rev, *(("--", *paths) if paths else ()))
-    entries = []
-    for rec in out.split(b"\0"):
-        if not rec:
-            continue
-        meta, _, path = rec.partition(b"\t")
-        mode, kind, oid = meta.decode().split()
-        entries.append(TreeEntry(mode, kind, oid, path.decode("utf-8", "surrogateescape")))
-    return entries
+    """Recursive listing of rev's tree (optionally limited to paths); one regex pass over the output."""
+    out = git(repo, "ls-tree", "-r", "-z", "--full-tree", "--end-of-options", rev, *paths)
+    return list(map(TreeEntry._make, _LS_TREE_RE.findall(out.decode("utf-8", "surrogateescape"))))
 
 
 class GitTree:

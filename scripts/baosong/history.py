@@ -26,7 +26,7 @@ from baosong.gitrepo import (
     owners,
     rev_parse,
 )
-from baosong.receipts import load_receipts
+from baosong.receipts import load_receipts, lookup_receipts
 from baosong.rules import PATH_RE
 from baosong.signatures import SigResult, Verifier
 from baosong.timeutil import iso
@@ -117,9 +117,14 @@ def _main_reports_limited(repo: Path, tip: str, paths: list[str]) -> dict[str, I
     if not paths:
         return {}
     wanted = set(paths)
-    # Many paths would overflow the command line: then walk all of reports/ and filter.
-    spec = paths if len(paths) <= 200 else [REPORTS_PREFIX]
-    main = log(repo, tip, "--first-parent", "--full-history", paths=spec)
+    if len(paths) <= 8:
+        # The newest main-line change of each path is what put its current blob there; a log that
+        # stops at the first hit is far cheaper than walking the whole history.
+        main = [c for p in paths for c in log(repo, tip, "--first-parent", "--full-history", "-1", paths=[p])]
+    else:
+        # Many paths would overflow the command line: then walk all of reports/ and filter.
+        spec = paths if len(paths) <= 200 else [REPORTS_PREFIX]
+        main = log(repo, tip, "--first-parent", "--full-history", paths=spec)
     state: dict[str, Introduced] = {}
     for c in reversed(main):
         for ch in c.changes:
@@ -172,7 +177,10 @@ def read_arrivals(repo: Path, rev: str = "HEAD", cfg: Config | None = None, *,
         cfg = load_config(GitTree(repo, tip))
     state = {p: i for p, i in main_reports(repo, tip, paths=paths).items() if is_report(i)}
     with Verifier(cfg, repo, use_cache=use_cache) as verifier:
-        receipts = load_receipts(repo, verifier, use_cache=use_cache)
+        if paths is None:
+            receipts = load_receipts(repo, verifier, use_cache=use_cache)
+        else:  # a few paths (PR mode): each receipt checked on its own, no replay of the chain
+            receipts = lookup_receipts(repo, verifier, (i.blob for i in state.values()))
         times: dict[str, tuple[datetime | None, datetime | None, datetime]] = {}
         commit_time: dict[str, tuple[datetime, datetime]] = {}
         for path, intro in state.items():
@@ -195,4 +203,22 @@ def read_arrivals(repo: Path, rev: str = "HEAD", cfg: Config | None = None, *,
         source = "tsa" if tsa_time else "receipt" if receipt_time else "commit"
         out[path] = Arrival(path, intro.blob, intro.commit, intro.main_commit, intro.main_time,
                             sig.staff, sig.key, sig.status, receipt_time, tsa_time, source, trusted)
+    return out
+
+
+def arrival_times(repo: Path, rev: str, paths: Iterable[str], cfg: Config) -> dict[str, tuple[datetime, str]]:
+    """(received_at, time_source) of a few reports on rev: from their receipts when they have one (a
+    receipt is found by blob id, no history walk), else from the main line (read_arrivals)."""
+    wanted = sorted(set(paths))
+    blobs = {e.path: e.oid for e in ls_tree(Path(repo), rev, *wanted)} if wanted else {}
+    out: dict[str, tuple[datetime, str]] = {}
+    with Verifier(cfg, Path(repo)) as verifier:
+        found = lookup_receipts(Path(repo), verifier, blobs.values())
+    for path, blob in blobs.items():
+        rec = found.get(blob)
+        if rec is not None and rec.path == path:
+            out[path] = (rec.tsa_time, "tsa") if rec.tsa_time else (rec.received_at, "receipt")
+    rest = [p for p in blobs if p not in out]
+    if rest:
+        out.update((p, (a.received_at, a.time_source)) for p, a in read_arrivals(repo, rev, cfg, paths=rest).items())
     return out

@@ -11,17 +11,22 @@ one it passes, recorded as late. Report content is read from git objects, never 
 
 from __future__ import annotations
 
+import os
+import pickle
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from baosong.check import CheckResult, _astuple, _Cache, check_bytes
+from baosong.check import CheckResult, check_bytes
 from baosong.config import UNITS_PATH, Config, load_config
 from baosong.deadlines import STATUS_ZH, deadline_for, judge
 from baosong.gitrepo import (
     REPORTS_PREFIX,
     Change,
     GitTree,
+    cache_dir,
     git,
     is_shallow,
     log,
@@ -29,7 +34,7 @@ from baosong.gitrepo import (
     read_objects,
     rev_parse,
 )
-from baosong.history import read_arrivals, report_unit, unit_check
+from baosong.history import arrival_times, report_unit, unit_check
 from baosong.problems import Problem, sort_key
 from baosong.rules import PATH_RE, check_collection
 from baosong.signatures import SigResult, Verifier, message, short
@@ -158,39 +163,104 @@ def _commit_problems(repo: Path, mb: str, head: str, cfg: Config, now: datetime,
     return problems, len(commits)
 
 
-def _summaries(repo: Path, tree: GitTree, cfg: Config, added: list[str], use_cache: bool,
-               ) -> tuple[list[Problem], list[dict], dict[str, bytes]]:
-    """File checks for the added reports, and summaries of every report in HEAD for cross-file rules.
+INDEX_FORMAT = 1
+PARALLEL_MIN = 2000  # below this many unindexed reports, worker processes cost more than they save
+_Index = dict[str, tuple[str, str | None, str | None, str | None]]  # path -> (blob, id, incident, report)
 
-    Summaries depend only on (path, blob, trust roots), so they come from the same cache `baosong
-    check` keeps (keyed by path and blob id); only new blobs are read, through one cat-file process.
+
+def _index_file(repo: Path, cfg: Config) -> Path:
+    return cache_dir(repo) / f"prcheck-index-{cfg.fingerprint}.pickle"
+
+
+def _load_index(repo: Path, cfg: Config) -> _Index:
+    try:
+        with open(_index_file(repo, cfg), "rb") as fh:
+            stored = pickle.load(fh)
+        return stored["entries"] if stored.get("format") == INDEX_FORMAT else {}
+    except Exception:  # missing or corrupt: rebuilt from the reports
+        return {}
+
+
+def _save_index(repo: Path, cfg: Config, index: _Index) -> None:
+    target = _index_file(repo, cfg)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent)
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump({"format": INDEX_FORMAT, "entries": index}, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, target)
+        for old in target.parent.glob("prcheck-index-*.pickle"):
+            if old != target:
+                old.unlink(missing_ok=True)
+    except OSError:
+        pass  # a read-only checkout is judged the same, only slower
+
+
+def _index_entry(oid: str, summary: dict | None) -> tuple[str, str | None, str | None, str | None]:
+    refs = (summary or {}).get("refs", {})
+    return oid, (summary or {}).get("id"), refs.get("incident"), refs.get("report")
+
+
+_WORKER_CFG: Config | None = None
+
+
+def _worker_init(repo: str, commit: str) -> None:
+    global _WORKER_CFG
+    _WORKER_CFG = load_config(GitTree(Path(repo), commit))
+
+
+def _worker(batch: list[tuple[str, str, bytes]]) -> list[tuple]:
+    assert _WORKER_CFG is not None
+    return [_index_entry(oid, check_bytes(path, raw, _WORKER_CFG)[1]) for path, oid, raw in batch]
+
+
+def _index_reports(repo: Path, base: str, cfg: Config, todo: list[tuple[str, str]]) -> _Index:
+    """Index entries for reports not indexed yet (a cold cache: every report of the registry)."""
+    data = read_objects(repo, sorted({oid for _, oid in todo}))
+    work = [(p, oid, data.get(oid) or b"") for p, oid in todo]
+    if len(work) >= PARALLEL_MIN and (os.cpu_count() or 1) > 1:
+        batches = [work[k:k + 500] for k in range(0, len(work), 500)]
+        with ProcessPoolExecutor(max_workers=os.cpu_count(), initializer=_worker_init,
+                                 initargs=(str(repo), base)) as pool:
+            entries = [e for batch in pool.map(_worker, batches) for e in batch]
+    else:
+        entries = [_index_entry(oid, check_bytes(p, raw, cfg)[1]) for p, oid, raw in work]
+    return {p: e for (p, _, _), e in zip(work, entries, strict=True)}
+
+
+def _summaries(repo: Path, base: str, tree: GitTree, cfg: Config, added: list[str], use_cache: bool,
+               ) -> tuple[list[Problem], list[dict], dict[str, bytes]]:
+    """File checks for the added reports, and the summaries the cross-file rules need about them.
+
+    Cross-file rules on an added report can only involve reports with its id, the reports it
+    refers to, and the members of the incidents it belongs to. A small index of every report in
+    HEAD (path -> blob, id, incident, report; cached by blob id) finds those few, which are then
+    judged in full, so a pull request in a 50,000-report registry parses a handful of files.
     """
-    cache = _Cache(repo, cfg.fingerprint, use_cache)
-    paths = [p for p in tree.list_reports() if p.endswith(".yaml") and tree.entries[p].mode == REGULAR]
-    added_set = set(added)
-    todo = [p for p in paths if p in added_set or (cache.entries.get(p) or (None, None))[1] != tree.entries[p].oid]
-    data = read_objects(repo, sorted({tree.entries[p].oid for p in todo}))
+    paths = {p: tree.entries[p].oid for p in tree.list_reports()
+             if p.endswith(".yaml") and tree.entries[p].mode == REGULAR}
+    added_data = {p: raw or b"" for p, raw in zip(added, read_objects(repo, [paths[p] for p in added]).values(),
+                                                   strict=True)} if added else {}
     problems: list[Problem] = []
-    summaries: list[dict] = []
-    added_data: dict[str, bytes] = {}
-    todo_set = set(todo)
-    for p in paths:
-        oid = tree.entries[p].oid
-        if p in todo_set:
-            raw = data.get(oid) or b""
-            found, summary = check_bytes(p, raw, cfg)
-            cache.entries[p] = (None, oid, [_astuple(x) for x in found], summary)
-            cache.dirty = True
-        else:
-            entry = cache.entries[p]
-            found, summary = [Problem(*x) for x in entry[2]], entry[3]
-        if p in added_set:
-            problems.extend(found)
-            added_data[p] = data.get(oid) or b""
+    added_summaries: list[dict] = []
+    for p in added:
+        found, summary = check_bytes(p, added_data[p], cfg)
+        problems.extend(found)
         if summary is not None:
-            summaries.append(summary)
-    cache.save()
-    return problems, summaries, added_data
+            added_summaries.append(summary)
+    index = _load_index(repo, cfg) if use_cache else {}
+    added_set = set(added)
+    stale = [(p, oid) for p, oid in paths.items() if p not in added_set and index.get(p, ("",))[0] != oid]
+    if stale:
+        index.update(_index_reports(repo, base, cfg, stale))
+        if use_cache:
+            _save_index(repo, cfg, {p: index[p] for p in paths if p in index})
+    wanted = {s["id"] for s in added_summaries} | {v for s in added_summaries for v in s["refs"].values()}
+    related = [(p, paths[p]) for p in paths if p not in added_set
+               and (index[p][1] in wanted or index[p][2] in wanted or index[p][3] in wanted)]
+    related_data = read_objects(repo, sorted({oid for _, oid in related}))
+    summaries = [s for p, oid in related if (s := check_bytes(p, related_data.get(oid) or b"", cfg)[1]) is not None]
+    return problems, summaries + added_summaries, added_data
 
 
 def _duration_zh(minutes: int) -> str:
@@ -229,18 +299,22 @@ def _lateness(repo: Path, base: str, tree: GitTree, cfg: Config, now: datetime, 
             first_doc = first_loaded.data if first_loaded and isinstance(first_loaded.data, dict) else None
         plans[path] = (first_doc, first_path, prev_path)
         arrivals_needed.update(p for p in (first_path, prev_path) if p and p not in added_data)
-    arrived = read_arrivals(repo, base, cfg, paths=sorted(arrivals_needed)) if arrivals_needed else {}
+    arrived = arrival_times(repo, base, arrivals_needed, cfg)
 
     def arrival(p: str | None) -> datetime | None:
         if p is None:
             return None
         if p in added_data:
             return now  # arrives with this change
-        a = arrived.get(p)
-        return a.received_at if a else None
+        return arrived[p][0] if p in arrived else None
 
     for path, doc in docs.items():
         first_doc, first_path, prev_path = plans[path]
+        fallback = [p for p in (first_path, prev_path) if p in arrived and arrived[p][1] == "commit"]
+        if fallback:
+            problems.append(_p(path, "arrival-from-commit",
+                               f"{'、'.join(fallback)} 没有登记回执，续报时限按其进入主分支的提交时间计算。"
+                               "CI 中请先获取回执库：git fetch origin 'refs/baosong/*:refs/baosong/*'。", "warning"))
         deadline = deadline_for(doc, cfg, arrival(first_path), arrival(prev_path), incident=first_doc)
         status, delay = judge(deadline, now)
         if status not in ("late", "missed") or deadline is None or delay is None:
@@ -292,7 +366,7 @@ def check_pr(repo: Path, base_rev: str, now: datetime, head_rev: str = "HEAD", *
     commit_problems, result.commits = _commit_problems(repo, mb, head, cfg, now, added, roots, use_cache)
     result.problems.extend(commit_problems)
     tree = GitTree(repo, head)
-    file_problems, summaries, added_data = _summaries(repo, tree, cfg, added, use_cache)
+    file_problems, summaries, added_data = _summaries(repo, base, tree, cfg, added, use_cache)
     result.problems.extend(file_problems)
     wanted = set(added)
     result.problems.extend(p for p in check_collection(summaries, cfg, now) if p.path in wanted)

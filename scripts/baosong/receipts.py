@@ -244,6 +244,40 @@ def load_receipts(repo: Path, verifier: Verifier, *, use_cache: bool = True) -> 
     return out
 
 
+def lookup_receipts(repo: Path, verifier: Verifier, blobs: Iterable[str]) -> dict[str, Receipt]:
+    """Receipts of a few blobs, each authenticated by its own registry signature (PR mode's look-up:
+    no replay of the whole checkpoint chain). A receipt whose signature fails is not returned."""
+    tip = ref_value(repo, RECEIPTS_REF)
+    wanted = sorted(set(blobs))
+    if tip is None or not wanted:
+        return {}
+    specs = [f"{tip}:{receipt_path(b, ext)}" for b in wanted for ext in (".json", ".json.sig", ".tsr")]
+    objs = read_objects(repo, specs)
+    out: dict[str, Receipt] = {}
+    for b in wanted:
+        raw, sig, tsr = (objs[f"{tip}:{receipt_path(b, ext)}"] for ext in (".json", ".json.sig", ".tsr"))
+        if raw is None:
+            continue
+        status = verifier.record_status(raw, sig)
+        if status is None:
+            status = verify_record(verifier, raw, sig, RECEIPT_NAMESPACE, receipt_path(b)).status
+            verifier.remember_record(raw, sig, status)
+        try:
+            record = json.loads(raw)
+        except ValueError:
+            continue
+        when = parse_datetime(record.get("received_at"))
+        if status != "good" or record.get("blob") != b or when is None:
+            continue
+        stamp_time = None
+        tsa_cfg = (verifier.cfg.units_doc.get("registry") or {}).get("tsa") or {}
+        if tsr is not None and tsa_cfg.get("cert") and tsa_verify(raw, tsr, tsa_cfg["cert"])[0]:
+            stamp_time = tsa_time(tsr)
+            stamp_time = stamp_time.astimezone(when.tzinfo) if stamp_time else None
+        out[b] = Receipt(record.get("path", ""), b, blob_id(raw), when, stamp_time, 0)
+    return out
+
+
 # ---------------------------------------------------------------------------------------------
 # RFC 3161 time stamps (openssl ts)
 
