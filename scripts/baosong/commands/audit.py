@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from baosong.audit import audit
-from baosong.commands.common import add_repo_option, colour
+from baosong.commands.common import add_repo_option, git_failed, print_problems
 from baosong.gitrepo import GitError
-from baosong.problems import render_json
 
 NAME = "audit"
 HELP = "审计：主分支被改写、已登记报告被删改、回执被篡改、提交时间倒退"
@@ -34,14 +32,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = audit(args.repo, args.rev)
     except GitError as exc:
-        print(f"错误：git 命令失败：{exc.stderr or exc}", file=sys.stderr)
-        return 2
-    if args.format == "json":
-        print(render_json(result.problems))
-    else:
-        for p in result.problems:
-            print(colour(p.render(), "31"))
-        summary = (f"审计 {result.checkpoints} 个检查点、{result.accepted} 份已登记报告、{result.main_commits} 个提交："
-                   f"{len(result.problems)} 项发现")
-        print(colour(summary + ("。" if result.problems else "，未发现问题。"), "31" if result.problems else "32"))
-    return 1 if result.problems else 0
+        return git_failed(exc)
+    summary = (f"审计 {result.checkpoints} 个检查点、{result.accepted} 份已登记报告、{result.main_commits} 个提交："
+               f"{len(result.problems)} 项发现" + ("。" if result.problems else "，未发现问题。"))
+    return print_problems(result.problems, args.format, summary)

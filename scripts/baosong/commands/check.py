@@ -7,7 +7,15 @@ import sys
 from pathlib import Path
 
 from baosong.check import check_registry
-from baosong.commands.common import add_repo_option, colour, not_a_registry, parse_now, progress
+from baosong.commands.common import (
+    add_repo_option,
+    colour,
+    git_failed,
+    not_a_registry,
+    parse_now,
+    print_problems,
+    progress,
+)
 from baosong.problems import render_json
 
 NAME = "check"
@@ -77,15 +85,8 @@ def _run_pr(args: argparse.Namespace) -> int:
     try:
         result = check_pr(args.repo, args.base, now, use_cache=not args.no_cache)
     except GitError as exc:
-        print(f"错误：git 命令失败：{exc.stderr or exc}", file=sys.stderr)
-        return 2
-    if args.format == "json":
-        print(render_json(result.problems))
-    else:
-        for p in result.problems:
-            print(colour(p.render(), "31" if p.is_error else "33"))
-        summary = (f"拉取请求检查（{result.merge_base[:10] or '?'}..{result.head[:10] or '?'}）："
-                   f"{result.commits} 个提交，新增 {len(result.added)} 个报告：{result.errors} 个错误，{result.warnings} 个警告")
-        summary += "。请按提示修改后重新推送。" if result.errors else "。检查通过。"
-        print(colour(summary, "31" if result.errors else "32"))
-    return 1 if result.errors else 0
+        return git_failed(exc)
+    summary = (f"拉取请求检查（{result.merge_base[:10] or '?'}..{result.head[:10] or '?'}）：{result.commits} 个提交，"
+               f"新增 {len(result.added)} 个报告：{result.errors} 个错误，{result.warnings} 个警告"
+               + ("。请按提示修改后重新推送。" if result.errors else "。检查通过。"))
+    return print_problems(result.problems, args.format, summary)

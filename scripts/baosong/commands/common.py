@@ -50,3 +50,23 @@ def progress(items: list, desc: str):
     from tqdm import tqdm
 
     return tqdm(items, desc=desc, unit="个", leave=False, file=sys.stderr)
+
+
+def print_problems(problems: list, fmt: str, summary: str) -> int:
+    """Problems as JSON, or one coloured line each plus a summary line; exit status 1 on any error."""
+    from baosong.problems import render_json
+
+    failed = any(p.is_error for p in problems)
+    if fmt == "json":
+        print(render_json(problems))
+    else:
+        for p in problems:
+            print(colour(p.render(), "31" if p.is_error else "33"))
+        print(colour(summary, "31" if failed else "32"))
+    return 1 if failed else 0
+
+
+def git_failed(exc: Exception) -> int:
+    """A git command failed: say so in Chinese (git's own message follows), usage-level exit status."""
+    print(f"错误：git 命令失败：{getattr(exc, 'stderr', '') or exc}", file=sys.stderr)
+    return 2

@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from baosong.commands.common import add_repo_option, colour, parse_now
+from baosong.commands.common import add_repo_option, colour, git_failed, parse_now
 from baosong.gitrepo import GitError
 from baosong.problems import render_text
 from baosong.receipts import KEY_ENV, RECEIPTS_REF, ReceiveError, receive
@@ -52,8 +52,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"错误：{exc}", file=sys.stderr)
         return 2
     except GitError as exc:
-        print(f"错误：git 命令失败：{exc.stderr or exc}", file=sys.stderr)
-        return 2
+        return git_failed(exc)
     if result.problems:
         print(render_text(result.problems), file=sys.stderr)
         return 1

@@ -5,10 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from baosong.commands.common import add_repo_option, colour
+from baosong.commands.common import add_repo_option, git_failed, print_problems
 from baosong.config import load_config
 from baosong.gitrepo import GitError, GitTree
-from baosong.problems import render_json
 from baosong.receipts import RECEIPTS_REF, verify_store
 
 NAME = "verify"
@@ -39,13 +38,7 @@ def run(args: argparse.Namespace) -> int:
             return 1
         result = verify_store(args.repo, cfg)
     except GitError as exc:
-        print(f"错误：git 命令失败：{exc.stderr or exc}", file=sys.stderr)
-        return 2
-    if args.format == "json":
-        print(render_json(result.problems))
-    else:
-        for p in result.problems:
-            print(colour(p.render(), "31"))
-        summary = f"共验证 {result.receipts} 份回执、{result.checkpoints} 个检查点：{len(result.problems)} 个问题"
-        print(colour(summary + ("。" if result.problems else "，全部通过。"), "31" if result.problems else "32"))
-    return 1 if result.problems else 0
+        return git_failed(exc)
+    summary = (f"共验证 {result.receipts} 份回执、{result.checkpoints} 个检查点：{len(result.problems)} 个问题"
+               + ("。" if result.problems else "，全部通过。"))
+    return print_problems(result.problems, args.format, summary)
