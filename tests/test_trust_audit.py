@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 
 import pytest
 import trust_helpers as th
-from baosong.receipts import RECEIPTS_REF, receipt_path
+from baosong.history import read_arrivals
+from baosong.receipts import RECEIPTS_REF, canonical, receipt_path
+from baosong.signatures import CHECKPOINT_NAMESPACE, sign
 
 T1 = "2026-11-25T10:40:00+08:00"
 T2 = "2026-11-25T10:50:00+08:00"
@@ -89,3 +92,25 @@ def test_main_line_times_going_backwards_are_found(accepted):
     assert code == 1
     hits = [f for f in findings if f["rule"] == "main-time-backwards"]
     assert len(hits) == 1 and back[:10] in hits[0]["path"]
+
+
+def test_forged_checkpoint_is_found_and_not_trusted(accepted, tmp_path):
+    """A checkpoint appended with a key that is not the registry's: the audit names it, and the
+    register stops trusting the receipts (it falls back to main-line times, marked as such)."""
+    reg, paths = accepted
+    last = json.loads(reg.git("show", f"{RECEIPTS_REF}:checkpoint.json"))
+    raw_last = th.run(["git", "show", f"{RECEIPTS_REF}:checkpoint.json"], cwd=reg.root, env=reg.world.env).stdout
+    forged = {**last, "sequence": 2, "previous": hashlib.sha256(raw_last).hexdigest(), "added": []}
+    data = canonical(forged)
+    sig = sign(data, reg.world.keys["outsider"], CHECKPOINT_NAMESPACE)
+    env = {**reg.world.env, "GIT_INDEX_FILE": str(tmp_path / "idx")}
+    th.run(["git", "read-tree", RECEIPTS_REF], cwd=reg.root, env=env)
+    for name, content in (("checkpoint.json", data), ("checkpoint.json.sig", sig)):
+        oid = reg.git("hash-object", "-w", "--stdin", input=content)
+        th.run(["git", "update-index", "--cacheinfo", f"100644,{oid},{name}"], cwd=reg.root, env=env)
+    tree = th.run(["git", "write-tree"], cwd=reg.root, env=env).stdout.decode().strip()
+    reg.git("update-ref", RECEIPTS_REF, reg.git("commit-tree", tree, "-p", RECEIPTS_REF, "-m", "forged"))
+    code, findings = audit(reg)
+    assert code == 1 and [f["rule"] for f in findings] == ["checkpoint-signature"]
+    assert "检查点 2" in findings[0]["message"]
+    assert {a.time_source for a in read_arrivals(reg.root).values()} == {"commit"}

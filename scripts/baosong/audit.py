@@ -9,7 +9,6 @@ times that go backwards. Findings are `Problem`s naming what and where.
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -19,13 +18,12 @@ from baosong.gitrepo import GitError, GitTree, git_text, ls_tree, ref_value, rev
 from baosong.problems import Problem, sort_key
 from baosong.receipts import (
     CHECKPOINT_FILE,
-    CHECKPOINT_NAMESPACE,
     RECEIPTS_REF,
     Checkpoint,
     chain_problems,
     read_checkpoints,
     receipt_file_problems,
-    verify_record,
+    unsigned_checkpoints,
 )
 from baosong.signatures import Verifier
 from baosong.timeutil import iso
@@ -72,13 +70,10 @@ def audit(repo: Path, rev: str = "HEAD", cfg: Config | None = None) -> AuditResu
     result.checkpoints = len(checkpoints)
     for cp, text in chain_problems(checkpoints):
         problems.append(_finding(_cp_label(cp), "checkpoint-chain", text))
-    with Verifier(cfg, repo, use_cache=False) as verifier, ThreadPoolExecutor() as pool:
-        checked = pool.map(lambda cp: verify_record(verifier, cp.raw, cp.sig, CHECKPOINT_NAMESPACE, cp.commit),
-                           checkpoints)
-        for cp, r in zip(checkpoints, checked, strict=True):
-            if not r.good:
-                problems.append(_finding(_cp_label(cp), "checkpoint-signature",
-                                         f"检查点 {cp.sequence} 的登记系统签名不成立（{r.status}），检查点可能被伪造或篡改。"))
+    with Verifier(cfg, repo, use_cache=False) as verifier:
+        for cp, status in unsigned_checkpoints(verifier, checkpoints):
+            problems.append(_finding(_cp_label(cp), "checkpoint-signature",
+                                     f"检查点 {cp.sequence} 的登记系统签名不成立（{status}），检查点可能被伪造或篡改。"))
 
     reachable = set(git_text(repo, "rev-list", tip).split())
     result.main_commits = len(reachable)

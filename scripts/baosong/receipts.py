@@ -199,6 +199,19 @@ def _save_replay(repo: Path, digest: str, tip: str, last: Checkpoint, receipts: 
         pass  # read-only checkout: replayed again next time
 
 
+def unsigned_checkpoints(verifier: Verifier, checkpoints: list[Checkpoint]) -> list[tuple[Checkpoint, str]]:
+    """(checkpoint, status) for checkpoints whose registry signature does not hold.
+
+    The hash links bind every checkpoint to the next, so verifying the latest one covers its whole
+    unbroken chain; the end of each segment before a broken link is verified too.
+    """
+    breaks = {id(cp) for cp, _ in chain_problems(checkpoints)}
+    ends = [cp for i, cp in enumerate(checkpoints) if i == len(checkpoints) - 1 or id(checkpoints[i + 1]) in breaks]
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        results = pool.map(lambda cp: verify_record(verifier, cp.raw, cp.sig, CHECKPOINT_NAMESPACE, cp.commit), ends)
+        return [(cp, r.status) for cp, r in zip(ends, results, strict=True) if not r.good]
+
+
 def load_receipts(repo: Path, verifier: Verifier, *, use_cache: bool = True) -> dict[str, Receipt]:
     """Receipts by blob, authenticated through the checkpoint chain (empty when there is no store).
 
@@ -614,11 +627,9 @@ def verify_store(repo: Path, cfg: Config) -> VerifyResult:
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
             for found in pool.map(check, jsons):
                 problems.extend(found)
-        for cp in checkpoints:
-            r = verify_record(verifier, cp.raw, cp.sig, CHECKPOINT_NAMESPACE, cp.commit)
-            if not r.good:
-                problems.append(Problem(f"{cp.commit[:10]}:{CHECKPOINT_FILE}", 1, 1, "", "checkpoint-signature",
-                                        f"检查点 {cp.sequence} 的登记系统签名不成立（{r.status}）。"))
+        for cp, status in unsigned_checkpoints(verifier, checkpoints):
+            problems.append(Problem(f"{cp.commit[:10]}:{CHECKPOINT_FILE}", 1, 1, "", "checkpoint-signature",
+                                    f"检查点 {cp.sequence} 的登记系统签名不成立（{status}）。"))
         for cp, text in chain_problems(checkpoints):
             problems.append(Problem(f"{cp.commit[:10]}:{CHECKPOINT_FILE}", 1, 1, "", "checkpoint-chain", text))
     problems.extend(receipt_file_problems(entries, listed))
