@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import itertools
 import os
 import pickle
 import struct
 import subprocess
 import tempfile
-import threading
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -232,7 +232,7 @@ class Verifier:
         self._cache_file = cache_dir(self.repo) / "signatures.pickle" if (repo is not None and use_cache) else None
         self._cache: dict[tuple, tuple] = self._load_cache()
         self._new: dict[tuple, tuple] = {}
-        self._seq = 0
+        self._names = itertools.count()  # next() on a count is atomic: unique file names across threads
 
     def __enter__(self) -> Verifier:
         return self
@@ -289,8 +289,7 @@ class Verifier:
     # -- ssh-keygen ----------------------------------------------------------------------------
 
     def _sigfile(self, sig: bytes) -> Path:
-        self._seq += 1  # threads: ints are incremented under the GIL, names only need to differ
-        path = Path(self._tmp.name) / f"sig-{self._seq}-{threading.get_ident()}"
+        path = Path(self._tmp.name) / f"sig-{next(self._names)}"
         path.write_bytes(sig)
         return path
 
