@@ -1,14 +1,14 @@
-"""下载: the register as CSV (UTF-8 with BOM and CRLF, so Excel and WPS open it as Chinese) and XLSX.
+"""下载: the register as CSV (UTF-8 with BOM and CRLF, so Excel and WPS open it as Chinese) and XLSX,
+written by `exports` (shared with `baosong export`).
 
 Every text cell is masked. A text that starts like a spreadsheet formula (= + - @) is prefixed with
 an apostrophe in the CSV and stored as a string (never a formula) in the XLSX, so a hostile title
-cannot run anything in Excel. The XLSX is written reproducibly: fixed document times and fixed zip
-entry dates, so two builds of one commit give the same bytes.
+cannot run anything in Excel. XLSX files are reproducible (`reproducible_xlsx`: fixed document times
+and zip entry dates), so two builds of one commit give the same bytes.
 """
 
 from __future__ import annotations
 
-import csv
 import io
 import re
 import zipfile
@@ -19,14 +19,12 @@ from baosong.portal import labels
 from baosong.portal.common import by_arrival, report_page, rule_title, serials
 from baosong.portal.html import esc, fmt_time, page_url, rel
 from baosong.portal.model import Context, DataFile, Item, Page
-from baosong.privacy import mask
 
 CSV_PATH = "downloads/register.csv"
 XLSX_PATH = "downloads/register.xlsx"
 HEADERS = ["登记序号", "报告编号", "单位代码", "单位", "类别", "阶段", "续报序号", "事件编号", "标题", "事件类别",
            "申报等级", "核定等级", "事发时间", "获知时间", "收到时间", "时间来源", "报送时限", "时限规则", "状态",
            "超时（分钟）", "迟报原因说明", "起草人", "提交签名人", "签名", "提交", "页面"]
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def rows(ctx: Context) -> list[list[object]]:
@@ -51,62 +49,19 @@ def rows(ctx: Context) -> list[list[object]]:
     return out
 
 
-def _text(value: object) -> object:
-    """Masked text; numbers stay numbers; None becomes empty."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, int | float):
-        return value
-    return mask(str(value))
+TIME_COLUMNS = tuple(HEADERS.index(h) for h in ("事发时间", "获知时间", "收到时间", "报送时限"))
 
 
-def _csv_cell(value: object) -> str:
-    text = _text(value)
-    if isinstance(text, str) and text.startswith(_FORMULA_START):
-        return "'" + text
-    return str(text)
+def sheet(ctx: Context):
+    """The whole register as an `exports.Sheet`, times as real (local) dates for the spreadsheet."""
+    from baosong.exports import Sheet  # exports builds on this module: import it late
 
-
-def register_csv(table: list[list[object]]) -> bytes:
-    buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\r\n")
-    writer.writerow(HEADERS)
-    for row in table:
-        writer.writerow([_csv_cell(v) for v in row])
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
-
-
-def register_xlsx(table: list[list[object]], when: datetime) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    wb = Workbook(write_only=True)  # streams rows: a fraction of the time and memory at 50,000 rows
-    ws = wb.create_sheet("登记簿")
-    ws.freeze_panes = "A2"
-    ws.auto_filter.ref = f"A1:{get_column_letter(len(HEADERS))}{len(table) + 1}"
-    bold = Font(bold=True)
-    header = []
-    for h in HEADERS:
-        c = WriteOnlyCell(ws, value=h)
-        c.font = bold
-        header.append(c)
-    ws.append(header)
-    for row in table:
-        cells = []
-        for v in row:
-            c = WriteOnlyCell(ws, value=_text(v))
-            if isinstance(c.value, str):
-                c.data_type = "s"  # a title starting with "=" stays text, never a formula
-            cells.append(c)
-        ws.append(cells)
-    wb.properties.creator = "baosong"
-    raw = io.BytesIO()
-    wb.save(raw)
-    return reproducible_xlsx(raw.getvalue(), when)
+    table = []
+    for row in rows(ctx):
+        for i in TIME_COLUMNS:
+            row[i] = datetime.strptime(row[i], "%Y-%m-%d %H:%M") if row[i] else None
+        table.append(row)
+    return Sheet("登记簿", list(HEADERS), table)
 
 
 _MODIFIED = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:(?:created|modified)>)")
@@ -136,15 +91,17 @@ def _size(n: int) -> str:
 
 
 def provide(ctx: Context) -> Iterator[Item]:
-    table = rows(ctx)
-    csv_data = register_csv(table)
-    xlsx_data = register_xlsx(table, ctx.now)
+    from baosong.exports import csv_bytes, xlsx_bytes
+
+    table = sheet(ctx)
+    csv_data = csv_bytes(table)
+    xlsx_data = xlsx_bytes([table], ctx.now)
     yield DataFile(CSV_PATH, csv_data)
     yield DataFile(XLSX_PATH, xlsx_data)
     path = "downloads.md"
     commit = (ctx.commit or "")[:12]
     body = ["<h1>下载</h1>",
-            f'<p class="bs-lead">登记簿全部 {len(table)} 份报告（版本 <code>{esc(commit)}</code>），'
+            f'<p class="bs-lead">登记簿全部 {len(table.rows)} 份报告（版本 <code>{esc(commit)}</code>），'
             "每行一份报告，列与登记簿页面相同，另含报告编号、事件编号和提交编号。身份证号、手机号已脱敏。</p>",
             '<ul class="bs-downloads">'
             f'<li><a href="{esc(rel(path, CSV_PATH))}" download>登记簿（CSV，UTF-8 带 BOM，{_size(len(csv_data))}）</a>'

@@ -44,6 +44,29 @@ if TYPE_CHECKING:
 Progress = Callable[[Iterable, str], Iterable]
 
 SHELL_NAME = "bs-shell"
+# The shell's template: the theme's page with a compact drawer navigation (top-level sections only)
+# instead of the full tree, which would otherwise be copied into every one of 50,000 pages.
+SHELL_TEMPLATE = """{% extends "main.html" %}
+{% macro first_url(item) -%}
+  {%- if item.children -%}{{ first_url(item.children | first) }}{%- else -%}{{ item.url | url }}{%- endif -%}
+{%- endmacro %}
+{% block site_nav %}
+  {% if nav %}
+    <div class="md-sidebar md-sidebar--primary" data-md-component="sidebar" data-md-type="navigation" hidden>
+      <div class="md-sidebar__scrollwrap"><div class="md-sidebar__inner">
+        <nav class="md-nav md-nav--primary" aria-label="导航" data-md-level="0">
+          <label class="md-nav__title" for="__drawer">{{ config.site_name }}</label>
+          <ul class="md-nav__list">
+            {% for item in nav %}
+              <li class="md-nav__item"><a href="{{ first_url(item) }}" class="md-nav__link">{{ item.title }}</a></li>
+            {% endfor %}
+          </ul>
+        </nav>
+      </div></div>
+    </div>
+  {% endif %}
+{% endblock %}
+"""
 SHELL_TITLE = "BSSHELLTITLE"
 SHELL_BODY = '<div id="bs-shell-body"><h1>BSSHELLBODY</h1></div>'  # with an h1, so the theme adds none
 TEMPLATE_NAME = "mkdocs.yml"
@@ -108,8 +131,10 @@ def _nav(pages: list[Page]) -> list[dict]:
     return nav
 
 
-def _front_matter(title: str, *, search: bool, wide: bool) -> str:
+def _front_matter(title: str, *, search: bool, wide: bool, template: str | None = None) -> str:
     meta: dict[str, Any] = {"title": plain_title(title)}
+    if template:
+        meta["template"] = template
     if not search:
         meta["search"] = {"exclude": True}
     if wide:
@@ -120,7 +145,7 @@ def _front_matter(title: str, *, search: bool, wide: bool) -> str:
 def _config(content: SiteContent, docs: Path, site: Path, template: dict) -> dict:
     theme_in = template.get("theme") if isinstance(template.get("theme"), dict) else {}
     theme: dict[str, Any] = {k: theme_in[k] for k in TEMPLATE_THEME_KEYS if k in theme_in}
-    theme.update({"name": "material", "language": "zh", "font": False})
+    theme.update({"name": "material", "language": "zh", "font": False, "custom_dir": str(docs.parent / "overrides")})
     extra_in = template.get("extra") if isinstance(template.get("extra"), dict) else {}
     extra = {k: v for k, v in extra_in.items() if k not in ("analytics", "consent", "social", "alternate")}
     extra["generator"] = False
@@ -247,7 +272,7 @@ def _fill_static_pages(content: SiteContent, site: Path, progress: Progress | No
         if directory not in shells:
             raw = (site / directory / f"{SHELL_NAME}.html").read_text(encoding="utf-8")
             # The theme's template indentation is a third of the page; tens of thousands of copies add up.
-            shells[directory] = re.sub(r"\n[ \t]+", "\n", raw)
+            shells[directory] = re.sub(r"\n\s+", "\n", raw)
         shell = shells[directory]
         title = html.escape(plain_title(page.title), quote=True)
         text = shell.replace(SHELL_TITLE, title).replace(SHELL_BODY, page.body_html)
@@ -326,7 +351,9 @@ def render(content: SiteContent, out: Path, *, template: Path | None = None, str
             _write(docs / page.path, _front_matter(page.title, search=page.search, wide=page.wide) + body + "\n")
         for directory in sorted({posixpath.dirname(p.path) for p in content.static_pages}):
             shell = Path(directory) / f"{SHELL_NAME}.md"
-            _write(docs / shell, _front_matter(SHELL_TITLE, search=False, wide=True) + SHELL_BODY + "\n")
+            _write(docs / shell, _front_matter(SHELL_TITLE, search=False, wide=True, template=f"{SHELL_NAME}.html")
+                   + SHELL_BODY + "\n")
+        _write(Path(work) / "overrides" / f"{SHELL_NAME}.html", SHELL_TEMPLATE)
         config_file = Path(work) / "mkdocs.yml"
         config_file.write_text(json.dumps(_config(content, docs, staging, template_data), ensure_ascii=False,
                                           indent=1), encoding="utf-8")
