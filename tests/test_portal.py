@@ -22,6 +22,7 @@ from xml.etree import ElementTree
 
 import pytest
 from baosong.portal.build import collect
+from baosong.portal.mkdocs_adapter import AdapterError, render
 from baosong.portal.model import Context, HomeBlock, Page
 from baosong.privacy import find_personal_data
 from portal_helpers import (
@@ -333,3 +334,26 @@ def test_build_outside_a_registry_fails_in_chinese(tmp_path):
     proc = run("build", "--repo", str(tmp_path), "--out", str(tmp_path / "site"))
     assert proc.returncode == 1 and "错误" in proc.stderr
     assert SCRIPT not in proc.stderr
+
+
+def broken_link(ctx: Context):
+    yield Page("charts.md", "图表", "<h1>图表</h1>\n\n[坏链接](missing.md)", "charts")
+
+
+def test_strict_mode_refuses_a_broken_link_and_keeps_the_old_site(tmp_path):
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "sitemap.xml").write_text("old")
+    content = collect(_empty_context(), providers=[f"{__name__}:broken_link"])
+    with pytest.raises(AdapterError) as raised:
+        render(content, site)
+    assert "missing.md" in str(raised.value)
+    assert (site / "sitemap.xml").read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]  # no half-built staging directory left
+
+
+def test_output_directory_that_is_not_a_site_is_not_replaced(tmp_path):
+    (tmp_path / "notes.txt").write_text("keep me")
+    with pytest.raises(AdapterError):
+        render(collect(_empty_context(), providers=[]), tmp_path)
+    assert (tmp_path / "notes.txt").read_text() == "keep me"

@@ -330,6 +330,27 @@ def _looks_like_site(path: Path) -> bool:
     return not (names - {"README.md"}) or "sitemap.xml" in names or "search" in names
 
 
+def _write_docs(content: SiteContent, work: Path, site: Path, template: dict) -> tuple[Path, dict[str, dict[str, str]]]:
+    """The docs directory, theme override and configuration; returns (config file, slotted blocks by page)."""
+    docs = work / "docs"
+    slotted: dict[str, dict[str, str]] = {}
+    for page in content.pages:
+        slots: dict[str, str] = {}
+        body = _slot_big_blocks(page, slots)
+        if slots:
+            slotted[page.path] = slots
+        _write(docs / page.path, _front_matter(page.title, search=page.search, wide=page.wide) + body + "\n")
+    for directory in sorted({posixpath.dirname(p.path) for p in content.static_pages}):
+        shell = Path(directory) / f"{SHELL_NAME}.md"
+        _write(docs / shell, _front_matter(SHELL_TITLE, search=False, wide=True, template=f"{SHELL_NAME}.html")
+               + SHELL_BODY + "\n")
+    _write(work / "overrides" / f"{SHELL_NAME}.html", SHELL_TEMPLATE)
+    config_file = work / "mkdocs.yml"
+    config_file.write_text(json.dumps(_config(content, docs, site, template), ensure_ascii=False, indent=1),
+                           encoding="utf-8")
+    return config_file, slotted
+
+
 def render(content: SiteContent, out: Path, *, template: Path | None = None, strict: bool = True,
            progress: Progress | None = None, note: Callable[[str], None] | None = None) -> list[str]:
     """Build the site into `out` (replaced as a whole). Returns MkDocs' non-fatal messages."""
@@ -340,34 +361,23 @@ def render(content: SiteContent, out: Path, *, template: Path | None = None, str
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = out.parent / f".{out.name}.building"
     shutil.rmtree(staging, ignore_errors=True)
-    with tempfile.TemporaryDirectory(prefix="baosong-docs-") as work:
-        docs = Path(work) / "docs"
-        slotted: dict[str, dict[str, str]] = {}
-        for page in content.pages:
-            slots: dict[str, str] = {}
-            body = _slot_big_blocks(page, slots)
-            if slots:
-                slotted[page.path] = slots
-            _write(docs / page.path, _front_matter(page.title, search=page.search, wide=page.wide) + body + "\n")
-        for directory in sorted({posixpath.dirname(p.path) for p in content.static_pages}):
-            shell = Path(directory) / f"{SHELL_NAME}.md"
-            _write(docs / shell, _front_matter(SHELL_TITLE, search=False, wide=True, template=f"{SHELL_NAME}.html")
-                   + SHELL_BODY + "\n")
-        _write(Path(work) / "overrides" / f"{SHELL_NAME}.html", SHELL_TEMPLATE)
-        config_file = Path(work) / "mkdocs.yml"
-        config_file.write_text(json.dumps(_config(content, docs, staging, template_data), ensure_ascii=False,
-                                          indent=1), encoding="utf-8")
+    try:
+        with tempfile.TemporaryDirectory(prefix="baosong-docs-") as work:
+            config_file, slotted = _write_docs(content, Path(work), staging, template_data)
+            if note:
+                note(f"MkDocs 生成站点（{len(content.pages)} 个页面，严格模式）")
+            messages = _run_mkdocs(config_file, strict, content.build_epoch)
+        _fill_slots(staging, slotted)
         if note:
-            note(f"MkDocs 生成站点（{len(content.pages)} 个页面，严格模式）")
-        messages = _run_mkdocs(config_file, strict, content.build_epoch)
-    _fill_slots(staging, slotted)
-    if note:
-        note(f"写入 {len(content.static_pages)} 个报告页和事件页")
-    _fill_static_pages(content, staging, progress)
-    for f in content.files:
-        _write(staging / f.path, f.data)
-    _clean_sitemap(staging, content.build_epoch)
-    _finish_search_index(staging, content.static_pages)
+            note(f"写入 {len(content.static_pages)} 个报告页和事件页")
+        _fill_static_pages(content, staging, progress)
+        for f in content.files:
+            _write(staging / f.path, f.data)
+        _clean_sitemap(staging, content.build_epoch)
+        _finish_search_index(staging, content.static_pages)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)  # the previous site stays as it was
+        raise
     if out.exists():
         readme = out / "README.md"
         if readme.is_file():
