@@ -25,7 +25,7 @@ PERSONAL = (ID18, ID18_X, ID15, MOBILE, "13987654321")
 SCRIPT = "<script>alert('xss')</script>"
 IMG = '<img src=x onerror="alert(1)">'
 JS_LINK = '<a href="javascript:alert(2)">点我</a> [详情](javascript:alert(3))'
-HOSTILE_TITLE = f"{SCRIPT}山体滑坡|第二列|{IMG}"
+HOSTILE_TITLE = f"{SCRIPT}山体滑坡引发交通事故|第二列|{IMG}"
 INFO_TITLE = '=HYPERLINK("http://x","点")关于<b>加强</b>管理|的建议 javascript:alert(4)'
 FIRST_ID = "gaj-20261120-wanghao-07"
 FOLLOWUP_ID = "gaj-20261120-wanghao-08"

@@ -209,8 +209,10 @@ def test_report_pages_are_outside_navigation_and_search(site):
 
 def test_search_index_is_segmented_for_chinese(site):
     index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
-    titles = [d["title"] for d in index["docs"] if d["location"].startswith(f"incidents/{FIRST_ID}")]
-    assert titles and "\u200b滑坡" in titles[0]  # jieba split 山体滑坡 into words
+    entries = [d for d in index["docs"] if d["location"].startswith(f"incidents/{FIRST_ID}")]
+    assert entries and "\u200b滑坡" in entries[0]["title"]  # jieba split 山体滑坡 into words
+    assert "交通事故" in entries[0]["title"].split("\u200b")
+    assert {"交通", "事故"} <= set(entries[0]["tags"])  # so a search for 事故 finds 交通事故
 
 
 def test_incident_page_tells_the_story(site):

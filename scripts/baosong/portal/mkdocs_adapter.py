@@ -158,7 +158,8 @@ def _config(content: SiteContent, docs: Path, site: Path, template: dict) -> dic
         "docs_dir": str(docs), "site_dir": str(site),
         "use_directory_urls": False,
         "theme": theme,
-        "plugins": [{"search": {"separator": SEARCH_SEPARATOR}}],
+        # Sub-words (see _subwords) rank like a match in the text, not like the theme's tags (×10⁶).
+        "plugins": [{"search": {"separator": SEARCH_SEPARATOR, "fields": {"tags": {"boost": 10}}}}],
         # No extension that fetches anything (e.g. emoji CDNs); these render the guide's tables and code.
         "markdown_extensions": ["toc", "attr_list", "tables", "admonition",
                                 {"pymdownx.highlight": {"use_pygments": True}}, "pymdownx.superfences"],
@@ -307,9 +308,29 @@ def _segment(text: str) -> str:
     return _HAN.sub(lambda m: "\u200b" + "\u200b".join(jieba.cut(m.group(0))) + "\u200b", text).strip("\u200b")
 
 
+def _subwords(*texts: str) -> list[str]:
+    """The shorter words inside the segmented words of texts (交通事故 → 交通, 事故 …).
+
+    The browser matches whole words and word prefixes only, so without these a search for 事故 would
+    miss 交通事故. They go into the entry's `tags` field, which the theme searches (boost: see
+    `_config`) and which the site stylesheet hides in the result list.
+    """
+    try:
+        import jieba
+    except ImportError:
+        return []
+    found: set[str] = set()
+    for text in texts:
+        for word in re.split(r"[^\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+", text):
+            if len(word) > 2:
+                found.update(w for w in jieba.cut_for_search(word) if 2 <= len(w) < len(word))
+    return sorted(found)
+
+
 def _finish_search_index(site: Path, static_pages: list[StaticPage]) -> None:
     """Add the searchable static pages (title + search text, escaped and segmented like the theme's
-    entries), and write the index as UTF-8: the theme escapes every Chinese character as \\uXXXX."""
+    entries), the sub-words of every entry, and write the index as UTF-8 (the theme escapes every
+    Chinese character as a 6-byte \\uXXXX)."""
     index = site / "search" / "search_index.json"
     if not index.is_file():
         return
@@ -318,6 +339,10 @@ def _finish_search_index(site: Path, static_pages: list[StaticPage]) -> None:
         if page.search_text is not None:
             data["docs"].append({"location": page.path[:-3] + ".html", "title": _segment(esc(page.title)),
                                  "text": _segment(esc(page.search_text))})
+    for doc in data["docs"]:
+        words = _subwords(doc.get("title", ""), doc.get("text", ""))
+        if words:
+            doc["tags"] = sorted(set(doc.get("tags") or []) | set(words))
     index.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
 
 
