@@ -25,7 +25,7 @@ from baosong.sources import WorkTree, blob_id
 from baosong.yamlload import load_yaml
 
 CACHE_DIR = ".baosong-cache"
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 
 
 @dataclass
@@ -249,7 +249,7 @@ def _judge(display: str, file: str, known_blob: str | None, cfg: Config) -> tupl
         summary = None
     else:
         problems, summary = check_bytes(display, data, cfg)
-    return stat_key, blob, [_astuple(p) for p in problems], summary, False
+    return stat_key, blob, tuple(_astuple(p) for p in problems), summary, False
 
 
 def _astuple(p: Problem) -> tuple:

@@ -77,9 +77,12 @@ def check_document(relpath: str, doc: dict, position: Callable[[tuple], tuple[in
         "path": relpath, "id": rid, "kind": kind, "unit": unit, "stage": doc.get("stage"),
         "sequence": doc.get("sequence"), "created_at": doc.get("created_at"),
         "latest_time": times[latest_field].isoformat() if latest_field else None,
+        "latest_ts": times[latest_field].timestamp() if latest_field else None,
         "latest_field": latest_field,
         "refs": {f: doc[f] for f in REF_FIELDS if isinstance(doc.get(f), str)},
-        "pos": {f: position((f,)) for f in ("id", "sequence", "stage", *REF_FIELDS, *TIME_FIELDS) if f in doc},
+        # Only what cross-file rules may point at: the summary is cached for every file.
+        "pos": {f: position((f,)) for f in ("id", "sequence", "stage", "created_at", *REF_FIELDS, latest_field)
+                if f in doc},
     }
     return problems, summary
 
@@ -186,13 +189,14 @@ def check_collection(summaries: list[dict], cfg: Config, now: datetime) -> list[
         line, col = s["pos"].get(fieldname, (1, 1))
         problems.append(Problem(s["path"], line, col, fieldname, rule, message))
 
+    horizon = (now + FUTURE_TOLERANCE).timestamp()
     for s in summaries:
         if s["id"] in by_id:
             emit(s, "id", "id-duplicate", f"报告编号“{s['id']}”与 {by_id[s['id']]['path']} 重复。")
         else:
             by_id[s["id"]] = s
-        latest = parse_datetime(s.get("latest_time"))
-        if latest and latest > now + FUTURE_TOLERANCE:
+        if s["latest_ts"] is not None and s["latest_ts"] > horizon:
+            latest = parse_datetime(s["latest_time"])
             emit(s, s["latest_field"], "time-future", f"时间 {latest.isoformat()} 晚于当前时间，请核对。")
 
     series: dict[str, list[dict]] = defaultdict(list)
