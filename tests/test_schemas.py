@@ -16,6 +16,7 @@ import jsonschema
 import jsonschema_rs
 import pytest
 import yaml
+from baosong.schemas import FORMATS
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMA_DIR = ROOT / "schema"
@@ -45,9 +46,12 @@ def load_schema(name: str) -> dict:
 
 
 def validator(name: str) -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(
-        load_schema(name), format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
-    )
+    # The product's own format checks (baosong.schemas.FORMATS), not jsonschema's optional ones, which
+    # silently pass when a helper package such as rfc3339-validator is not installed.
+    checker = jsonschema.FormatChecker(formats=())
+    for fmt, func in FORMATS.items():
+        checker.checks(fmt)(func)
+    return jsonschema.Draft202012Validator(load_schema(name), format_checker=checker)
 
 
 def messages(name: str, doc: dict) -> list[str]:
