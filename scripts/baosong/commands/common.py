@@ -35,11 +35,14 @@ def not_a_registry(root: Path) -> bool:
     return True
 
 
-def use_colour(stream=sys.stdout) -> bool:
+def use_colour(stream=None) -> bool:
+    # Resolved at call time: a default bound at import would keep a stream that tests (or a
+    # redirect) have since replaced and closed.
+    stream = stream or sys.stdout
     return stream.isatty() and "NO_COLOR" not in os.environ and os.environ.get("TERM") != "dumb"
 
 
-def colour(text: str, code: str, stream=sys.stdout) -> str:
+def colour(text: str, code: str, stream=None) -> str:
     return f"\033[{code}m{text}\033[0m" if use_colour(stream) else text
 
 
