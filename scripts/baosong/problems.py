@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from typing import Literal
+from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
 
@@ -50,3 +51,14 @@ def render_json(problems: list[Problem]) -> str:
 
 def sort_key(p: Problem) -> tuple:
     return (p.path, p.line, p.column, p.rule)
+
+
+def field_name(path: Iterable[Any]) -> str:
+    """('casualties', 'deaths') -> 'casualties.deaths'; ('involved_units', 1) -> 'involved_units[1]'."""
+    out = ""
+    for part in path:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out

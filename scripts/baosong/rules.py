@@ -15,8 +15,7 @@ from typing import Any
 
 from baosong.config import ROLE_ZH, Config, staff_roles
 from baosong.grading import GRADE_ZH, computed_grade, figures_of, severity
-from baosong.problems import Problem
-from baosong.schemas import field_name
+from baosong.problems import Problem, field_name
 from baosong.timeutil import parse_datetime
 
 REPORT_ID_RE = re.compile(r"^([a-z][a-z0-9]{1,11})-([0-9]{8})-([a-z][a-z0-9]{1,15})-([0-9]{2})$")

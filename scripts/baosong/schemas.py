@@ -18,6 +18,7 @@ from typing import Any
 import jsonschema
 import jsonschema_rs
 
+from baosong.problems import field_name
 from baosong.timeutil import is_datetime
 
 TYPE_ZH = {
@@ -36,17 +37,6 @@ def _is_uri(value: object) -> bool:
 
 
 FORMATS: dict[str, Callable[[object], bool]] = {"date-time": is_datetime, "uri": _is_uri}
-
-
-def field_name(path: Iterable[Any]) -> str:
-    """('casualties', 'deaths') -> 'casualties.deaths'; ('involved_units', 1) -> 'involved_units[1]'."""
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
 
 
 @dataclass(frozen=True, slots=True)

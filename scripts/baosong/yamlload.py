@@ -35,7 +35,7 @@ from yaml.events import (
     StreamEndEvent,
 )
 
-from baosong.problems import Problem
+from baosong.problems import Problem, field_name
 
 try:
     # libyaml's event parser, as used by yaml.CSafeLoader, without the constructor/resolver mixins
@@ -143,16 +143,6 @@ def _line_col(text: str, idx: int) -> tuple[int, int]:
     breaks = text.count("\n", 0, idx) + text.count("\r", 0, idx) - text.count("\r\n", 0, idx)
     start = max(text.rfind("\n", 0, idx), text.rfind("\r", 0, idx)) + 1
     return breaks + 1, idx - start + 1
-
-
-def _field(path: tuple) -> str:
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else str(part)
-    return out
 
 
 def _show(s: str, n: int = 40) -> str:
@@ -591,7 +581,7 @@ def _duplicate(mark: Any, key: str, kpath: tuple, positions: dict, add: Any) -> 
     add(mark, "yaml-duplicate-key",
         f"字段“{_show(key)}”重复：第{first}行已经写过，第{mark.line + 1}行又写了一次。"
         "同一层级的字段只能出现一次（否则后一个会悄悄覆盖前一个）。请删除或合并其中一个。",
-        _field(kpath))
+        field_name(kpath))
 
 
 def _bad_key(ev: Any, value: Any, parent: tuple, add: Any) -> None:
@@ -601,14 +591,14 @@ def _bad_key(ev: Any, value: Any, parent: tuple, add: Any) -> None:
     else:
         what = "是一个列表、映射或引用"
         hint = "字段名必须是简单的文字（“?”开头的复杂键不被接受）。"
-    add(ev.start_mark, "yaml-key-type", f"字段名必须是文字，这里的字段名{what}。{hint}", _field(parent))
+    add(ev.start_mark, "yaml-key-type", f"字段名必须是文字，这里的字段名{what}。{hint}", field_name(parent))
 
 
 def _fullwidth_value(mark: Any, value: str, vpath: tuple, add: Any) -> None:
     add(mark, "yaml-fullwidth-colon",
         f"“{_show(value, 30)}”看起来是“字段名：值”，但用的是全角冒号“：”，所以整段被当成了一句文字。"
         "如果它应是一个字段，请把“：”改为半角冒号“:”并在其后加一个空格，例如“deaths: 3”。",
-        _field(vpath), "warning")
+        field_name(vpath), "warning")
 
 
 def _short_tag(tag: str) -> str:
