@@ -186,7 +186,7 @@ def _judge_all(root: Path, targets: list, cfg: Config, cache: _Cache, result: Ch
             st = os.stat(file)
         except OSError:
             st = None
-        if st is not None and entry is not None and entry[0] == (st.st_size, st.st_mtime_ns, st.st_ino):
+        if st is not None and entry is not None and entry[0] == _stat_key(st):
             result.cache_hits += 1
             verdicts[i] = ([Problem(*p) for p in entry[2]], entry[3])
         else:
@@ -209,6 +209,11 @@ def _judge_all(root: Path, targets: list, cfg: Config, cache: _Cache, result: Ch
             cache.dirty = True
         verdicts[i] = ([Problem(*p) for p in problem_tuples], summary)
     return verdicts
+
+
+def _stat_key(st: os.stat_result) -> tuple:
+    """(size, mtime, inode): cheap change detection, as git's index does."""
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
 
 
 _WORKER_CFG: Config | None = None
@@ -235,7 +240,7 @@ def _judge(display: str, file: str, known_blob: str | None, cfg: Config) -> tupl
         return fail("file-missing", "文件不存在或无法读取，请检查路径。")
     if not stat.S_ISREG(st.st_mode):
         return fail("file-not-regular", "这不是普通文件（目录或特殊文件），请只提交 .yaml 报告文件。")
-    stat_key = (st.st_size, st.st_mtime_ns, st.st_ino)
+    stat_key = _stat_key(st)
     try:
         with open(file, "rb") as fh:
             data = fh.read()

@@ -36,10 +36,6 @@ class Problem:
     def to_dict(self) -> dict:
         return asdict(self)
 
-    @classmethod
-    def from_dict(cls, d: dict) -> Problem:
-        return cls(**d)
-
 
 def render_text(problems: list[Problem]) -> str:
     return "\n".join(p.render() for p in problems)

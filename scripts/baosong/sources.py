@@ -39,14 +39,6 @@ class WorkTree:
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             return None
 
-    def stat_key(self, relpath: str) -> tuple | None:
-        """(size, mtime_ns, inode): cheap change detection, as git's index does."""
-        try:
-            st = os.stat(self.root / relpath)
-        except OSError:
-            return None
-        return (st.st_size, st.st_mtime_ns, st.st_ino)
-
     def list_reports(self) -> list[str]:
         base = self.root / "reports"
         out: list[str] = []

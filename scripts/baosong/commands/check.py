@@ -9,14 +9,12 @@ from pathlib import Path
 from baosong.check import check_registry
 from baosong.commands.common import (
     add_repo_option,
-    colour,
     git_failed,
     not_a_registry,
     parse_now,
     print_problems,
     progress,
 )
-from baosong.problems import render_json
 
 NAME = "check"
 HELP = "检查报告文件与配置是否符合格式和报送规则"
@@ -59,19 +57,12 @@ def run(args: argparse.Namespace) -> int:
     now = args.now or parse_now(None)
     result = check_registry(root, args.paths or None, now=now, use_cache=not args.no_cache,
                             progress=lambda items: progress(items, "检查"))
-    if args.format == "json":
-        print(render_json(result.problems))
+    summary = f"共检查 {result.files} 个文件：{result.errors} 个错误，{result.warnings} 个警告"
+    if result.errors:
+        summary += f"，涉及 {result.failed_files} 个文件。请按提示修改后重新检查。"
     else:
-        for p in result.problems:
-            line = p.render()
-            print(colour(line, "31" if p.is_error else "33"))
-        summary = f"共检查 {result.files} 个文件：{result.errors} 个错误，{result.warnings} 个警告"
-        if result.errors:
-            summary += f"，涉及 {result.failed_files} 个文件。请按提示修改后重新检查。"
-        else:
-            summary += "。检查通过。"
-        print(colour(summary, "31" if result.errors else "32"))
-    return 1 if result.errors else 0
+        summary += "。检查通过。"
+    return print_problems(result.problems, args.format, summary)
 
 
 def _run_pr(args: argparse.Namespace) -> int:
