@@ -25,7 +25,7 @@ from baosong.sources import WorkTree, blob_id
 from baosong.yamlload import load_yaml
 
 CACHE_DIR = ".baosong-cache"
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3  # 3: summaries carry involved_units; new per-file rules (time-offset, reason-text)
 
 
 @dataclass

@@ -15,6 +15,7 @@ from baosong import newreport as nr
 from baosong.config import Config
 from baosong.deadlines import deadline_for
 from baosong.grading import GRADE_ZH, GRADES
+from baosong.rules import local_offset, reason_min_chars
 
 GUIDE_DIR = "guide"
 COMMON_FIELDS = ("id", "kind", "unit", "title", "created_at", "author", "reviewer", "signer", "delay_reason")
@@ -84,6 +85,7 @@ def _index(cfg: Config) -> str:
     office = cfg.units.get(cfg.registry_office, {}).get("name", cfg.registry_office)
     city = cfg.units_doc.get("city", "")
     first = cfg.policy.get("followup", {}).get("first_within_minutes")
+    tz = esc(local_offset(cfg.policy))
     return f"""# 报送指南
 
 本指南说明{esc(city)}各单位信息员如何通过登记库向{esc(office)}报送信息。字段说明、报送时限、
@@ -119,8 +121,10 @@ def _index(cfg: Config) -> str:
 
 - **只新增，不修改**：已提交的报告不能修改或删除。发现错误时新建一份更正（`baosong new --kind correction`），
   写明被更正的报告编号和更正内容。
-- **迟报要说明**：超过时限的报告仍然要报，不得不报（迟报比漏报轻）；但须在 `delay_reason` 字段写明迟报原因，
-  否则 CI 不予通过。`baosong new` 发现已经超时会提示填写。
+- **迟报要说明**：超过时限的报告仍然要报，不得不报（迟报比漏报轻）；但须在 `delay_reason` 字段写明迟报原因
+  （至少 {reason_min_chars(cfg.policy)} 个汉字或字母，只有标点或空白的不算），否则 CI 不予通过。`baosong new` 发现已经超时会提示填写。
+- **时间写本地时间**：时间一律写成本地时区 `{tz}`（如 `2026-11-25T14:30:00{tz}`），不要写其他时区偏移；
+  其他偏移会让读者看错日期，检查时会退回并给出换算后的本地时间。
 - **严禁涉密**：登记库只用于非涉密信息。标有秘密、机密、绝密或“★”的内容一律拒收，请按保密规定另行报送。
 - **个人信息**：身份证号、手机号等个人信息在门户上会自动打码，但仍应尽量不写。
 - **编码**：文件必须是 UTF-8 编码。用记事本或 WPS 编辑时请“另存为 UTF-8”。

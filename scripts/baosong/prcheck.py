@@ -36,7 +36,7 @@ from baosong.gitrepo import (
 )
 from baosong.history import arrival_times, report_unit, unit_check
 from baosong.problems import Problem, sort_key
-from baosong.rules import PATH_RE, check_collection
+from baosong.rules import PATH_RE, check_collection, is_real_reason
 from baosong.signatures import SigResult, Verifier, message, short
 from baosong.timeutil import iso
 from baosong.yamlload import load_yaml
@@ -324,7 +324,7 @@ def _lateness(repo: Path, base: str, tree: GitTree, cfg: Config, now: datetime, 
         how = (f"按本次检查时间 {iso(now)} 作为送达时间，已超过截止时间 {iso(deadline['deadline_at'])}"
                f"（规则 {deadline['rule']}）{_duration_zh(delay)}")
         reason = doc.get("delay_reason")
-        if isinstance(reason, str) and reason.strip():
+        if is_real_reason(reason, cfg.policy):
             problems.append(_p(path, "late-recorded", f"{how}，将登记为{STATUS_ZH[status]}（已附迟报原因说明）。",
                                "warning"))
         else:

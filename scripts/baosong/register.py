@@ -27,7 +27,9 @@ from baosong.deadlines import deadlines_for, judge, next_followup_due
 from baosong.gitrepo import GitTree, cache_dir, read_objects
 from baosong.grading import computed_grade, figures_of
 from baosong.history import Arrival, read_arrivals
+from baosong.rules import incident_unit_problem
 from baosong.timeutil import iso, parse_datetime
+from baosong.yamlload import load_yaml
 
 # The fields the register needs; long texts stay out of the cache.
 KEEP_FIELDS = ("id", "kind", "unit", "title", "created_at", "author", "reviewer", "signer", "stage",
@@ -115,6 +117,7 @@ def build_register(repo: Path, rev: str = "HEAD", *, now: datetime, use_cache: b
     paths = [p for p in listed if p.endswith(".yaml")]
     others = [p for p in listed if not p.endswith(".yaml") and not p.rsplit("/", 1)[-1].startswith(".")]
     docs, problems = _judge_blobs(repo, tree, paths, cfg, use_cache, progress)
+    _set_aside_foreign_series_reports(repo, tree, docs, problems, cfg)
     for p in others:
         problems[p] = [(p, 1, 1, "", "path-extension", "报告文件须以 .yaml 结尾。", "error")]
     arrivals = read_arrivals(repo, tree.commit, cfg, use_cache=use_cache)
@@ -125,6 +128,40 @@ def build_register(repo: Path, rev: str = "HEAD", *, now: datetime, use_cache: b
                             "problems": [{"line": p[1], "column": p[2], "field": p[3], "rule": p[4],
                                           "message": p[5]} for p in problems[path]]})
     return reg
+
+
+def foreign_series_reports(docs: dict[str, dict], cfg: Config) -> dict[str, str]:
+    """Follow-ups and finals filed by a unit that may not report on their incident: path -> message.
+
+    `baosong check` refuses them (rule incident-unit); one that reached main anyway (older history,
+    a bypassed check) must neither close another unit's incident nor take a place in its series.
+    """
+    firsts: dict[str, dict] = {}
+    for doc in docs.values():
+        if doc.get("kind") == "emergency" and doc.get("stage") == "first":
+            firsts.setdefault(doc["id"], doc)
+    foreign: dict[str, str] = {}
+    for path, doc in docs.items():
+        first = firsts.get(doc.get("incident")) if doc.get("kind") == "emergency" else None
+        if first is not None and doc.get("stage") != "first":
+            why = incident_unit_problem(doc.get("unit"), doc.get("stage"), first, cfg)
+            if why:
+                foreign[path] = why
+    return foreign
+
+
+def _set_aside_foreign_series_reports(repo: Path, tree: GitTree, docs: dict[str, dict], problems: dict[str, list],
+                                      cfg: Config) -> None:
+    """Move reports about another unit's incident from docs to the invalid problems (rule incident-unit)."""
+    foreign = foreign_series_reports(docs, cfg)
+    if not foreign:
+        return
+    blobs = read_objects(repo, sorted({tree.entries[p].oid for p in foreign}))
+    for path, why in foreign.items():
+        raw = blobs.get(tree.entries[path].oid)
+        line, col = load_yaml(raw, path).position(("incident",)) if raw is not None else (1, 1)
+        del docs[path]
+        problems[path] = [(path, line, col, "incident", "incident-unit", why, "error")]
 
 
 # ------------------------------------------------------------------------------------------------

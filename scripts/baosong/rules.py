@@ -8,6 +8,7 @@ per-file results can be cached by content.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
@@ -16,7 +17,7 @@ from typing import Any
 from baosong.config import ROLE_ZH, Config, staff_roles
 from baosong.grading import GRADE_ZH, computed_grade, figures_of, severity
 from baosong.problems import Problem, field_name
-from baosong.timeutil import parse_datetime
+from baosong.timeutil import iso, parse_datetime, parse_offset
 
 REPORT_ID_RE = re.compile(r"^([a-z][a-z0-9]{1,11})-([0-9]{8})-([a-z][a-z0-9]{1,15})-([0-9]{2})$")
 PATH_RE = re.compile(r"^reports/([0-9]{4})/([a-z][a-z0-9]{1,11})/([^/]+)\.yaml$")
@@ -31,6 +32,16 @@ INFO_TYPE_ZH = {"dynamic": "动态", "experience": "经验", "problem": "问题"
 
 Emit = Callable[[tuple, str, str], None]
 
+DEFAULT_TIMEZONE = "+08:00"
+DEFAULT_REASON_MIN_CHARS = 8  # policy `reasons.min_chars`: "值班人员交接延误" is the shortest useful reason
+# Characters that render as nothing although some are letters (category Lo): the Hangul fillers and
+# U+2800 BRAILLE PATTERN BLANK by name, and every Default_Ignorable_Code_Point (DerivedCoreProperties.txt,
+# Unicode 14; `unicodedata` does not expose the property, so the ranges are listed here).
+_INVISIBLE = ((0x115F, 0x1160), (0x3164, 0x3164), (0xFFA0, 0xFFA0), (0x2800, 0x2800),
+              (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x17B4, 0x17B5), (0x180B, 0x180F),
+              (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF),
+              (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF))
+
 
 def _strings(node: Any, path: tuple = ()) -> Iterator[tuple[tuple, str]]:
     stack = [(path, node)]
@@ -44,6 +55,64 @@ def _strings(node: Any, path: tuple = ()) -> Iterator[tuple[tuple, str]]:
             stack.extend(((*p, i), v) for i, v in enumerate(n))
 
 
+def _invisible(ch: str) -> bool:
+    code = ord(ch)
+    return any(lo <= code <= hi for lo, hi in _INVISIBLE)
+
+
+def written_chars(text: str) -> int:
+    """Letters and CJK ideographs in text (Unicode category L* after NFKC), not counting invisible ones.
+
+    Punctuation (。。。。), spaces, digits, symbols, fillers (U+3164) and format characters count nothing.
+    """
+    return sum(1 for ch in unicodedata.normalize("NFKC", text)
+               if unicodedata.category(ch)[0] == "L" and not _invisible(ch))
+
+
+def reason_min_chars(policy: dict) -> int:
+    """The policy's minimum of written characters in a reason (`reasons.min_chars`, default 8)."""
+    value = (policy.get("reasons") or {}).get("min_chars")
+    return value if isinstance(value, int) and value > 0 else DEFAULT_REASON_MIN_CHARS
+
+
+def is_real_reason(value: object, policy: dict) -> bool:
+    """The one test of "this is a written reason": a string with at least the policy's minimum of
+    letters or CJK ideographs. Used by the file rules, PR mode's lateness and `baosong new`."""
+    return isinstance(value, str) and written_chars(value) >= reason_min_chars(policy)
+
+
+def reason_problem(value: object, policy: dict) -> str | None:
+    """Why value is not a real delay_reason (a Chinese sentence), or None when it is one."""
+    if is_real_reason(value, policy):
+        return None
+    count = written_chars(value) if isinstance(value, str) else 0
+    return (f"迟报原因说明（delay_reason）须用文字写明迟报原因，至少 {reason_min_chars(policy)} 个汉字或字母，"
+            f"这里只有 {count} 个（空白、标点、数字和不可见的填充字符不计）。请写明为何迟报、责任在哪个环节、"
+            "已采取的整改措施。")
+
+
+def local_offset(policy: dict) -> str:
+    """The policy's timezone offset text, e.g. "+08:00"."""
+    tz = policy.get("timezone")
+    return tz if isinstance(tz, str) else DEFAULT_TIMEZONE
+
+
+def offset_problem(value: str, when: datetime, policy: dict) -> str | None:
+    """None when `when` carries the policy's offset, UTC or an offset in `allowed_offsets`; else the
+    Chinese message with the same instant written in the local offset."""
+    offset = when.utcoffset()
+    local_text = local_offset(policy)
+    local = parse_offset(local_text)
+    allowed = {timedelta(0), local.utcoffset(None)}
+    allowed.update(parse_offset(o).utcoffset(None) for o in policy.get("allowed_offsets") or [])
+    if offset in allowed:
+        return None
+    here = when.astimezone(local)
+    zone = "北京时间" if local_text == "+08:00" else f"本地时间（UTC{local_text}）"
+    return (f"时间 {value} 带的时区偏移不是本地时区 {local_text}，读者会把它看成另一个钟点甚至另一天："
+            f"{value} 即{zone} {here:%Y-%m-%d %H:%M}，请写成 {iso(here)}（或写 UTC 时间，以 Z 结尾）。")
+
+
 def check_document(relpath: str, doc: dict, position: Callable[[tuple], tuple[int, int]], cfg: Config,
                    raw: bytes | None = None) -> tuple[list[Problem], dict]:
     """Rules that need only this file and the configuration. Returns (problems, summary)."""
@@ -54,11 +123,13 @@ def check_document(relpath: str, doc: dict, position: Callable[[tuple], tuple[in
         problems.append(Problem(relpath, line, col, field_name(path), rule, message, severity_))  # type: ignore[arg-type]
 
     rid, kind, unit = doc.get("id"), doc.get("kind"), doc.get("unit")
-    _check_path(relpath, doc, emit)
+    _check_path(relpath, doc, cfg, emit)
     _check_people(doc, cfg, emit)
-    times = _check_times(doc, emit)
+    times = _check_times(doc, cfg, emit)
     latest_field = max(times, key=times.__getitem__) if times else None
     _check_secrecy(doc, emit, raw)
+    if "delay_reason" in doc and (why := reason_problem(doc["delay_reason"], cfg.policy)):
+        emit(("delay_reason",), "reason-text", why)
     if kind == "info":
         _check_info_length(doc, cfg, emit)
     if kind == "emergency":
@@ -79,6 +150,8 @@ def check_document(relpath: str, doc: dict, position: Callable[[tuple], tuple[in
         "latest_ts": times[latest_field].timestamp() if latest_field else None,
         "latest_field": latest_field,
         "refs": {f: doc[f] for f in REF_FIELDS if isinstance(doc.get(f), str)},
+        # Who may file follow-ups to this report's incident besides its own unit.
+        "involved_units": [u for u in doc.get("involved_units") or [] if isinstance(u, str)],
         # Only what cross-file rules may point at: the summary is cached for every file.
         "pos": {f: position((f,)) for f in ("id", "sequence", "stage", "created_at", *REF_FIELDS, latest_field)
                 if f in doc},
@@ -86,7 +159,7 @@ def check_document(relpath: str, doc: dict, position: Callable[[tuple], tuple[in
     return problems, summary
 
 
-def _check_path(relpath: str, doc: dict, emit: Emit) -> None:
+def _check_path(relpath: str, doc: dict, cfg: Config, emit: Emit) -> None:
     m = PATH_RE.match(relpath)
     rid, unit = doc.get("id"), doc.get("unit")
     if not m:
@@ -106,6 +179,8 @@ def _check_path(relpath: str, doc: dict, emit: Emit) -> None:
     if id_date[:4] != year:
         emit(("id",), "id-year", f"报告编号中的年份 {id_date[:4]} 与所在目录年份 {year} 不一致。")
     created = parse_datetime(doc.get("created_at"))
+    if created:
+        created = created.astimezone(parse_offset(local_offset(cfg.policy)))  # the local date, also for a UTC time
     if created and created.strftime("%Y%m%d") != id_date:
         emit(("created_at",), "id-date", f"报告编号中的日期 {id_date} 与起草时间 created_at 的日期 "
              f"{created.strftime('%Y%m%d')} 不一致。")
@@ -135,8 +210,11 @@ def _check_people(doc: dict, cfg: Config, emit: Emit) -> None:
         emit(("signer",), "signoff-missing", "缺少签发人 signer。紧急情况下可先报后审：首报填写 signoff_pending: true，并在续报中补签发。")
 
 
-def _check_times(doc: dict, emit: Emit) -> dict[str, datetime]:
+def _check_times(doc: dict, cfg: Config, emit: Emit) -> dict[str, datetime]:
     parsed = {f: parse_datetime(doc.get(f)) for f in TIME_FIELDS if f in doc}
+    for f, t in parsed.items():
+        if t is not None and (why := offset_problem(doc[f], t, cfg.policy)):
+            emit((f,), "time-offset", why)
     occurred, discovered, phoned = (parsed.get(f) for f in ("occurred_at", "discovered_at", "phoned_at"))
     if occurred and discovered and discovered < occurred:
         emit(("discovered_at",), "time-order", "获知时间早于事发时间，请核对 occurred_at 与 discovered_at。")
@@ -209,12 +287,36 @@ def check_collection(summaries: list[dict], cfg: Config, now: datetime) -> list[
                 emit(s, fieldname, "ref-not-first", f"“{target_id}”不是紧急信息首报，续报/终报须指向事件的首报编号。")
                 continue
             if fieldname == "incident" and s["kind"] == "emergency":
+                why = incident_unit_problem(s["unit"], s["stage"], target, cfg)
+                if why:
+                    # Left out of the series: it must not close the incident or take a sequence number.
+                    emit(s, fieldname, "incident-unit", why)
+                    continue
                 series[target_id].append(s)
             if s["kind"] == "correction" and s["unit"] not in (target["unit"], cfg.registry_office):
                 emit(s, fieldname, "correction-unit", f"只能更正本单位的报告；“{target_id}”属于单位“{target['unit']}”。")
     for first_id, items in series.items():
         _check_series(by_id[first_id], items, emit)
     return problems
+
+
+def incident_unit_problem(unit: object, stage: object, first: dict, cfg: Config) -> str | None:
+    """Why a report of `unit` may not join the incident whose first report is `first`, or None.
+
+    `first` has the incident's "id", "unit" and "involved_units" (a summary or a document). A
+    follow-up may come from the incident's own unit (the unit of its first report) or from a unit the
+    first report lists in involved_units; the final only from the incident's own unit.
+    """
+    owner = first.get("unit")
+    if unit == owner or (stage == "followup" and unit in (first.get("involved_units") or [])):
+        return None
+    name = cfg.units.get(owner, {}).get("name") if isinstance(owner, str) else None
+    whose = f"事件“{first.get('id')}”由单位“{owner}”{f'（{name}）' if name else ''}报送"
+    if stage == "final":
+        return (f"{whose}，终报只能由该单位报送，本单位“{unit}”不能为它报终报。"
+                f"如掌握处置结果，请告知 {owner} 由其在终报中报告；本单位负责的事件请另行报送首报。")
+    return (f"{whose}，续报只能由该单位或其首报“涉及单位”（involved_units）中列出的单位报送，"
+            f"本单位“{unit}”不在其中。请将情况告知 {owner} 由其续报；本单位负责的事件请另行报送首报。")
 
 
 def _check_series(first: dict, items: list[dict], emit: Callable[..., None]) -> None:

@@ -14,7 +14,7 @@ from baosong.check import check_registry
 from baosong.commands.common import add_repo_option, colour, not_a_registry, parse_now
 from baosong.config import load_config
 from baosong.deadlines import deadline_for, phone_deadline_for
-from baosong.rules import OFFICE_KINDS
+from baosong.rules import OFFICE_KINDS, reason_problem
 from baosong.sources import WorkTree
 
 NAME = "new"
@@ -378,7 +378,7 @@ def _ask_delay_reason(root: Path, cfg, asker: Asker, doc: dict, context: dict, n
     """A report already past its deadline needs 迟报原因说明 before CI accepts it: ask now."""
     schema = cfg.report_schema.schema
     if "delay_reason" in asker.presets:
-        doc["delay_reason"] = asker.ask("delay_reason", "迟报原因说明", _checked_prop(schema, "delay_reason", now))
+        doc["delay_reason"] = asker.ask("delay_reason", "迟报原因说明", _checked_reason(cfg, now))
     deadline = _deadline(root, cfg, doc, context)
     context["deadline"] = deadline
     if deadline is None or now <= deadline["deadline_at"] or "delay_reason" in doc:
@@ -387,8 +387,21 @@ def _ask_delay_reason(root: Path, cfg, asker: Asker, doc: dict, context: dict, n
     print(colour(f"注意：本报告已超过报送时限 {late}（{_rule_title(cfg, deadline['rule'])}）。"
                  "迟报须附书面说明，否则 CI 不予通过。", "33"))
     doc["delay_reason"] = asker.ask("delay_reason", "迟报原因说明（delay_reason）",
-                                    _checked_prop(schema, "delay_reason", now),
+                                    _checked_reason(cfg, now),
                                     hint=schema["properties"]["delay_reason"].get("description", ""))
+
+
+def _checked_reason(cfg, now: datetime) -> Callable[[str], Any]:
+    """delay_reason as the schema and the real-text rule (rules.reason_problem) accept it."""
+    schema_checked = _checked_prop(cfg.report_schema.schema, "delay_reason", now)
+
+    def inner(text: str) -> Any:
+        value = schema_checked(text)
+        why = reason_problem(value, cfg.policy)
+        if why:
+            raise ValueError(why)
+        return value
+    return inner
 
 
 def _deadline(root: Path, cfg, doc: dict, context: dict) -> dict | None:
