@@ -212,3 +212,170 @@ def test_broken_config_is_reported_with_location(registry: Path) -> None:
     problems = json.loads(result.stdout)
     assert result.returncode == 1
     assert problems[0]["path"] == "config/units.yaml" and problems[0]["rule"] == "yaml-duplicate-key"
+
+
+# ---- reasons, time offsets, another unit's incident ----------------------------------------------
+
+NOW = "2026-11-30T12:00:00+08:00"
+
+
+def check_in_process(root: Path, monkeypatch, capsys, *paths: str) -> tuple[int, list[dict]]:
+    monkeypatch.chdir(root)
+    code = main(["check", "--no-cache", "--now", NOW, "--format", "json", *paths])
+    return code, json.loads(capsys.readouterr().out)
+
+
+def line_of(text: str, prefix: str) -> int:
+    return next(i for i, line in enumerate(text.splitlines(), start=1) if line.startswith(prefix))
+
+
+EMPTY_REASONS = {
+    "hangul-filler": "\u3164" * 4, "halfwidth-hangul-filler": "\uffa0" * 4, "jamo-fillers": "\u115f\u1160" * 2,
+    "braille-blank": "\u2800" * 4, "grapheme-joiner": "\u034f" * 4, "variation-selectors": "\ufe0f" * 4,
+    "ideographic-full-stops": "。。。。", "punctuation-digits-spaces": "1、2。3！ 4……",
+    "too-short": "网络中断", "short-padded-with-fillers": "网络中断\u3164\u3164\u2800\u2800\u034f",
+}
+
+
+@pytest.mark.parametrize("reason", EMPTY_REASONS.values(), ids=EMPTY_REASONS.keys())
+def test_delay_reason_must_be_written_text(registry: Path, monkeypatch, capsys, reason: str) -> None:
+    rel = "reports/2026/gaj/gaj-20260314-wanghao-07.yaml"
+    text = new_first_report() + f"delay_reason: {json.dumps(reason)}\n"
+    write_report(registry, rel, text)
+    code, problems = check_in_process(registry, monkeypatch, capsys, rel)
+    assert code == 1
+    assert [(p["rule"], p["field"], p["line"]) for p in problems] == [
+        ("reason-text", "delay_reason", line_of(text, "delay_reason:"))]
+    assert "至少 8 个汉字或字母" in problems[0]["message"]
+
+
+@pytest.mark.parametrize("reason", ["值班人员交接延误", "通信中断，未能及时报送。", "ＡＢＣＤ网络中断", "Network down for 2 hours"])
+def test_a_written_delay_reason_passes(registry: Path, monkeypatch, capsys, reason: str) -> None:
+    rel = "reports/2026/gaj/gaj-20260314-wanghao-07.yaml"
+    write_report(registry, rel, new_first_report() + f"delay_reason: {json.dumps(reason, ensure_ascii=False)}\n")
+    assert check_in_process(registry, monkeypatch, capsys, rel) == (0, [])
+
+
+def test_reason_minimum_comes_from_the_policy(registry: Path, monkeypatch, capsys) -> None:
+    rel = "reports/2026/gaj/gaj-20260314-wanghao-07.yaml"
+    write_report(registry, rel, new_first_report() + 'delay_reason: "值班人员交接延误"\n')
+    policy = registry / "config/policy.yaml"
+    text = policy.read_text(encoding="utf-8")
+    assert "  min_chars: 8\n" in text
+    policy.write_text(text.replace("  min_chars: 8\n", "  min_chars: 20\n"), encoding="utf-8")
+    code, problems = check_in_process(registry, monkeypatch, capsys, rel)
+    assert code == 1 and problems[0]["rule"] == "reason-text" and "至少 20 个" in problems[0]["message"]
+    # Without the entry the documented default (8) applies.
+    policy.write_text(text.replace("reasons:\n  min_chars: 8\n", ""), encoding="utf-8")
+    assert check_in_process(registry, monkeypatch, capsys, rel) == (0, [])
+
+
+def test_written_chars_ignores_fillers_and_default_ignorables() -> None:
+    from baosong.rules import is_real_reason, written_chars
+    assert written_chars("\u3164\u115f\u1160\uffa0\u2800\u034f\u00ad\u200b\ufeff\U000e0100。，！ 123") == 0
+    assert written_chars("ａｂ漢字\u3164") == 4  # full-width letters count after NFKC
+    assert not is_real_reason("\u3164" * 40, {}) and is_real_reason("值班人员交接延误", {})
+    assert is_real_reason("迟报", {"reasons": {"min_chars": 2}}) and not is_real_reason(None, {})
+
+
+# created_at, occurred_at, discovered_at, phoned_at of FIRST_REPORT, each written at -12:00 instead.
+ODD_OFFSET_TIMES = {
+    "created_at": ('"2026-03-14T09:20:00+08:00"', '"2026-03-13T13:20:00-12:00"', "09:20"),
+    "occurred_at": ('"2026-03-14T07:42:00+08:00"', '"2026-03-13T11:42:00-12:00"', "07:42"),
+    "discovered_at": ('"2026-03-14T07:51:00+08:00"', '"2026-03-13T11:51:00-12:00"', "07:51"),
+    "phoned_at": ('"2026-03-14T08:30:00+08:00"', '"2026-03-13T12:30:00-12:00"', "08:30"),
+}
+
+
+@pytest.mark.parametrize("fieldname", ODD_OFFSET_TIMES)
+def test_time_at_an_odd_offset_is_refused_with_the_local_time(registry: Path, monkeypatch, capsys,
+                                                               fieldname: str) -> None:
+    local, odd, clock = ODD_OFFSET_TIMES[fieldname]
+    rel = "reports/2026/gaj/gaj-20260314-wanghao-07.yaml"
+    text = new_first_report(**{f"{fieldname}: {local}": f"{fieldname}: {odd}"})
+    write_report(registry, rel, text)
+    code, problems = check_in_process(registry, monkeypatch, capsys, rel)
+    assert code == 1
+    assert [(p["rule"], p["field"], p["line"]) for p in problems] == [
+        ("time-offset", fieldname, line_of(text, f"{fieldname}:"))]
+    assert f"{odd.strip(chr(34))} 即北京时间 2026-03-14 {clock}，请写成 2026-03-14T{clock}:00+08:00" \
+        in problems[0]["message"]
+
+
+def test_offset_message_converts_to_the_policy_timezone() -> None:
+    from baosong.rules import offset_problem
+    from baosong.timeutil import parse_datetime
+    value = "2026-11-20T09:00:00-12:00"
+    message = offset_problem(value, parse_datetime(value), {"timezone": "+08:00"})
+    assert message and "2026-11-20T09:00:00-12:00 即北京时间 2026-11-21 05:00，请写成 2026-11-21T05:00:00+08:00" in message
+    message = offset_problem(value, parse_datetime(value), {"timezone": "+05:30"})
+    assert message and "本地时间（UTC+05:30） 2026-11-21 02:30，请写成 2026-11-21T02:30:00+05:30" in message
+
+
+def test_utc_and_listed_offsets_pass(registry: Path, monkeypatch, capsys) -> None:
+    rel = "reports/2026/gaj/gaj-20260314-wanghao-07.yaml"
+    # Machines write UTC; created_at's local date (03-14) is the id's date even though the UTC date is 03-13.
+    utc = new_first_report(**{'"2026-03-14T09:20:00+08:00"': '"2026-03-13T23:50:00Z"',
+                              '"2026-03-14T07:42:00+08:00"': '"2026-03-13T23:42:00+00:00"'})
+    write_report(registry, rel, utc)
+    assert check_in_process(registry, monkeypatch, capsys, rel) == (0, [])
+    tokyo = new_first_report(**{'"2026-03-14T08:30:00+08:00"': '"2026-03-14T09:30:00+09:00"'})
+    write_report(registry, rel, tokyo)
+    code, problems = check_in_process(registry, monkeypatch, capsys, rel)
+    assert code == 1 and [p["rule"] for p in problems] == ["time-offset"]
+    policy = registry / "config/policy.yaml"
+    text = policy.read_text(encoding="utf-8")
+    policy.write_text(text.replace("allowed_offsets: []", 'allowed_offsets: ["+09:00"]'), encoding="utf-8")
+    assert check_in_process(registry, monkeypatch, capsys, rel) == (0, [])
+
+
+def test_offset_rule_covers_every_time_field_of_the_schema() -> None:
+    from baosong.rules import TIME_FIELDS
+    schema = json.loads((REPO / "schema/report.schema.json").read_text(encoding="utf-8"))
+    times = {name for name, prop in schema["properties"].items() if prop.get("format") == "date-time"}
+    assert times and set(TIME_FIELDS) == times
+
+
+STAFF_OF = {"blx": ("xiaoyu", "pengliang"), "gaj": ("wanghao", "liuzhenhua"), "jtj": ("pangbo", "jinpeng")}
+
+
+def emergency_text(unit: str, day: str, stage: str, **extra: object) -> tuple[str, str]:
+    author, head = STAFF_OF[unit]
+    rid = f"{unit}-{day}-{author}-01"
+    doc = {"id": rid, "kind": "emergency", "unit": unit, "title": "北岭县某镇发生山体滑坡",
+           "created_at": f"{day[:4]}-{day[4:6]}-{day[6:]}T10:00:00+08:00", "author": author, "signer": head,
+           "stage": stage, **extra}
+    if stage == "first":
+        doc.update({"category": "natural_disaster", "occurred_at": f"{day[:4]}-{day[4:6]}-{day[6:]}T08:00:00+08:00",
+                    "place": "北岭县某镇", "description": "山体滑坡阻断道路。", "casualties": {"deaths": 0},
+                    "grade": "IV", "trend": "暂无进一步滑坡迹象。", "measures": "已封闭道路，组织排查。"})
+    else:
+        doc["description"] = "最新处置情况。"
+    import yaml
+    return f"reports/{day[:4]}/{unit}/{rid}.yaml", yaml.safe_dump(doc, allow_unicode=True, sort_keys=False)
+
+
+def test_only_the_incidents_own_and_involved_units_report_on_it(registry: Path, monkeypatch, capsys) -> None:
+    first_path, first = emergency_text("blx", "20261101", "first", involved_units=["jtj"])
+    incident = first_path.rsplit("/", 1)[1][:-5]
+    files = dict([
+        (first_path, first),
+        # gaj is neither the incident's unit nor involved: its final would close blx's incident.
+        emergency_text("gaj", "20261102", "final", incident=incident),
+        # blx's own follow-up after that final, and one by the involved unit jtj.
+        emergency_text("blx", "20261103", "followup", incident=incident, sequence=1),
+        emergency_text("jtj", "20261104", "followup", incident=incident, sequence=2),
+    ])
+    for rel, text in files.items():
+        write_report(registry, rel, text)
+    jtj_final, text = emergency_text("jtj", "20261105", "final", incident=incident)
+    write_report(registry, jtj_final.replace("-01.yaml", "-02.yaml"), text.replace("pangbo-01", "pangbo-02"))
+    code, problems = check_in_process(registry, monkeypatch, capsys)
+    gaj_final = "reports/2026/gaj/gaj-20261102-wanghao-01.yaml"
+    assert code == 1
+    assert sorted((p["path"], p["rule"], p["field"]) for p in problems) == [
+        (gaj_final, "incident-unit", "incident"),
+        ("reports/2026/jtj/jtj-20261105-pangbo-02.yaml", "incident-unit", "incident")]
+    gaj = next(p for p in problems if p["path"] == gaj_final)
+    assert gaj["line"] == line_of(files[gaj_final], "incident:")
+    assert incident in gaj["message"] and "“blx”（北岭县" in gaj["message"] and "终报只能由该单位报送" in gaj["message"]

@@ -222,6 +222,13 @@ def test_late_report_asks_for_a_delay_reason(reg: Path, tmp_path: Path) -> None:
     assert load(reg / "reports/2026/gaj/gaj-20261125-wanghao-01.yaml")["delay_reason"].startswith("值班人员")
 
 
+def test_delay_reason_without_written_text_is_not_accepted(reg: Path, tmp_path: Path) -> None:
+    late = [a if a != NOW else "2026-11-25T18:00:00+08:00" for a in FIRST]
+    result = bs("new", *late, "--set", "delay_reason=\u3164\u3164\u3164\u3164", cwd=reg, home=tmp_path)
+    assert result.returncode == 2 and "--set delay_reason" in result.stderr and "至少 8 个汉字或字母" in result.stderr
+    assert not (reg / "reports/2026/gaj/gaj-20261125-wanghao-01.yaml").exists()
+
+
 def test_real_terminal_session(reg: Path, tmp_path: Path) -> None:
     pexpect = pytest.importorskip("pexpect")
     child = pexpect.spawn(BAOSONG, ["new", "--now", NOW], cwd=str(reg), env=env(tmp_path), encoding="utf-8",

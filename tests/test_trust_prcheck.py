@@ -243,3 +243,96 @@ def test_cross_file_rules_and_follow_up_duty_against_main(world, tmp_path):
     code, problems, _ = pr_check(reg, "2026-11-25T12:10:00+08:00")
     late = [p for p in problems if p["rule"] == "late-no-reason"]
     assert [p["path"] for p in late] == [f1] and "followup.first_within_minutes" in late[0]["message"]
+
+
+def test_late_report_with_an_invisible_reason_is_refused(world, tmp_path):
+    reg = world.registry(tmp_path / "r")
+    path, text = th.emergency("gaj", "wanghao", "liuzhenhua")
+    # Four HANGUL FILLERs (category Lo) look like a blank field and passed `reason.strip()`.
+    open_pr(reg, {path: text + 'delay_reason: "\u3164\u3164\u3164\u3164"\n'}, "wanghao")
+    code, problems, _ = pr_check(reg, "2026-11-25T13:35:00+08:00")
+    assert code == 1
+    assert {"late-no-reason", "reason-text"} <= rules(problems)
+    assert "late-recorded" not in rules(problems)
+
+
+def test_time_at_an_odd_offset_is_refused(world, tmp_path):
+    reg = world.registry(tmp_path / "r")
+    path, text = th.emergency("gaj", "wanghao", "liuzhenhua", occurred="2026-11-24T14:00:00-12:00")
+    open_pr(reg, {path: text}, "wanghao")
+    code, problems, _ = pr_check(reg)
+    hit = [p for p in problems if p["rule"] == "time-offset"]
+    assert code == 1 and [p["field"] for p in hit] == ["occurred_at"]
+    assert "即北京时间 2026-11-25 10:00，请写成 2026-11-25T10:00:00+08:00" in hit[0]["message"]
+
+
+SERIES_STAFF = {"gaj": ("wanghao", "liuzhenhua"), "dcq": ("lijing", "sunweidong"), "xhq": ("chenxue", "xuguoqiang")}
+
+
+def series_report(unit: str, stage: str, incident: str, created: str, sequence: int | None = None,
+                  ) -> tuple[str, str]:
+    author, head = SERIES_STAFF[unit]
+    rid = f"{unit}-20261125-{author}-{2 if unit == 'gaj' else 1:02d}"
+    text = (f'id: "{rid}"\nkind: "emergency"\nunit: "{unit}"\ntitle: "事件进展"\ncreated_at: "{created}"\n'
+            f'author: "{author}"\nsigner: "{head}"\nstage: "{stage}"\nincident: "{incident}"\n'
+            + (f"sequence: {sequence}\n" if sequence else "") + 'description: "最新处置情况。"\n')
+    return f"reports/2026/{unit}/{rid}.yaml", text
+
+
+def signer_of(unit: str) -> str:
+    return "chenxue-cert" if unit == "xhq" else SERIES_STAFF[unit][0]
+
+
+def merged_first(world, tmp_path) -> tuple[th.Registry, str]:
+    """gaj's incident on main, naming dcq as involved."""
+    reg = world.registry(tmp_path / "r")
+    path, text = th.emergency("gaj", "wanghao", "liuzhenhua", involved_units=["dcq"])
+    reg.branch("first")
+    reg.add_report(path, text, signer="wanghao", date=DAY)
+    reg.merge("first", date=DAY)
+    return reg, "gaj-20261125-wanghao-01"
+
+
+@pytest.mark.parametrize(("unit", "stage", "allowed"), [
+    ("dcq", "followup", True),  # involved unit: may follow up
+    ("dcq", "final", False),  # ... but only the incident's own unit closes it
+    ("xhq", "followup", False),  # not involved
+    ("xhq", "final", False),
+])
+def test_only_the_incidents_own_or_involved_unit_reports_on_it(world, tmp_path, unit, stage, allowed):
+    reg, incident = merged_first(world, tmp_path)
+    path, text = series_report(unit, stage, incident, "2026-11-25T10:50:00+08:00",
+                               1 if stage == "followup" else None)
+    open_pr(reg, {path: text}, signer_of(unit))
+    code, problems, _ = pr_check(reg)
+    errors = [(p["path"], p["rule"]) for p in problems if p["severity"] == "error"]
+    if allowed:
+        assert code == 0 and errors == []
+        return
+    assert code == 1 and errors == [(path, "incident-unit")]
+    msg = problems[[p["rule"] for p in problems].index("incident-unit")]["message"]
+    assert incident in msg and "“gaj”" in msg and f"“{unit}”" in msg
+
+
+def test_another_units_final_on_main_neither_closes_the_incident_nor_blocks_its_owner(world, tmp_path):
+    reg, incident = merged_first(world, tmp_path)
+    # xhq's final reached main without the check (older history, or a bypassed pipeline).
+    foreign, text = series_report("xhq", "final", incident, "2026-11-25T10:45:00+08:00")
+    reg.branch("foreign")
+    reg.add_report(foreign, text, signer="chenxue-cert", date=DAY)
+    reg.merge("foreign", date=DAY)
+    reg.branch("pr")
+    own, text = series_report("gaj", "followup", incident, "2026-11-25T10:50:00+08:00", 1)
+    reg.add_report(own, text, signer="wanghao", date=DAY)
+    code, problems, _ = pr_check(reg)
+    assert code == 0 and "after-final" not in rules(problems)
+    reg.checkout("main")
+    proc = reg.baosong("registry", "--format", "json", "--now", "2026-11-26T12:00:00+08:00")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    inc = next(i for i in data["incidents"] if i["id"] == incident)
+    assert inc["closed_at"] is None and inc["reports"] == [incident] and inc["overdue"] is True
+    invalid = [i for i in data["invalid"] if i["path"] == foreign]
+    assert [p["rule"] for p in invalid[0]["problems"]] == ["incident-unit"]
+    assert invalid[0]["problems"][0]["line"] == 9 and invalid[0]["received_at"]
+    assert foreign not in {r["path"] for r in data["reports"]}
