@@ -168,6 +168,25 @@ def test_followup_is_prefilled_from_its_incident(reg: Path, tmp_path: Path) -> N
     assert result.returncode == 2 and "已于" in result.stderr and "终报" in result.stderr
 
 
+def test_another_units_final_does_not_close_the_incident_for_its_owner(reg: Path, tmp_path: Path) -> None:
+    assert bs("new", *FIRST, cwd=reg, home=tmp_path).returncode == 0
+    first_id = "gaj-20261125-wanghao-01"
+    # dcq is neither the incident's unit nor involved: `baosong check` refuses its final (incident-unit),
+    # but one that reached main must not stop gaj from reporting on its own incident.
+    foreign = reg / "reports/2026/dcq/dcq-20261125-lijing-01.yaml"
+    foreign.parent.mkdir(parents=True)
+    foreign.write_text(f'id: dcq-20261125-lijing-01\nkind: emergency\nunit: dcq\ntitle: 终报\n'
+                       f'created_at: "2026-11-25T14:40:00+08:00"\nauthor: lijing\nsigner: sunweidong\n'
+                       f'stage: final\nincident: {first_id}\ndescription: 处置完毕。\n', encoding="utf-8")
+    git(reg, "add", "reports")
+    git(reg, "commit", "-q", "-m", "first report and a foreign final")
+    assert [inc.id for inc in nr.open_incidents(reg, "gaj")] == [first_id]
+    result = bs("new", "--kind", "emergency", "--stage", "followup", "--incident", first_id,
+                "--set", "description=伤员情况稳定", "--now", "2026-11-25T15:10:00+08:00", "--yes", cwd=reg, home=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert load(reg / "reports/2026/gaj/gaj-20261125-wanghao-02.yaml")["sequence"] == 1
+
+
 def test_followup_waiting_in_an_open_pull_request_counts(reg: Path, tmp_path: Path) -> None:
     assert bs("new", *FIRST, cwd=reg, home=tmp_path).returncode == 0
     first_id = "gaj-20261125-wanghao-01"

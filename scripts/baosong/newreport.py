@@ -21,7 +21,7 @@ import jsonschema
 
 from baosong.config import Config
 from baosong.grading import GRADES, computed_grade, figures_of, severity
-from baosong.rules import REPORT_ID_RE
+from baosong.rules import REPORT_ID_RE, may_join_incident
 from baosong.schemas import Schema
 from baosong.timeutil import parse_datetime, parse_offset
 from baosong.yamlload import load_yaml
@@ -357,6 +357,8 @@ def find_incident(root: Path, incident_id: str, *, branches: bool = True) -> Inc
     for relpath, doc in sorted(docs.items()):
         if doc.get("kind") != "emergency" or doc.get("incident") != incident_id or doc.get("id") in seen:
             continue
+        if not may_join_incident(doc.get("unit"), doc.get("stage"), first):
+            continue  # another unit's report (refused by check): neither numbers nor closes the series
         seen.add(doc.get("id"))
         if relpath in elsewhere:
             incident.unmerged.append(relpath)
@@ -391,7 +393,9 @@ def open_incidents(root: Path, unit: str, limit: int = 9) -> list[Incident]:
             data = path.read_bytes()
             if b"final" in data and b"incident" in data:
                 doc = _load_file(path)
-                if doc and doc.get("stage") == "final" and isinstance(doc.get("incident"), str):
+                # Only the incident's own unit closes it (rule incident-unit).
+                if doc and doc.get("stage") == "final" and doc.get("unit") == unit \
+                        and isinstance(doc.get("incident"), str):
                     closed.add(doc["incident"])
     found = [Incident(doc["id"], rel, doc) for rel, doc in firsts if doc["id"] not in closed]
     found.sort(key=lambda inc: str(inc.first.get("created_at", "")), reverse=True)

@@ -300,16 +300,22 @@ def check_collection(summaries: list[dict], cfg: Config, now: datetime) -> list[
     return problems
 
 
-def incident_unit_problem(unit: object, stage: object, first: dict, cfg: Config) -> str | None:
-    """Why a report of `unit` may not join the incident whose first report is `first`, or None.
+def may_join_incident(unit: object, stage: object, first: dict) -> bool:
+    """Whether a follow-up/final of `unit` belongs to the incident whose first report is `first`.
 
-    `first` has the incident's "id", "unit" and "involved_units" (a summary or a document). A
-    follow-up may come from the incident's own unit (the unit of its first report) or from a unit the
-    first report lists in involved_units; the final only from the incident's own unit.
+    `first` has the incident's "unit" and "involved_units" (a summary or a document). A follow-up may
+    come from the incident's own unit (the unit of its first report) or from a unit the first report
+    lists in involved_units; the final only from the incident's own unit.
     """
     owner = first.get("unit")
-    if unit == owner or (stage == "followup" and unit in (first.get("involved_units") or [])):
+    return unit == owner or (stage == "followup" and unit in (first.get("involved_units") or []))
+
+
+def incident_unit_problem(unit: object, stage: object, first: dict, cfg: Config) -> str | None:
+    """Why a report of `unit` may not join the incident whose first report is `first`, or None."""
+    if may_join_incident(unit, stage, first):
         return None
+    owner = first.get("unit")
     name = cfg.units.get(owner, {}).get("name") if isinstance(owner, str) else None
     whose = f"事件“{first.get('id')}”由单位“{owner}”{f'（{name}）' if name else ''}报送"
     if stage == "final":
