@@ -100,8 +100,10 @@ def local_offset(policy: dict) -> str:
 def offset_problem(value: str, when: datetime, policy: dict) -> str | None:
     """None when `when` carries the policy's offset, UTC or an offset in `allowed_offsets`; else the
     Chinese message with the same instant written in the local offset."""
-    offset = when.utcoffset()
     local_text = local_offset(policy)
+    if value.endswith((local_text, "Z", "+00:00")):
+        return None  # the usual case, without building the allowed set for every time of every file
+    offset = when.utcoffset()
     local = parse_offset(local_text)
     allowed = {timedelta(0), local.utcoffset(None)}
     allowed.update(parse_offset(o).utcoffset(None) for o in policy.get("allowed_offsets") or [])
