@@ -34,7 +34,6 @@ from baosong.gitrepo import (
     git,
     is_shallow,
     log,
-    ls_tree,
     merge_base,
     merge_tree,
     parent_changes,
@@ -412,7 +411,9 @@ def _cache_problems(repo: Path, head: str, merged: GitTree, diffs: dict[str, lis
     """A tracked `.baosong-cache` anywhere: in the merged tree, in HEAD (the work tree CI checks out)
     or added by any commit of the range. Refused whoever signed it: caches are the tool's own state."""
     paths = list(merged.entries)
-    paths += [e.path for e in ls_tree(repo, head)]
+    listing = git(repo, "ls-tree", "-r", "-z", "--name-only", "--full-tree", head)
+    if CACHE_DIR_NAME.encode() in listing:  # rare: split 50,000 names only then
+        paths += listing.decode("utf-8", "surrogateescape").split("\0")
     paths += [ch.path for lists in diffs.values() for changes in lists for ch in changes if ch.new_mode != "000000"]
     return [_p(d, "cache-in-tree", f"{shown(d)} 是 baosong 的缓存目录，不能纳入版本库：缓存只属于本机，"
                "其中的内容不可信，任何人（无论谁签名）都不能提交。请删除后重新推送："
