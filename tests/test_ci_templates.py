@@ -125,8 +125,32 @@ def test_every_baosong_command_exists_with_its_options() -> None:
         except SystemExit as exc:
             if exc.code != 0:
                 pytest.fail(f"baosong {' '.join(argv)}: not a valid command line")
-    assert ["check", "--base", "origin/sample-CI_MERGE_REQUEST_TARGET_BRANCH_NAME"] in commands
-    assert ["check", "--base", "origin/sample-GITHUB_BASE_REF"] in commands
+    assert [argv for argv in commands if argv[:1] == ["check"]] == [["check", "--base", "sample-BAOSONG_BASE"]] * 2
+
+
+def test_base_and_tooling_are_commit_ids_never_guessable_names() -> None:
+    """A pull request can push tags and branches: `origin/main` may be its own tag. Both templates judge
+    against, and install the tool from, one commit id: GitLab reads it from the fully qualified target
+    ref with `show-ref --verify` (exact match), Gitea/Forgejo take the forge's base.sha."""
+    ci = gitlab()
+    jobs = gitlab_jobs(ci)
+    assert jobs["baosong-check"]["variables"] == {
+        "BAOSONG_BASE_REF": "refs/remotes/origin/$CI_MERGE_REQUEST_TARGET_BRANCH_NAME"}
+    assert ci["variables"]["BAOSONG_TOOLING_REV"] == "$CI_COMMIT_SHA"
+    before = "\n".join(ci[".baosong"]["before_script"])
+    assert 'BAOSONG_BASE="$(git show-ref --verify --hash "$BAOSONG_BASE_REF")"' in before
+    assert 'BAOSONG_TOOLING_REV="$BAOSONG_BASE"' in before
+    assert before.index("show-ref") < before.index("worktree add")
+    assert re.findall(r"worktree add .*", before) == [
+        'worktree add --quiet --detach "$CI_BUILDS_DIR/baosong-tooling-$CI_JOB_ID" "$BAOSONG_TOOLING_REV"']
+    wf = gitea()
+    check = wf["jobs"]["check"]
+    assert check["env"] == {"BAOSONG_BASE": "${{ github.event.pull_request.base.sha }}"}
+    runs = "\n".join(step["run"] for step in check["steps"])
+    assert re.findall(r"worktree add .*", runs) == ['worktree add --quiet --detach ../baosong-tooling "$BAOSONG_BASE"']
+    assert "BAOSONG_BASE=" not in runs and "GITHUB_BASE_REF" not in runs
+    for text in shell_texts():  # no revision anywhere is a short name a branch could imitate
+        assert not re.search(r"\borigin/\$", text), text
 
 
 # --- a small CI runner ---------------------------------------------------------------------------------
@@ -207,7 +231,7 @@ class Forge:
         """Run the jobs GitLab would run for this event, stage by stage, each in a fresh full clone
         (`dry`: only say which jobs would run)."""
         ci = gitlab()
-        env = self.env(CI_PIPELINE_SOURCE=source, CI_DEFAULT_BRANCH="main", CI_SERVER_PROTOCOL="https",
+        env = self.env(CI_PIPELINE_SOURCE=source, CI_COMMIT_SHA=sha, CI_DEFAULT_BRANCH="main", CI_SERVER_PROTOCOL="https",
                        CI_SERVER_HOST="gitlab.test", CI_SERVER_PORT="443", CI_PROJECT_PATH=PROJECT,
                        CI_BUILDS_DIR=str(self.tmp / "builds"), **variables)
         if not any(gitlab_rule(r["if"], env) for r in ci["workflow"]["rules"]):
@@ -234,12 +258,13 @@ class Forge:
                     return results
         return results
 
-    def gitea_workflow(self, event: str, sha: str, ref: str, base_ref: str = "",
+    def gitea_workflow(self, event: str, sha: str, ref: str, base_ref: str = "", base_sha: str = "",
                        variables: dict[str, str] | None = None, secrets: dict[str, str] | None = None,
                        dry: bool = False) -> dict[str, subprocess.CompletedProcess | None]:
         """Run the workflow's jobs for this event the way act_runner does: steps in order, GITHUB_PATH honoured."""
         wf = gitea()
-        contexts = {"github": Ctx({"event_name": event, "token": "tok", "sha": sha, "ref": ref}),
+        event_data = Ctx({"pull_request": Ctx({"base": Ctx({"sha": base_sha, "ref": base_ref})})})
+        contexts = {"github": Ctx({"event_name": event, "token": "tok", "sha": sha, "ref": ref, "event": event_data}),
                     "vars": Ctx(variables or {}), "secrets": Ctx(secrets or {})}
         results = {}
         for name, job in wf["jobs"].items():
@@ -312,12 +337,26 @@ def test_gitlab_pipelines_run(forge: Forge, world: th.World, tmp_path: Path) -> 
 
 
 @pytest.mark.slow
+def test_gitlab_check_is_not_fooled_by_a_tag_named_like_the_base(forge: Forge) -> None:
+    # The officer pushes, next to an unsigned report, a tag `origin/main` pointing at it. A clone has
+    # tags; `--base origin/main` would mean the tag (the request itself: "0 个提交 … 检查通过").
+    bad = forge.pull_request("report-unsigned", signer=None, number=2)
+    forge.reg.git("tag", "origin/main", bad)
+    forge.reg.git("push", "-q", "origin", "refs/tags/origin/main")
+    results = forge.gitlab_pipeline("merge_request_event", bad, CI_MERGE_REQUEST_TARGET_BRANCH_NAME="main")
+    out = results["baosong-check"].stdout + results["baosong-check"].stderr
+    assert results["baosong-check"].returncode == 1, out
+    assert "signature-unsigned" in out and "1 个提交" in out
+
+
+@pytest.mark.slow
 def test_gitea_workflow_runs(forge: Forge, world: th.World, tmp_path: Path) -> None:
     good = forge.pull_request("report-good", signer="lijing", number=1)
     bad = forge.pull_request("report-unsigned", signer=None, number=2)
-    results = forge.gitea_workflow("pull_request", good, "refs/pull/1/head", "main")
+    base = forge.reg.head("main")
+    results = forge.gitea_workflow("pull_request", good, "refs/pull/1/head", "main", base)
     assert results and all(name.startswith("check") for name in results) and not failed(results), failed(results)
-    results = forge.gitea_workflow("pull_request", bad, "refs/pull/2/head", "main")
+    results = forge.gitea_workflow("pull_request", bad, "refs/pull/2/head", "main", base)
     assert list(results.values())[-1].returncode == 1 and "signature-unsigned" in list(results.values())[-1].stdout
 
     main = forge.merge("report-good")

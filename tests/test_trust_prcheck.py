@@ -336,3 +336,268 @@ def test_another_units_final_on_main_neither_closes_the_incident_nor_blocks_its_
     assert [p["rule"] for p in invalid[0]["problems"]] == ["incident-unit"]
     assert invalid[0]["problems"][0]["line"] == 9 and invalid[0]["received_at"]
     assert foreign not in {r["path"] for r in data["reports"]}
+
+
+# --- revisions: a tag named like the base ----------------------------------------------------------------
+
+
+def test_tag_named_like_the_base_is_ambiguous_not_the_pr_head(world, tmp_path):
+    reg = world.registry(tmp_path / "r")
+    open_pr(reg, dict([th.emergency("gaj", "wanghao", "liuzhenhua")]), None)
+    reg.git("update-ref", "refs/remotes/origin/main", "main")
+    reg.git("tag", "origin/main", "HEAD")  # pushed next to the branch: points at the pull request itself
+    proc = reg.baosong("check", "--base", "origin/main", "--now", NOW)
+    assert proc.returncode == 1, proc.stdout  # was: "0 个提交 … 检查通过"
+    assert "[rev-ambiguous]" in proc.stdout and "检查通过" not in proc.stdout
+    assert "refs/tags/origin/main" in proc.stdout and "refs/remotes/origin/main" in proc.stdout
+    proc = reg.baosong("check", "--base", "refs/remotes/origin/main", "--now", NOW, "--format", "json")
+    assert proc.returncode == 1 and rules(json.loads(proc.stdout)) == {"signature-unsigned"}
+    commit = reg.head("main")
+    proc = reg.baosong("check", "--base", commit, "--now", NOW)
+    assert proc.returncode == 1 and "1 个提交" in proc.stdout and "signature-unsigned" in proc.stdout
+
+
+def test_revisions_resolve_strictly(world, tmp_path):
+    from baosong.gitrepo import RevisionError, resolve_commit
+
+    reg = world.registry(tmp_path / "r")
+    main = reg.head()
+    second = reg.commit("second", signer="wangli", date=DAY)
+    assert resolve_commit(reg.root, "HEAD") == second
+    assert resolve_commit(reg.root, "main~1") == main
+    assert resolve_commit(reg.root, "refs/heads/main^") == main
+    assert resolve_commit(reg.root, main) == main
+    assert resolve_commit(reg.root, main[:8]) == main
+    reg.git("tag", main[:8], second)  # a tag spelled like an abbreviated commit id
+    with pytest.raises(RevisionError) as err:
+        resolve_commit(reg.root, main[:8])
+    assert err.value.rule == "rev-ambiguous" and f"refs/tags/{main[:8]}" in err.value.candidates
+    assert resolve_commit(reg.root, main) == main  # a full id always names its object
+    reg.git("tag", "HEAD", main)  # git itself reads HEAD from the git directory first
+    assert resolve_commit(reg.root, "HEAD") == second
+    for bad in ("--all", "-h", "nope", "main:config", "@{u}", "", "main\nx"):
+        with pytest.raises(RevisionError) as err:
+            resolve_commit(reg.root, bad)
+        assert err.value.rule == "rev-unknown", bad
+    proc = reg.baosong("check", "--base=--output=x", "--now", NOW)  # never read as an option of git
+    assert proc.returncode == 1 and "[base-unknown]" in proc.stdout and not (reg.root / "x").exists()
+
+
+@pytest.mark.parametrize("command", ["registry", "audit", "verify", "build", "receive", "export"])
+def test_every_rev_option_refuses_an_ambiguous_name(world, tmp_path, command):
+    reg = world.registry(tmp_path / "r")
+    reg.git("update-ref", "refs/remotes/origin/main", "main")
+    reg.commit("later", signer="wangli", date=DAY)
+    reg.git("tag", "origin/main", "HEAD")
+    extra = {"receive": ["--key", str(world.keys["registry"])], "build": ["--out", str(tmp_path / "site")],
+             "export": ["--what", "register", "--period", "2026", "--out", str(tmp_path / "x.csv")]}
+    proc = reg.baosong(command, "--rev", "origin/main", *extra.get(command, []))
+    assert proc.returncode != 0, proc.stdout + proc.stderr
+    assert "有歧义" in proc.stderr and "refs/remotes/origin/main" in proc.stderr, proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+# --- evil merges: the rules are about the merged tree --------------------------------------------------
+
+
+@pytest.fixture()
+def stale(world, tmp_path):
+    """A pull request forked from the initial registry, with one signed dcq report; main then moves on."""
+    reg = world.registry(tmp_path / "r")
+    reg.branch("pr")
+    path, text = th.info("dcq", "lijing", "sunweidong")
+    reg.add_report(path, text, signer="lijing", date=DAY)
+    reg.checkout("main")
+    return reg
+
+
+def evil_merge(reg: th.Registry, signer: str | None = "lijing") -> str:
+    """`git merge -s ours main` on the pull request: a merge commit whose tree keeps the branch's files."""
+    reg.checkout("pr")
+    args = ["merge", "-q", "-s", "ours", "-m", "Merge main", "main"]
+    if signer:
+        args.insert(1, "-S")
+    reg.git(*args, signer=signer, date=DAY)
+    return reg.head()
+
+
+def test_revocation_undone_by_an_evil_merge_is_refused(world, stale):
+    reg = stale
+    reg.write_units(world.units_doc(_revoked=[world.pub("wanghao")]))
+    reg.commit("revoke wanghao's key", signer="wangli", date=DAY)
+    evil_merge(reg)
+    assert "wanghao" not in (reg.root / "config/units.yaml").read_text().split("revoked_keys")[1].split("units")[0]
+    code, problems, _ = pr_check(reg)
+    assert code == 1, problems  # was: passed, and the merge would have undone the revocation
+    hits = [p for p in problems if p["rule"] == "trust-root-change"]
+    assert [p["path"] for p in hits] == ["config/units.yaml"] and "-s ours" in hits[0]["message"]
+    assert "lijing@dcq" in hits[0]["message"]
+
+
+@pytest.mark.parametrize("target", ["config/policy.yaml", "schema/report.schema.json", "tools/hook.sh"])
+def test_any_trust_root_reverted_by_an_evil_merge_is_refused(stale, target):
+    reg = stale
+    if target == "tools/hook.sh":  # tooling main gains, which the merge would drop again
+        reg.write(target, "#!/bin/sh\nexec baosong check --base refs/remotes/origin/main\n")
+    else:
+        old = (reg.root / target).read_text()
+        new = old.replace("missed_after_minutes: 1440", "missed_after_minutes: 720").replace(
+            '"maxLength": 2000', '"maxLength": 1000')
+        assert new != old
+        reg.write(target, new)
+    reg.commit(f"admin changes {target}", signer="wangli", date=DAY)
+    evil_merge(reg)
+    code, problems, _ = pr_check(reg)
+    assert code == 1, problems
+    assert [p["path"] for p in problems if p["rule"] == "trust-root-change"] == [target]
+
+
+def test_admin_signed_merge_may_keep_a_trust_root(world, stale):
+    reg = stale
+    reg.write_units(world.units_doc(_revoked=[world.pub("wanghao")]))
+    reg.commit("revoke wanghao's key", signer="wangli", date=DAY)
+    evil_merge(reg, signer="wangli")  # the same merge, made and signed by a registry admin, is an admin's act
+    code, problems, _ = pr_check(reg)
+    assert "trust-root-change" not in rules(problems), problems
+
+
+def test_base_report_deleted_by_an_evil_merge_is_refused(stale):
+    reg = stale
+    path, text = th.emergency("gaj", "wanghao", "liuzhenhua")
+    reg.branch("first")
+    reg.add_report(path, text, signer="wanghao", date=DAY)
+    reg.merge("first", date=DAY)
+    evil_merge(reg)
+    assert not (reg.root / path).exists()
+    code, problems, _ = pr_check(reg)
+    assert code == 1
+    assert [(p["path"], p["rule"]) for p in problems] == [(path, "report-deleted")]
+
+
+def test_base_report_modified_by_an_evil_merge_is_refused(stale):
+    reg = stale
+    path, text = th.emergency("gaj", "wanghao", "liuzhenhua")
+    reg.branch("first")
+    reg.add_report(path, text, signer="wanghao", date=DAY)
+    reg.merge("first", date=DAY)
+    reg.checkout("pr")
+    reg.git("merge", "-q", "--no-commit", "main")
+    reg.write(path, text.replace("两车相撞", "一车侧翻"))
+    reg.git("add", path)
+    reg.git("-c", "core.editor=true", "commit", "-q", "-S", "--no-edit", signer="lijing", date=DAY)
+    code, problems, _ = pr_check(reg)
+    assert code == 1 and (path, "report-modified") in {(p["path"], p["rule"]) for p in problems}
+
+
+@pytest.mark.parametrize("signer, rule", [(None, "signature-unsigned"), ("lijing", "signature-wrong-unit")])
+def test_report_smuggled_in_a_merge_commit_is_judged_by_its_signer(stale, signer, rule):
+    reg = stale
+    reg.add_report("reports/2026/dcq/.gitkeep", "", signer="wangli", date=DAY)  # main moves on
+    reg.checkout("pr")
+    reg.git("merge", "-q", "--no-commit", "main")
+    gaj, text = th.emergency("gaj", "wanghao", "liuzhenhua")
+    reg.write(gaj, text)
+    reg.git("add", gaj)
+    args = ["-c", "core.editor=true", "commit", "-q", "--no-edit"] + (["-S"] if signer else [])
+    reg.git(*args, signer=signer, date=DAY)
+    code, problems, _ = pr_check(reg)
+    assert code == 1
+    assert (gaj, rule) in {(p["path"], p["rule"]) for p in problems}, problems
+
+
+def test_report_brought_back_by_an_evil_merge_is_unattributed(stale):
+    # gaj's report was accepted, then withdrawn from main by an admin; a dcq officer's stale branch
+    # brings it back with `merge -s ours`: no commit of the change adds it, nobody of gaj signed it.
+    reg = stale
+    reg.checkout("pr")
+    reg.git("reset", "-q", "--hard", "main")
+    path, text = th.emergency("gaj", "wanghao", "liuzhenhua")
+    reg.add_report(path, text, signer="wanghao", date=DAY)
+    reg.checkout("main")
+    reg.git("merge", "-q", "--ff-only", "pr")
+    reg.git("rm", "-q", path)
+    reg.commit("withdraw a report", signer="wangli", date=DAY)
+    reg.checkout("pr")
+    dcq, dtext = th.info("dcq", "lijing", "sunweidong")
+    reg.add_report(dcq, dtext, signer="lijing", date=DAY)
+    evil_merge(reg)
+    code, problems, _ = pr_check(reg)
+    assert code == 1, problems  # was: passed with the gaj report signed by nobody of gaj
+    assert [(p["path"], p["rule"]) for p in problems] == [(path, "report-unattributed")]
+
+
+def test_stale_branch_still_passes(world, stale):
+    reg = stale
+    reg.write_units(world.units_doc(_revoked=[world.pub("wanghao")]))
+    reg.commit("revoke wanghao's key", signer="wangli", date=DAY)
+    path, text = th.emergency("gaj", "liuzhenhua", "liuzhenhua")
+    reg.branch("first")
+    reg.add_report(path, text, signer="liuzhenhua", date=DAY)
+    reg.merge("first", date=DAY)
+    reg.checkout("pr")
+    code, problems, _ = pr_check(reg)
+    assert (code, problems) == (0, [])
+    text = reg.baosong("check", "--base", "main", "--now", NOW).stdout
+    assert "1 个提交" in text and "新增 1 个报告" in text
+    # An ordinary merge of main into the branch (signed by the officer) passes too.
+    reg.git("merge", "-q", "-S", "-m", "Merge main", "main", signer="lijing", date=DAY)
+    code, problems, _ = pr_check(reg)
+    assert (code, problems) == (0, [])
+
+
+def test_admin_change_on_a_branch_passes_and_conflicts_are_reported(stale):
+    reg = stale
+    reg.checkout("pr")
+    policy = (reg.root / "config/policy.yaml").read_text()
+    reg.write("config/policy.yaml", policy.replace("missed_after_minutes: 1440", "missed_after_minutes: 2880"))
+    reg.commit("admin loosens", signer="wangli", date=DAY)
+    assert pr_check(reg)[0] == 0
+    reg.checkout("main")
+    reg.write("config/policy.yaml", policy.replace("missed_after_minutes: 1440", "missed_after_minutes: 720"))
+    reg.commit("admin tightens", signer="wangli", date=DAY)
+    reg.checkout("pr")
+    code, problems, _ = pr_check(reg)
+    assert code == 1 and [(p["path"], p["rule"]) for p in problems] == [("config/policy.yaml", "merge-conflict")]
+    assert "git merge" in problems[0]["message"] or "rebase" in problems[0]["message"]
+    # Edits on both sides that git merges cleanly give content no admin signed: rebase first.
+    reg.git("reset", "-q", "--hard", "HEAD~1")
+    reg.write("config/policy.yaml", policy.rstrip("\n") + "\n# admin note\n")
+    reg.commit("admin appends a note", signer="wangli", date=DAY)
+    code, problems, _ = pr_check(reg)
+    assert code == 1 and [(p["path"], p["rule"]) for p in problems] == [("config/policy.yaml", "trust-root-change")]
+    assert "自动合并" in problems[0]["message"]
+
+
+# --- a tracked .baosong-cache -------------------------------------------------------------------------------
+
+
+class _Payload:
+    def __init__(self, marker: str) -> None:
+        self.marker = marker
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+@pytest.mark.parametrize("where", [".baosong-cache/signatures.pickle", "reports/2026/gaj/.baosong-cache/x",
+                                   "deleted-later"])
+def test_tracked_cache_is_refused_whoever_signed_it(world, tmp_path, where):
+    import pickle
+
+    reg = world.registry(tmp_path / "r")
+    reg.branch("pr")
+    marker = tmp_path / "payload-ran"
+    target = ".baosong-cache/signatures.pickle" if where == "deleted-later" else where
+    reg.write(target, pickle.dumps(_Payload(str(marker))))
+    reg.git("add", "-f", target)
+    reg.git("commit", "-q", "-S", "-m", "cache", signer="wangli", date=DAY)  # even a registry admin
+    if where == "deleted-later":
+        reg.git("rm", "-q", "--cached", "-r", ".baosong-cache")
+        reg.git("commit", "-q", "-S", "-m", "oops", signer="wangli", date=DAY)
+    code, problems, _ = pr_check(reg)
+    assert code == 1
+    hits = [p for p in problems if p["rule"] == "cache-in-tree"]
+    expected = "reports/2026/gaj/.baosong-cache" if where.startswith("reports/") else ".baosong-cache"
+    assert [p["path"] for p in hits] == [expected], problems
+    assert f"git rm -r --cached {expected}" in hits[0]["message"]
+    assert not marker.exists()  # nothing was read from it

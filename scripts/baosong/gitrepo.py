@@ -57,11 +57,117 @@ def git_text(repo: Path, *args: str, check: bool = True, env: dict[str, str] | N
     return git(repo, *args, check=check, env=env).decode("utf-8", "replace").strip()
 
 
+class RevisionError(GitError):
+    """A revision names no commit (rule `rev-unknown`) or could name several (`rev-ambiguous`).
+
+    `stderr` (and `message`) is a Chinese sentence for users; `candidates` lists what an ambiguous
+    name could mean."""
+
+    def __init__(self, rev: str, rule: str, message: str, candidates: Iterable[str] = ()) -> None:
+        super().__init__(["rev-parse", rev], 128, message)
+        self.rev = rev
+        self.rule = rule
+        self.message = message
+        self.candidates = list(candidates)
+
+
+_HEX_RE = re.compile(r"[0-9a-f]{4,64}")
+_FULL_ID_LENGTHS = (40, 64)  # SHA-1 and SHA-256 repositories
+# Pseudo-refs live in the git directory, where no push can write; git looks there first.
+_PSEUDO_REF_RE = re.compile(r"(?:[A-Z]+_)*HEAD")
+_REV_SUFFIX_RE = re.compile(r"(.*?)((?:[~^][0-9]*)*)", re.S)
+
+
+def shown(text: str) -> str:
+    """A name from the command line or a branch, safe to print: control characters escaped."""
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}"
+                   for c in text)
+
+
+def dwim_candidates(name: str) -> list[str]:
+    """The refs git would try for a short name, in git's order (git-rev-parse(1), SPECIFYING REVISIONS)."""
+    return [f"refs/{name}", f"refs/tags/{name}", f"refs/heads/{name}", f"refs/remotes/{name}",
+            f"refs/remotes/{name}/HEAD"]
+
+
+def _existing_refs(repo: Path, refs: list[str]) -> dict[str, str]:
+    """{ref: object id} for those of `refs` that exist, matched exactly (never git's guessing)."""
+    out = git(repo, "for-each-ref", "--format=%(refname)%00%(objectname)", *refs)
+    wanted = set(refs)
+    found: dict[str, str] = {}
+    for line in out.decode("utf-8", "surrogateescape").splitlines():
+        ref, _, oid = line.partition("\0")
+        if ref in wanted and oid:
+            found[ref] = oid
+    return found
+
+
+def _peel_commit(repo: Path, oid: str, suffix: str = "") -> str | None:
+    """The commit a full object id (plus `~n`/`^n` steps) names; a full id is never read as a ref name."""
+    out = git(repo, "rev-parse", "-q", "--verify", "--end-of-options", f"{oid}{suffix}^{{commit}}", check=False)
+    return out.decode().strip() or None
+
+
+def resolve_commit(repo: Path, rev: str) -> str:
+    """The commit a revision from a user names, without letting anyone plant a look-alike name.
+
+    Accepted: a fully qualified ref (`refs/remotes/origin/main`), a full commit id, an abbreviated
+    commit id or a short name (`main`, `origin/main`) when exactly one thing carries it (of git's
+    candidates refs/NAME, refs/tags/NAME, refs/heads/NAME, refs/remotes/NAME, refs/remotes/NAME/HEAD
+    and, for a hex name, the commits whose id starts with it), or a pseudo-ref such as HEAD, read
+    from the git directory only. Each may end in `~n` / `^n` steps. git itself would silently prefer
+    a tag `origin/main` over the branch `refs/remotes/origin/main`; here that is an ambiguity.
+    Raises RevisionError (rule `rev-unknown` or `rev-ambiguous`).
+    """
+    repo = Path(repo)
+    name, suffix = _REV_SUFFIX_RE.fullmatch(rev).groups()  # type: ignore[union-attr]  # matches any text
+
+    def unknown() -> RevisionError:
+        return RevisionError(rev, "rev-unknown", f"找不到版本“{shown(rev)}”。")
+
+    if not name or name.startswith("-") or "\0" in name:
+        raise unknown()
+    if _PSEUDO_REF_RE.fullmatch(name):
+        if not (repo / git_text(repo, "rev-parse", "--git-path", name)).is_file():
+            raise unknown()
+        commit = _peel_commit(repo, name, suffix)  # git reads $GIT_DIR/NAME before any ref
+    elif name.startswith("refs/"):
+        found = _existing_refs(repo, [name])
+        commit = _peel_commit(repo, found[name], suffix) if name in found else None
+    elif _HEX_RE.fullmatch(name) and len(name) in _FULL_ID_LENGTHS:
+        commit = _peel_commit(repo, name, suffix)  # a full id names its object, as in git
+    else:
+        refs = _existing_refs(repo, dwim_candidates(name))
+        commits: list[str] = []
+        if _HEX_RE.fullmatch(name):
+            objects = git_text(repo, "rev-parse", f"--disambiguate={name}", check=False).split()
+            commits = sorted({c for oid in objects if (c := _peel_commit(repo, oid))})
+        candidates = [*sorted(refs, key=dwim_candidates(name).index), *(f"提交 {c}" for c in commits)]
+        if len(candidates) > 1:
+            raise RevisionError(rev, "rev-ambiguous",
+                                f"版本“{shown(rev)}”有歧义，可能指：{'、'.join(shown(c) for c in candidates)}。"
+                                "同名的标签或分支可能是别人推送的，不能替您选择；请写完整的引用名（如 "
+                                "refs/remotes/origin/main）或完整的提交编号（commit id）。", candidates)
+        if refs:
+            commit = _peel_commit(repo, next(iter(refs.values())), suffix)
+        else:
+            commit = _peel_commit(repo, commits[0], suffix) if commits else None
+    if commit is None:
+        raise unknown()
+    return commit
+
+
 def rev_parse(repo: Path, rev: str) -> str | None:
-    """The object id a revision names (commits peeled), or None when it does not exist."""
-    out = git(repo, "rev-parse", "-q", "--verify", "--end-of-options", f"{rev}^{{commit}}", check=False)
-    text = out.decode().strip()
-    return text or None
+    """The commit a revision names, or None when there is none; RevisionError when it is ambiguous.
+
+    Resolved by resolve_commit, so every command option that takes a revision refuses names that a
+    pushed tag or branch could hijack."""
+    try:
+        return resolve_commit(repo, rev)
+    except RevisionError as exc:
+        if exc.rule == "rev-unknown":
+            return None
+        raise
 
 
 def ref_value(repo: Path, ref: str) -> str | None:
@@ -149,6 +255,34 @@ def log(repo: Path, rev: str, *extra: str, paths: Iterable[str] | None = None, m
     if paths is not None:
         args += ["--", *paths]
     return list(_parse_log(git(repo, *args)))
+
+
+def parent_changes(repo: Path, rev: str) -> dict[str, list[list[Change]]]:
+    """For every commit reachable from rev: its changes against each parent it differs from.
+
+    A merge gets one list per parent whose tree differs (git prints no diff for an identical parent);
+    a root commit one list against the empty tree. This is what "which commit produced this content"
+    needs: a first-parent diff hides what a merge kept from one side or added itself.
+    """
+    out: dict[str, list[list[Change]]] = {}
+    for chunk in _parse_log(git(repo, "log", "--raw", "--no-abbrev", "-z", "--no-renames", "--root",
+                                "--diff-merges=separate", f"--format={_LOG_FORMAT}", "--end-of-options", rev)):
+        out.setdefault(chunk.id, []).append(chunk.changes)
+    return out
+
+
+def merge_tree(repo: Path, base: str, head: str) -> tuple[str, list[str]]:
+    """(tree id, conflicted paths) of merging head into base, computed without a work tree or index.
+
+    The tree object is written to the object store (git merge-tree --write-tree, git >= 2.38)."""
+    proc = subprocess.run(["git", *_GIT_CONFIG, "merge-tree", "--write-tree", "--name-only", "-z", "--no-messages",
+                           base, head], cwd=repo, capture_output=True, env=_env())
+    if proc.returncode not in (0, 1):
+        raise GitError(["merge-tree", "--write-tree", base, head], proc.returncode,
+                       proc.stderr.decode("utf-8", "replace"))
+    tree, *rest = proc.stdout.split(b"\0")
+    conflicts = sorted({p.decode("utf-8", "surrogateescape") for p in rest if p}) if proc.returncode == 1 else []
+    return tree.decode().strip(), conflicts
 
 
 def first_parent_chain(commits: dict[str, Commit], tip: str) -> list[str]:
@@ -267,6 +401,14 @@ class GitTree:
         self.label = f"{rev} ({commit[:10]})"
         self._entries: dict[str, TreeEntry] | None = None
         self._data: dict[str, bytes | None] = {}
+
+    @classmethod
+    def of_tree(cls, repo: Path, tree: str, label: str) -> GitTree:
+        """A tree that is no commit's (such as the result of merge_tree); `commit` then holds the tree id."""
+        self = cls.__new__(cls)
+        self.repo, self.commit, self.label = Path(repo), tree, label
+        self._entries, self._data = None, {}
+        return self
 
     @property
     def entries(self) -> dict[str, TreeEntry]:

@@ -1,10 +1,13 @@
 """Pull-request mode: `baosong check --base REV [--now TIME]`, the way CI judges a change.
 
-The change is merge-base(REV, HEAD) → HEAD. It may only add regular files under `reports/` at
-well-formed paths; trust roots (config, schemas, tooling: everything outside `reports/`) are read
-from REV, never from the change, and may be changed only by commits signed by a registry admin.
-Every commit in the range must be signed by a key the base configuration knows, valid at *now*
-(the CI clock, not the committer date), by staff of the unit that owns every report it adds.
+The change is judged by what merging it would do: the tree `git merge-tree` makes of REV and HEAD
+(the merged tree) against REV's tree. Inside `reports/` the merged tree may only add regular files
+at well-formed paths; everything outside (config, schemas, tooling, CI templates: the trust roots,
+read from REV, never from the change) must equal REV's unless a registry admin's signed commit in
+merge-base(REV, HEAD)..HEAD produced exactly that content. Every commit in that range must be signed
+by a key the base configuration knows, valid at *now* (the CI clock, not the committer date); every
+added report is attributed by tree content to the commits that introduced it, whose signers must be
+staff of the report's unit. Nothing a first-parent diff hides (an evil merge) escapes these rules.
 Lateness is judged with now as the arrival time: a late report needs `delay_reason`, and with
 one it passes, recorded as late. Report content is read from git objects, never the work tree.
 """
@@ -26,13 +29,17 @@ from baosong.gitrepo import (
     REPORTS_PREFIX,
     Change,
     GitTree,
+    RevisionError,
     cache_dir,
     git,
     is_shallow,
     log,
     merge_base,
+    merge_tree,
+    parent_changes,
     read_objects,
-    rev_parse,
+    resolve_commit,
+    shown,
 )
 from baosong.history import arrival_times, report_unit, unit_check
 from baosong.problems import Problem, sort_key
@@ -86,13 +93,14 @@ def _mode_zh(mode: str) -> str:
     return {"120000": "符号链接", "160000": "子模块", "100755": "可执行文件", "040000": "目录"}.get(mode, f"模式 {mode}")
 
 
-def _shape_problems(repo: Path, mb: str, head: str) -> tuple[list[Problem], list[str], list[str]]:
-    """Append-only rules on the net change. Returns (problems, added report paths, changed trust-root paths)."""
+def _shape_problems(repo: Path, base: str, merged: str) -> tuple[list[Problem], list[str], list[str]]:
+    """Append-only rules on merged tree against base tree. Returns (problems, added report paths,
+    changed trust-root paths)."""
     problems: list[Problem] = []
     added: list[str] = []
     roots: list[str] = []
     renamed: dict[str, str] = {}  # old path -> new path, for a message of its own
-    for ch in _raw_diff(repo, mb, head, "-M"):
+    for ch in _raw_diff(repo, base, merged, "-M"):
         if ch.status == "R":
             src, dst = ch.path.split("\0")
             if src.startswith(REPORTS_PREFIX) or dst.startswith(REPORTS_PREFIX):
@@ -100,7 +108,7 @@ def _shape_problems(repo: Path, mb: str, head: str) -> tuple[list[Problem], list
                 renamed[dst] = src
                 problems.append(_p(dst, "report-renamed", f"报告不能改名或移动（{src} → {dst}）：已报送的文件一经合并不可改动。"
                                    "如需更正，请保留原文件，另外新增一份 correction（更正）报告。"))
-    for ch in _raw_diff(repo, mb, head, "--no-renames"):
+    for ch in _raw_diff(repo, base, merged, "--no-renames"):
         path = ch.path
         if not path.startswith(REPORTS_PREFIX):
             roots.append(path)
@@ -131,19 +139,54 @@ def _shape_problems(repo: Path, mb: str, head: str) -> tuple[list[Problem], list
     return problems, sorted(added), sorted(roots)
 
 
-def _commit_problems(repo: Path, mb: str, head: str, cfg: Config, now: datetime, added: list[str],
-                     roots: list[str], use_cache: bool) -> tuple[list[Problem], int]:
-    """Signatures, signer's unit and admin rights, commit by commit."""
+_State = tuple[str, str] | None  # (mode, object id) of a path in a tree, None when absent
+
+
+def _state(mode: str, oid: str) -> _State:
+    return None if mode == "000000" else (mode, oid)
+
+
+def _commit_problems(repo: Path, mb: str, head: str, cfg: Config, now: datetime, merged: GitTree,
+                     diffs: dict[str, list[list[Change]]], added: list[str], roots: list[str], use_cache: bool,
+                     ) -> tuple[list[Problem], int]:
+    """Signatures, signer's unit and admin rights, commit by commit, by tree content.
+
+    A commit *introduced* an added report when its tree has that path and blob and none of its
+    parents' trees do; it *produced* a trust root's merged content when its tree has exactly that
+    entry (or lacks the path) and at least one parent's tree does not. Diffs against every parent
+    show both, so a merge cannot hide what it keeps from one side or adds itself.
+    """
     problems: list[Problem] = []
-    commits = log(repo, f"{mb}..{head}")
-    added_set, roots_set = set(added), set(roots)
+    commits = log(repo, f"{mb}..{head}", merges=False)
+    wanted: dict[str, _State] = {p: _state(e.mode, e.oid) for p in added if (e := merged.entries.get(p))}
+    wanted.update({p: (_state(e.mode, e.oid) if (e := merged.entries.get(p)) else None) for p in roots})
+    introducers: dict[str, list[str]] = {p: [] for p in added}
+    producers: dict[str, list[str]] = {p: [] for p in roots}
+    for c in commits:
+        lists = diffs.get(c.id, [])
+        hits: dict[str, list[Change]] = {}
+        for changes in lists:
+            for ch in changes:
+                if ch.path in wanted:
+                    hits.setdefault(ch.path, []).append(ch)
+        for path, chs in hits.items():
+            target = wanted[path]
+            if path in introducers and target is not None:
+                blob = target[1]
+                # every parent differs here, and none already had this blob
+                if (len(chs) == max(1, len(c.parents))
+                        and all(ch.new_blob == blob and ch.old_blob != blob for ch in chs)):
+                    introducers[path].append(c.id)
+            if path in producers and any(_state(ch.new_mode, ch.new_blob) == target for ch in chs):
+                producers[path].append(c.id)
     with Verifier(cfg, repo, use_cache=use_cache) as verifier:
         sigs = verifier.verify_commits(repo, [(c.id, now, c.committed) for c in commits])
+    is_admin: dict[str, bool] = {}
     for c in reversed(commits):
         sig: SigResult = sigs[c.id]
-        touched = [ch.path for ch in c.changes]
-        adds = sorted({p for p in touched if p in added_set})
-        root_paths = sorted({p for p in touched if p in roots_set})
+        touched = [ch.path for changes in diffs.get(c.id, []) for ch in changes]
+        adds = sorted(p for p, ids in introducers.items() if c.id in ids)
+        root_paths = sorted(p for p, ids in producers.items() if c.id in ids)
         where = (adds or root_paths or touched or [f"提交 {short(c.id)}"])[0]
         if not sig.good:
             problems.append(_p(where, f"signature-{sig.status.replace('_', '-')}", message(sig)))
@@ -153,13 +196,31 @@ def _commit_problems(repo: Path, mb: str, head: str, cfg: Config, now: datetime,
                 if not checked.good:
                     problems.append(_p(path, "signature-wrong-unit", message(checked, report_unit(path))))
         ident = verifier.identities.get(sig.principal or "") if sig.good else None
-        if root_paths and (ident is None or "admin" not in ident.roles):
+        is_admin[c.id] = ident is not None and "admin" in ident.roles
+    by_id = {c.id: c for c in commits}
+    for path in roots:
+        if any(is_admin[cid] for cid in producers[path]):
+            continue
+        for cid in producers[path]:
+            sig = sigs[cid]
             by = f"由 {sig.principal}（密钥 {sig.key}）签名" if sig.good else "没有有效的签名"
-            for path in root_paths:
-                problems.append(_p(path, "trust-root-change",
-                                   f"{path} 属于信任根（配置、模式或工具），只有登记管理员（admin）签名的提交才能修改；"
-                                   f"提交 {short(c.id)} {by}。判断依据是基准分支上的 {UNITS_PATH}，"
-                                   "本变更中对它的修改不会被用来判断本变更。"))
+            merge = ("这是一个合并提交，它保留了一侧的旧内容（例如 git merge -s ours），合并后会撤销基准分支上的修改；"
+                     if len(by_id[cid].parents) > 1 else "")
+            problems.append(_p(path, "trust-root-change",
+                               f"{path} 属于信任根（配置、模式或工具），只有登记管理员（admin）签名的提交才能修改；"
+                               f"提交 {short(cid)} {by}。{merge}判断依据是基准分支上的 {UNITS_PATH}，"
+                               "本变更中对它的修改不会被用来判断本变更。"))
+        if not producers[path]:
+            problems.append(_p(path, "trust-root-change",
+                               f"{path} 属于信任根（配置、模式或工具）。合并本变更后它将与基准分支不同，而合并后的内容"
+                               "不是本变更中任何提交的内容（两侧的修改被自动合并在一起），因此不能认定由登记管理员"
+                               "（admin）签名。请先把基准分支合并进来或变基，由管理员签名提交合并后的内容，再重新推送。"))
+    for path in added:
+        if not introducers[path]:
+            problems.append(_p(path, "report-unattributed",
+                               "合并本变更后会出现这份报告，但本变更中没有任何提交新增它：内容来自基准分支历史上的版本，"
+                               "由合并提交带回（例如 git merge -s ours 主分支）。这样带回的报告无法确认由本单位签名报送，"
+                               "不予接受。请从基准分支重新开分支，用本单位人员签名的提交新增报告。"))
     return problems, len(commits)
 
 
@@ -333,9 +394,36 @@ def _lateness(repo: Path, base: str, tree: GitTree, cfg: Config, now: datetime, 
     return problems
 
 
+CACHE_DIR_NAME = ".baosong-cache"
+
+
+def _cache_paths(paths: list[str]) -> list[str]:
+    """The `.baosong-cache` directories (or files) among paths, at any depth."""
+    found = set()
+    for path in paths:
+        parts = path.split("/")
+        if CACHE_DIR_NAME in parts:
+            found.add("/".join(parts[:parts.index(CACHE_DIR_NAME) + 1]))
+    return sorted(found)
+
+
+def _cache_problems(repo: Path, head: str, merged: GitTree, diffs: dict[str, list[list[Change]]]) -> list[Problem]:
+    """A tracked `.baosong-cache` anywhere: in the merged tree, in HEAD (the work tree CI checks out)
+    or added by any commit of the range. Refused whoever signed it: caches are the tool's own state."""
+    paths = list(merged.entries)
+    listing = git(repo, "ls-tree", "-r", "-z", "--name-only", "--full-tree", head)
+    if CACHE_DIR_NAME.encode() in listing:  # rare: split 50,000 names only then
+        paths += listing.decode("utf-8", "surrogateescape").split("\0")
+    paths += [ch.path for lists in diffs.values() for changes in lists for ch in changes if ch.new_mode != "000000"]
+    return [_p(d, "cache-in-tree", f"{shown(d)} 是 baosong 的缓存目录，不能纳入版本库：缓存只属于本机，"
+               "其中的内容不可信，任何人（无论谁签名）都不能提交。请删除后重新推送："
+               f"git rm -r --cached {shown(d)}，并把 {CACHE_DIR_NAME}/ 加入 .gitignore。")
+            for d in _cache_paths(paths)]
+
+
 def check_pr(repo: Path, base_rev: str, now: datetime, head_rev: str = "HEAD", *, use_cache: bool = True,
              ) -> PRResult:
-    """Judge the change merge-base(base_rev, head_rev) → head_rev. Problems are data; nothing is printed."""
+    """Judge merging head_rev into base_rev (see the module docstring). Problems are data; nothing is printed."""
     repo = Path(repo)
     result = PRResult()
     if is_shallow(repo):
@@ -344,15 +432,23 @@ def check_pr(repo: Path, base_rev: str, now: datetime, head_rev: str = "HEAD", *
                                   "git fetch --unshallow；CI 中请设置 GitHub Actions actions/checkout 的 fetch-depth: 0，"
                                   "或 GitLab CI 的 GIT_DEPTH: 0。"))
         return result
-    base, head = rev_parse(repo, base_rev), rev_parse(repo, head_rev)
-    if base is None or head is None:
-        missing = base_rev if base is None else head_rev
-        result.problems.append(_p(".", "base-unknown", f"找不到版本“{missing}”。CI 中请先获取基准分支，例如 "
-                                  f"git fetch origin main，再用 --base origin/main。"))
-        return result
+    resolved: dict[str, str] = {}
+    for rev in (base_rev, head_rev):
+        try:
+            resolved[rev] = resolve_commit(repo, rev)
+        except RevisionError as exc:
+            if exc.rule == "rev-ambiguous":
+                result.problems.append(_p(".", "rev-ambiguous", exc.message))
+            else:
+                result.problems.append(_p(".", "base-unknown", f"找不到版本“{shown(rev)}”。CI 中请先获取基准分支，例如 "
+                                          "git fetch origin main，再用 --base refs/remotes/origin/main（或基准提交的"
+                                          "完整编号）。"))
+            return result
+    base, head = resolved[base_rev], resolved[head_rev]
     mb = merge_base(repo, base, head)
     if mb is None:
-        result.problems.append(_p(".", "no-merge-base", f"{base_rev} 与 {head_rev} 没有共同历史，无法判断本次变更。"))
+        result.problems.append(_p(".", "no-merge-base", f"{shown(base_rev)} 与 {shown(head_rev)} 没有共同历史，"
+                                  "无法判断本次变更。"))
         return result
     result.base, result.head, result.merge_base = base, head, mb
     # Trust roots from the base branch as it is now: a key revoked on main counts at once.
@@ -360,17 +456,31 @@ def check_pr(repo: Path, base_rev: str, now: datetime, head_rev: str = "HEAD", *
     if not cfg.ok:
         result.problems.extend(cfg.problems)
         return result
-    shape, added, roots = _shape_problems(repo, mb, head)
+    merged_id, conflicts = merge_tree(repo, base, head)
+    if conflicts:
+        result.problems.extend(_p(path, "merge-conflict", "本变更与基准分支在此文件上冲突，无法判断合并后的结果。"
+                                  "请先把基准分支合并进来或变基（git fetch origin，再 git rebase origin/main 或 "
+                                  "git merge origin/main），解决冲突后重新推送。") for path in conflicts)
+        result.problems.sort(key=sort_key)
+        return result
+    merged = GitTree.of_tree(repo, merged_id, f"{shown(base_rev)} + {shown(head_rev)}")
+    shape, added, roots = _shape_problems(repo, base, merged_id)
     result.added = added
     result.problems.extend(shape)
-    commit_problems, result.commits = _commit_problems(repo, mb, head, cfg, now, added, roots, use_cache)
+    diffs = parent_changes(repo, f"{mb}..{head}")  # every commit of the change against each of its parents
+    cache = _cache_problems(repo, head, merged, diffs)
+    if cache:
+        # Stop before anything reads a cache: the work tree carries files posing as one.
+        result.problems.extend(cache)
+        result.problems.sort(key=sort_key)
+        return result
+    commit_problems, result.commits = _commit_problems(repo, mb, head, cfg, now, merged, diffs, added, roots,
+                                                        use_cache)
     result.problems.extend(commit_problems)
-    tree = GitTree(repo, head)
-    file_problems, summaries, added_data = _summaries(repo, base, tree, cfg, added, use_cache)
+    file_problems, summaries, added_data = _summaries(repo, base, merged, cfg, added, use_cache)
     result.problems.extend(file_problems)
     wanted = set(added)
     result.problems.extend(p for p in check_collection(summaries, cfg, now) if p.path in wanted)
-    result.problems.extend(_lateness(repo, base, tree, cfg, now, added_data, summaries, result))
+    result.problems.extend(_lateness(repo, base, merged, cfg, now, added_data, summaries, result))
     result.problems.sort(key=sort_key)
     return result
-

@@ -16,7 +16,7 @@ DESCRIPTION = """审计登记库：对照登记系统签名的检查点，发现
 
 示例：
   baosong audit
-  baosong audit --rev origin/main --format json
+  baosong audit --rev refs/remotes/origin/main --format json
 
 退出状态：0 未发现问题；1 有发现；2 用法错误。
 """

@@ -27,11 +27,14 @@ DESCRIPTION = """检查报告文件与配置是否符合格式和报送规则。
   baosong check
   baosong check reports/2026/gaj/gaj-20261125-wangli-01.yaml
   baosong check --format json > problems.json
-  baosong check --base origin/main        拉取请求模式（CI）：只判断相对于 main 的变更
+  baosong check --base refs/remotes/origin/main   拉取请求模式（CI）：判断把 HEAD 合并进 main 的结果
 
-拉取请求模式（--base）：判断 merge-base(基准, HEAD) → HEAD 的变更：只能在 reports/ 下新增普通文件；
-配置与模式取自基准分支；每个提交须由本单位人员用登记的 SSH 密钥签名（按当前时间验证）；
-修改配置等信任根须由登记管理员签名；迟报须附 delay_reason（迟报原因说明）。报告内容从 git 对象读取。
+拉取请求模式（--base）：判断把 HEAD 合并进基准后的文件树（git merge-tree）：reports/ 下只能新增普通文件，
+已有报告不能删改；其余文件（配置、模式、工具等信任根）须与基准相同，除非合并后的内容正是某个登记管理员
+签名的提交产生的；配置与模式取自基准分支；共同祖先到 HEAD 的每个提交须由登记的 SSH 密钥签名（按当前时间
+验证），新增报告由引入它的提交的签名人所在单位负责；迟报须附 delay_reason（迟报原因说明）；
+不能提交 .baosong-cache/。报告内容从 git 对象读取。
+基准写完整的引用名（refs/remotes/origin/main）或提交编号；同名标签与分支并存等有歧义的简称会被拒绝。
 
 退出状态：0 没有错误；1 有错误；2 用法错误。
 """
@@ -45,7 +48,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="以此时间作为“当前时间”判断（默认：系统时钟），如 2026-11-25T14:30:00+08:00")
     parser.add_argument("--no-cache", action="store_true", help="不使用检查缓存（.baosong-cache/）")
     parser.add_argument("--base", metavar="版本", default=None,
-                        help="拉取请求模式：判断从该版本（如 origin/main）与 HEAD 的共同祖先到 HEAD 的变更")
+                        help="拉取请求模式：判断把 HEAD 合并进该版本的结果；写完整引用名（如 refs/remotes/origin/main）"
+                             "或提交编号")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -70,6 +70,13 @@ def print_problems(problems: list, fmt: str, summary: str) -> int:
 
 
 def git_failed(exc: Exception) -> int:
-    """A git command failed: say so in Chinese (git's own message follows), usage-level exit status."""
+    """A git command failed: say so in Chinese (git's own message follows), usage-level exit status.
+
+    A revision that names nothing or is ambiguous (gitrepo.RevisionError) has a message of its own."""
+    from baosong.gitrepo import RevisionError
+
+    if isinstance(exc, RevisionError):
+        print(f"错误：{exc.message}", file=sys.stderr)
+        return 2
     print(f"错误：git 命令失败：{getattr(exc, 'stderr', '') or exc}", file=sys.stderr)
     return 2

@@ -8,7 +8,7 @@ import unicodedata
 from datetime import datetime
 from pathlib import Path
 
-from baosong.commands.common import add_repo_option, colour, parse_now, progress
+from baosong.commands.common import add_repo_option, colour, git_failed, parse_now, progress
 from baosong.deadlines import CLOCK_ZH, STATUS_ZH
 
 NAME = "registry"
@@ -45,7 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # Imported here so `baosong --help` and the other commands never depend on the git stages.
-    from baosong.gitrepo import GitError
+    from baosong.gitrepo import GitError, RevisionError
     from baosong.register import build_register, register_json_text
 
     repo: Path = args.repo
@@ -53,6 +53,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         reg = build_register(repo, args.rev, now=now, use_cache=not args.no_cache,
                              progress=lambda items, desc: progress(items, desc))
+    except RevisionError as exc:
+        return git_failed(exc)
     except GitError as exc:
         print(f"错误：无法读取 {repo} 的 git 历史（{exc.stderr or exc}）。请在登记库（git 仓库）中运行，或用 --repo 指定。",
               file=sys.stderr)

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 
 from baosong.config import load_config
-from baosong.gitrepo import GitTree, git_text, read_objects
+from baosong.gitrepo import GitTree, RevisionError, git_text, read_objects
 from baosong.portal.model import Context
 from baosong.register import build_register, register_json
 from baosong.timeutil import parse_datetime, parse_offset
@@ -60,6 +60,8 @@ def load_context(repo: Path, rev: str = "HEAD", *, now: datetime | None = None,
     repo = Path(repo)
     try:
         tree = GitTree(repo, rev)
+    except RevisionError as exc:  # unknown or ambiguous: its own message says what to write
+        raise PortalDataError(exc.message) from exc
     except Exception as exc:  # GitError, or git missing entirely
         raise PortalDataError(f"{repo} 不是可读取的 git 登记库（{exc}）。") from exc
     when = now or commit_time(repo, tree.commit)
