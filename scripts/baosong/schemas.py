@@ -18,7 +18,7 @@ from typing import Any
 import jsonschema
 import jsonschema_rs
 
-from baosong.problems import field_name
+from baosong.problems import field_name, snippet
 from baosong.timeutil import is_datetime
 
 TYPE_ZH = {
@@ -139,7 +139,7 @@ def explain(err: jsonschema.ValidationError, root: dict) -> SchemaError:
         close = difflib.get_close_matches(str(key), allowed, n=1)
         hint = f"是否应为“{close[0]}”？" if close else "请删除该字段或检查拼写。"
         return SchemaError((*path, key), field_name((*path, key)), "schema-unknown-field",
-                           f"不认识的字段“{key}”。{hint}")
+                           f"不认识的字段“{snippet(key)}”。{hint}")
     if v is None or err.schema is False:
         return SchemaError(path, where, "schema-forbidden-field", f"此类报告不应包含字段“{where}”，请删除。")
     if v == "type":
