@@ -233,3 +233,14 @@ def test_registry_table_and_json_escape_hostile_names(world, tmp_path):
     assert_clean(js)
     paths = {r["path"] for r in json.loads(js.stdout)["invalid"]}
     assert "reports/2026/gaj/gaj-x\x1b[31m\u202e.yaml" in paths
+
+
+def test_schema_messages_quoting_a_value_are_bounded():
+    # Python's `$` accepts a final newline, the Rust engine does not: the fallback message quotes the
+    # engine's text, which contains the whole value.
+    from baosong.schemas import Schema
+
+    schema = Schema({"type": "object", "properties": {"url": {"type": "string", "pattern": "^[a-z:/.]+$"}}}, "t")
+    errors = schema.errors({"url": "http://" + "secret" * 100 + "\n"})
+    assert errors and errors[0].rule == "schema-invalid"
+    assert len(errors[0].message) < 200 and "secret" * 30 not in errors[0].message
