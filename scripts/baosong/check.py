@@ -21,7 +21,16 @@ from pathlib import Path
 from baosong.config import Config, load_config
 from baosong.problems import Problem, sort_key
 from baosong.rules import check_collection, check_document
-from baosong.sources import WorkTree, blob_id
+from baosong.sources import (
+    OUTSIDE_RULE,
+    SYMLINK_RULE,
+    WorkTree,
+    blob_id,
+    read_no_follow,
+    repo_relpath,
+    symlink_message,
+    symlink_on_the_way,
+)
 from baosong.yamlload import load_yaml
 
 CACHE_DIR = ".baosong-cache"
@@ -147,6 +156,12 @@ def check_registry(root: Path, paths: Iterable[str] | None = None, *, now: datet
 
     targets: list[tuple[str, Path | str, bool]] = []  # (display path, file, report problems?)
     for p in explicit:
+        refused = _refusal(root, p)
+        if refused is not None:
+            # Never opened: a link or a path outside the registry could be any file of this machine.
+            result.problems.append(refused)
+            result.files += 1
+            continue
         targets.append((p.as_posix(), p, True))
         seen_abs.add(p.resolve())
     root_str = str(root)
@@ -171,6 +186,20 @@ def check_registry(root: Path, paths: Iterable[str] | None = None, *, now: datet
     return result
 
 
+def _refusal(root: Path, path: Path) -> Problem | None:
+    """Why an explicitly given file is not read at all, as PR mode refuses it: outside, or through a link."""
+    shown = path.as_posix()
+    rel = repo_relpath(root, path)
+    if rel is None:
+        return Problem(shown, 1, 1, "", OUTSIDE_RULE,
+                       f"该文件不在登记库（{root.resolve()}）之内，不予检查。baosong check 只检查登记库中的报告："
+                       "请把报告放到登记库的 reports/<年份>/<单位代码>/ 目录下后再检查，或用 --repo 指定它所在的登记库。")
+    link = symlink_on_the_way(root, rel)
+    if link is not None:
+        return Problem(shown, 1, 1, "", SYMLINK_RULE, symlink_message(link, rel))
+    return None
+
+
 PARALLEL_MIN_FILES = 2000  # below this, starting worker processes costs more than it saves
 _BATCH = 500
 
@@ -183,7 +212,7 @@ def _judge_all(root: Path, targets: list, cfg: Config, cache: _Cache, result: Ch
     for i, (display, file, _) in enumerate(targets):
         entry = cache.entries.get(display)
         try:
-            st = os.stat(file)
+            st = os.lstat(file)  # a link never matches a cached regular file
         except OSError:
             st = None
         if st is not None and entry is not None and entry[0] == _stat_key(st):
@@ -235,15 +264,16 @@ def _judge(display: str, file: str, known_blob: str | None, cfg: Config) -> tupl
         return None, None, [_astuple(Problem(display, 1, 1, "", rule, message))], None, False
 
     try:
-        st = os.stat(file)
+        st = os.lstat(file)
     except OSError:
         return fail("file-missing", "文件不存在或无法读取，请检查路径。")
+    if stat.S_ISLNK(st.st_mode):
+        return fail(SYMLINK_RULE, symlink_message(display, display))
     if not stat.S_ISREG(st.st_mode):
         return fail("file-not-regular", "这不是普通文件（目录或特殊文件），请只提交 .yaml 报告文件。")
     stat_key = _stat_key(st)
     try:
-        with open(file, "rb") as fh:
-            data = fh.read()
+        data = read_no_follow(file)
     except OSError as exc:
         return fail("file-unreadable", f"无法读取文件：{exc.strerror}")
     blob = blob_id(data)

@@ -150,7 +150,9 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("BAOSONG_DEBUG"):
             raise
         kind, value, _ = sys.exc_info()
-        print(f"内部错误：{kind.__name__}: {value}\n这是 baosong 的问题，不是您的操作错误。请设置环境变量 BAOSONG_DEBUG=1 "
+        from baosong.problems import terminal_safe
+
+        print(f"内部错误：{kind.__name__}: {terminal_safe(value)}\n这是 baosong 的问题，不是您的操作错误。请设置环境变量 BAOSONG_DEBUG=1 "
               "重新运行以显示详细信息，并把输出转交登记系统管理员。", file=sys.stderr)
         return 70
 

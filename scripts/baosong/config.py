@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from baosong import __version__
-from baosong.problems import Problem
+from baosong.problems import Problem, snippet
 from baosong.schemas import Schema
-from baosong.sources import Source
+from baosong.sources import Source, WorkTree
 from baosong.yamlload import load_yaml
 
 UNITS_PATH = "config/units.yaml"
@@ -41,9 +41,22 @@ class Config:
         return self.units.get(unit, {}).get("staff", [])
 
 
+def _refused_link(source: Source, relpath: str, problems: list[Problem]) -> bool:
+    """A work-tree trust root behind a symbolic link is not read (nor echoed): say so, not "missing"."""
+    link = source.refused.get(relpath) if isinstance(source, WorkTree) else None
+    if link is None:
+        return False
+    problems.append(Problem(relpath, 1, 1, "", "config-symlink",
+                            f"“{link}”是符号链接，检查不会读取它指向的内容：配置与模式文件必须是登记库中的普通文件。"
+                            "请删除该链接，从模板仓库或主分支恢复普通文件（git checkout -- config schema）。"))
+    return True
+
+
 def _load_schema(source: Source, relpath: str, problems: list[Problem]) -> Schema | None:
     raw = source.read(relpath)
     if raw is None:
+        if _refused_link(source, relpath, problems):
+            return None
         problems.append(Problem(relpath, 1, 1, "", "config-missing", "缺少模式文件，请从模板仓库恢复。"))
         return None
     try:
@@ -53,13 +66,15 @@ def _load_schema(source: Source, relpath: str, problems: list[Problem]) -> Schem
         col = getattr(exc, "colno", 1)
         problems.append(Problem(relpath, line, col, "", "config-schema-invalid", f"模式文件不是有效的 JSON：{exc}"))
     except Exception as exc:  # a schema that the validator refuses to compile
-        problems.append(Problem(relpath, 1, 1, "", "config-schema-invalid", f"模式文件无法编译：{exc}"))
+        problems.append(Problem(relpath, 1, 1, "", "config-schema-invalid", f"模式文件无法编译：{snippet(exc, 200)}"))
     return None
 
 
 def _load_yaml_doc(source: Source, relpath: str, schema: Schema | None, problems: list[Problem]) -> dict | None:
     raw = source.read(relpath)
     if raw is None:
+        if _refused_link(source, relpath, problems):
+            return None
         problems.append(Problem(relpath, 1, 1, "", "config-missing", "缺少配置文件，请从模板仓库恢复。"))
         return None
     loaded = load_yaml(raw, relpath)

@@ -432,7 +432,7 @@ def order_document(doc: dict, schema: dict) -> dict:
     return dict(sorted(keep.items(), key=lambda kv: rank.get(kv[0], len(rank))))
 
 
-_PLAIN_SAFE = re.compile(r"^[a-z][a-z0-9_]*(?:-[a-z0-9]+)*$")
+_PLAIN_SAFE = re.compile(r"^[a-z][a-z0-9_]*(?:-[a-z0-9]+)*\Z")
 _YAML11_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null"})
 
 

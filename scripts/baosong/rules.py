@@ -19,8 +19,9 @@ from baosong.grading import GRADE_ZH, computed_grade, figures_of, severity
 from baosong.problems import Problem, field_name
 from baosong.timeutil import iso, parse_datetime, parse_offset
 
-REPORT_ID_RE = re.compile(r"^([a-z][a-z0-9]{1,11})-([0-9]{8})-([a-z][a-z0-9]{1,15})-([0-9]{2})$")
-PATH_RE = re.compile(r"^reports/([0-9]{4})/([a-z][a-z0-9]{1,11})/([^/]+)\.yaml$")
+# \Z, not $: `$` also matches before a final newline, and a path "x.yaml\n" must not pass as x.yaml.
+REPORT_ID_RE = re.compile(r"^([a-z][a-z0-9]{1,11})-([0-9]{8})-([a-z][a-z0-9]{1,15})-([0-9]{2})\Z")
+PATH_RE = re.compile(r"^reports/([0-9]{4})/([a-z][a-z0-9]{1,11})/([^/]+)\.yaml\Z")
 TIME_FIELDS = ("created_at", "occurred_at", "discovered_at", "phoned_at", "first_seen_at",
                "adopted_at", "instructed_at", "decided_at")
 REF_FIELDS = ("incident", "report")

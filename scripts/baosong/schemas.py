@@ -18,7 +18,7 @@ from typing import Any
 import jsonschema
 import jsonschema_rs
 
-from baosong.problems import field_name
+from baosong.problems import field_name, snippet
 from baosong.timeutil import is_datetime
 
 TYPE_ZH = {
@@ -81,7 +81,7 @@ class Schema:
         # newline); the stricter verdict stands, explained with the Rust engine's location.
         return [
             SchemaError(tuple(e.instance_path), field_name(e.instance_path), "schema-invalid",
-                        f"取值不符合要求（例如结尾多了换行或含不允许的字符）：{e.message}")
+                        f"取值不符合要求（例如结尾多了换行或含不允许的字符）：{snippet(e.message, 120)}")
             for e in self._fast.iter_errors(doc)
         ]
 
@@ -139,7 +139,7 @@ def explain(err: jsonschema.ValidationError, root: dict) -> SchemaError:
         close = difflib.get_close_matches(str(key), allowed, n=1)
         hint = f"是否应为“{close[0]}”？" if close else "请删除该字段或检查拼写。"
         return SchemaError((*path, key), field_name((*path, key)), "schema-unknown-field",
-                           f"不认识的字段“{key}”。{hint}")
+                           f"不认识的字段“{snippet(key)}”。{hint}")
     if v is None or err.schema is False:
         return SchemaError(path, where, "schema-forbidden-field", f"此类报告不应包含字段“{where}”，请删除。")
     if v == "type":
@@ -183,7 +183,7 @@ def explain(err: jsonschema.ValidationError, root: dict) -> SchemaError:
         return SchemaError(path, where, rule, f"至少需要填写 {value} 个子字段。")
     if v == "not":
         return SchemaError(path, where, "schema-forbidden-field", f"此类报告不应包含字段“{where}”，请删除。")
-    return SchemaError(path, where, rule, f"不符合格式要求（{err.message}）。")
+    return SchemaError(path, where, rule, f"不符合格式要求（{snippet(err.message, 120)}）。")  # quotes the value
 
 
 def _short(value: Any, limit: int = 40) -> str:

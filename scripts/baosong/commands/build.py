@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 from baosong.commands.common import add_repo_option, parse_now, progress
+from baosong.problems import terminal_safe
 
 NAME = "build"
 HELP = "生成内网门户（静态网站）：登记簿、事件、单位、图表、下载"
@@ -52,13 +53,13 @@ def build_site(args: argparse.Namespace) -> tuple[int, Path | None]:
         print(f"» 生成门户：{reports} 份报告，{len(ctx.register.get('incidents', []))} 起事件", file=sys.stderr)
         result = build_portal(ctx, out, template=template,
                               progress=lambda items, desc: progress(list(items), desc),
-                              note=lambda message: print(f"» {message}", file=sys.stderr, flush=True))
+                              note=lambda message: print(f"» {terminal_safe(message)}", file=sys.stderr, flush=True))
     except (PortalDataError, PortalBuildError, AdapterError) as exc:
-        print(f"错误：{exc}", file=sys.stderr)
+        print(f"错误：{terminal_safe(exc)}", file=sys.stderr)
         return 1, None
     elapsed = time.monotonic() - started
     for message in result.warnings:
-        print(f"提示：{message}", file=sys.stderr)
+        print(f"提示：{terminal_safe(message)}", file=sys.stderr)
     print(f"已生成门户：{result.out}（{result.pages} 个页面，{result.static_pages} 个报告页与事件页，"
           f"用时 {elapsed:.1f} 秒；数据截至 {ctx.now.isoformat(timespec='minutes')}）")
     return 0, result.out

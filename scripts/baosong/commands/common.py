@@ -8,6 +8,7 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+from baosong.problems import terminal_safe
 from baosong.timeutil import parse_datetime
 
 
@@ -30,7 +31,7 @@ def not_a_registry(root: Path) -> bool:
     """True (after saying what to do) when `root` is not a registry checkout."""
     if (root / "reports").is_dir() or (root / "config").is_dir():
         return False
-    print(f"错误：{root} 不是登记库（缺少 reports/ 与 config/ 目录）。请在登记库根目录运行，或用 --repo 指定。",
+    print(f"错误：{terminal_safe(root)} 不是登记库（缺少 reports/ 与 config/ 目录）。请在登记库根目录运行，或用 --repo 指定。",
           file=sys.stderr)
     return True
 
@@ -76,7 +77,7 @@ def git_failed(exc: Exception) -> int:
     from baosong.gitrepo import RevisionError
 
     if isinstance(exc, RevisionError):
-        print(f"错误：{exc.message}", file=sys.stderr)
+        print(f"错误：{terminal_safe(exc.message)}", file=sys.stderr)
         return 2
-    print(f"错误：git 命令失败：{getattr(exc, 'stderr', '') or exc}", file=sys.stderr)
+    print(f"错误：git 命令失败：{terminal_safe(getattr(exc, 'stderr', '') or exc)}", file=sys.stderr)
     return 2

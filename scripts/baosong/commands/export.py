@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from baosong.commands.common import add_repo_option, parse_now, progress
+from baosong.problems import terminal_safe
 
 NAME = "export"
 HELP = "导出某一周期的登记簿、考核积分表或通报（CSV、XLSX、JSON）"
@@ -57,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         period = parse_period(args.period)
     except ValueError as exc:
-        print(f"错误：{exc}", file=sys.stderr)
+        print(f"错误：{terminal_safe(exc)}", file=sys.stderr)
         return 2
     fmt = args.format
     if fmt is None:
@@ -70,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         ctx = load_context(args.repo, args.rev, now=args.now, progress=lambda items, desc: progress(items, desc))
         data = export_bytes(ctx, args.what, period, fmt)
     except (PortalDataError, ExportError) as exc:
-        print(f"错误：{exc}", file=sys.stderr)
+        print(f"错误：{terminal_safe(exc)}", file=sys.stderr)
         return 1
     if args.out == "-":
         sys.stdout.flush()

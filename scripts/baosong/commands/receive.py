@@ -10,7 +10,7 @@ from pathlib import Path
 
 from baosong.commands.common import add_repo_option, colour, git_failed, parse_now
 from baosong.gitrepo import GitError
-from baosong.problems import render_text
+from baosong.problems import json_safe, render_text, terminal_safe
 from baosong.receipts import KEY_ENV, RECEIPTS_REF, ReceiveError, receive
 
 NAME = "receive"
@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = receive(args.repo, key, now, args.rev, use_cache=not args.no_cache)
     except ReceiveError as exc:
-        print(f"错误：{exc}", file=sys.stderr)
+        print(f"错误：{terminal_safe(exc)}", file=sys.stderr)
         return 2
     except GitError as exc:
         return git_failed(exc)
@@ -57,13 +57,13 @@ def run(args: argparse.Namespace) -> int:
         print(render_text(result.problems), file=sys.stderr)
         return 1
     if args.format == "json":
-        print(json.dumps({"receipts": result.receipts, "checkpoint": result.checkpoint,
-                          "main_commit": result.main_commit, "attempts": result.attempts},
-                         ensure_ascii=False, indent=2))
+        print(json_safe(json.dumps({"receipts": result.receipts, "checkpoint": result.checkpoint,
+                                    "main_commit": result.main_commit, "attempts": result.attempts},
+                                   ensure_ascii=False, indent=2)))
         return 0
     for r in result.receipts:
         flag = "" if r["signature"] == "good" else f"（签名：{r['signature']}）"
-        print(f"{r['received_at']}  {r['path']}  {r['blob'][:10]}  {r['signer'] or '-'}{flag}")
+        print(terminal_safe(f"{r['received_at']}  {r['path']}  {r['blob'][:10]}  {r['signer'] or '-'}{flag}"))
     if result.checkpoint is None:
         print(colour(f"主分支 {result.main_commit[:10]} 没有新内容，无需登记。", "32"))
     else:

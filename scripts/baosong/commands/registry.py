@@ -10,6 +10,7 @@ from pathlib import Path
 
 from baosong.commands.common import add_repo_option, colour, git_failed, parse_now, progress
 from baosong.deadlines import CLOCK_ZH, STATUS_ZH
+from baosong.problems import json_safe, terminal_safe
 
 NAME = "registry"
 HELP = "生成登记簿：每份报告的送达时间、适用时限与按时/迟报/漏报状态，事件续报情况"
@@ -56,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     except RevisionError as exc:
         return git_failed(exc)
     except GitError as exc:
-        print(f"错误：无法读取 {repo} 的 git 历史（{exc.stderr or exc}）。请在登记库（git 仓库）中运行，或用 --repo 指定。",
+        print(f"错误：无法读取 {terminal_safe(repo)} 的 git 历史（{terminal_safe(exc.stderr or exc)}）。请在登记库（git 仓库）中运行，或用 --repo 指定。",
               file=sys.stderr)
         return 2
     if reg.config_problems and not reg.reports:
@@ -65,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
         print("错误：配置有误，无法生成登记簿。", file=sys.stderr)
         return 1
     if args.format == "json":
-        print(register_json_text(reg))
+        print(json_safe(register_json_text(reg)))
     else:
         print_table(reg)
     return 0
@@ -76,6 +77,7 @@ def _width(text: str) -> int:
 
 
 def _cell(text: str, width: int) -> str:
+    text = terminal_safe(text)  # ids fall back to paths, titles are free text: both from untrusted files
     if _width(text) > width:
         out = ""
         for ch in text:
@@ -100,7 +102,7 @@ def _table(headers: list[tuple[str, int]], rows: list[list[str]], colours: list[
 
 def print_table(reg) -> None:  # a baosong.register.Register
     s = reg.summary()
-    print(f"登记簿（版本 {reg.rev} = {reg.commit[:10]}，截至 {reg.now.isoformat(timespec='minutes')}）")
+    print(f"登记簿（版本 {terminal_safe(reg.rev)} = {reg.commit[:10]}，截至 {reg.now.isoformat(timespec='minutes')}）")
     print()
     rows, colours = [], []
     for r in sorted(reg.reports, key=lambda r: (r["received_at"] is None, r["received_at"] or reg.now, r["path"])):
@@ -131,7 +133,7 @@ def print_table(reg) -> None:  # a baosong.register.Register
         print(colour(f"无效报告（{len(reg.invalid)} 份，未通过格式检查，未计入上表；请运行 baosong check 查看详情）", "31"))
         for inv in reg.invalid:
             first = inv["problems"][0] if inv["problems"] else {"line": 1, "column": 1, "rule": "", "message": ""}
-            print(f"  {inv['path']}:{first['line']}:{first['column']}: [{first['rule']}] {first['message']}")
+            print(terminal_safe(f"  {inv['path']}:{first['line']}:{first['column']}: [{first['rule']}] {first['message']}"))
     print()
     print(f"共 {s['reports']} 份报告：按时 {s['on_time']}，迟报 {s['late']}，漏报 {s['missed']}，不适用 {s['not_applicable']}"
           f"；无效 {s['invalid']}。事件 {s['incidents']} 起：处置中 {s['open']}，续报超期 {s['overdue']}，"

@@ -20,7 +20,7 @@ from datetime import datetime, timezone
 from baosong.privacy import mask
 from baosong.timeutil import parse_datetime
 
-_SAFE_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,80}$")
+_SAFE_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,80}\Z")
 _TITLE_SUBST = str.maketrans({"<": "＜", ">": "＞", "&": "＆", '"': "＂", "'": "＇", "`": "｀",
                               "\\": "＼", "{": "｛", "}": "｝", "#": "＃", "|": "｜", "*": "＊",
                               "[": "［", "]": "］", "_": "＿"})
