@@ -140,6 +140,8 @@ def test_date_times_need_format_and_offset_pattern(name: str) -> None:
             assert pattern.search("2026-11-25T06:30:00Z"), path
             assert not pattern.search("2026-11-25T14:30:00"), path
             assert not pattern.search("2026-11-25 14:30"), path
+            # RFC 3339 wants seconds; ajv, check-jsonschema and the editor refuse 14:30+08:00.
+            assert not pattern.search("2026-11-25T14:30+08:00"), path
 
 
 def test_report_branches_only_forbid_fields_declared_at_top_level() -> None:
@@ -284,6 +286,14 @@ def test_time_without_offset_is_refused(value: str) -> None:
     doc = _example(FIRST)
     doc["created_at"] = value
     assert ("created_at",) in _paths(_reject(doc))
+
+
+def test_time_without_seconds_is_refused_as_every_rfc3339_checker_does() -> None:
+    doc = _example(FIRST)
+    doc["occurred_at"] = "2026-03-14T07:42+08:00"
+    assert ("occurred_at",) in _paths(_reject(doc))
+    assert not FORMATS["date-time"]("2026-03-14T07:42+08:00")
+    assert FORMATS["date-time"]("2026-03-14T07:42:00+08:00") and FORMATS["date-time"]("2026-03-14T07:42:00.5Z")
 
 
 def test_format_checking_is_on() -> None:
