@@ -181,6 +181,19 @@ def test_yaml_11_surprises_do_not_change_values(registry: Path) -> None:
     assert "“no”" in problems[0]["message"]
 
 
+def test_scalars_are_typed_as_the_editor_types_them_yaml_12_core(registry: Path) -> None:
+    # The editor (YAML 1.2) reads these as a boolean and numbers and accepts them; so must CI.
+    rel = "reports/2026/gaj/gaj-20260314-wanghao-07.yaml"
+    write_report(registry, rel, new_first_report(**{
+        "  deaths: 4\n": "  deaths: 04\n", "grade: III\n": "grade: III\neconomic_loss: 1e3\nsensitive: False\n"}))
+    result = baosong("check", rel, cwd=registry)
+    assert result.returncode == 0, result.stdout
+    # ... and a string field given a number is refused by both.
+    write_report(registry, rel, new_first_report(**{"unit: gaj": "unit: 012"}))
+    problems = json.loads(baosong("check", "--format", "json", rel, cwd=registry).stdout)
+    assert ("schema-type", "unit") in {(p["rule"], p["field"]) for p in problems}
+
+
 def test_cache_reuses_results_and_notices_changes(registry: Path) -> None:
     first = baosong("check", "--format", "json", cwd=registry)
     assert first.returncode == 0

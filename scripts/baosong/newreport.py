@@ -438,7 +438,7 @@ def _scalar(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        # The strict loader reads plain `123.5` as a number but `1e+16` as text: never write exponents.
+        # Plain decimals, never exponents: what an officer reads and writes (`1e+16` is a YAML 1.2 float too).
         return str(int(value)) if value.is_integer() else f"{value:.6f}".rstrip("0")
     text = str(value)
     if _PLAIN_SAFE.match(text) and text not in _YAML11_WORDS:

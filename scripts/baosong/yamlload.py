@@ -1,7 +1,7 @@
 """Strict YAML loading for untrusted report files: bytes in, plain data + positions + problems out.
 
 Why not `yaml.safe_load`: it applies YAML 1.1 resolution (`no` -> False, `012` -> 10, `12:30` -> 750,
-dates -> `date`), keeps the last of duplicate keys, expands aliases (billion laughs) and loses positions.
+dates -> `date`) where the editor and this loader use the YAML 1.2 core schema, keeps the last of duplicate keys, expands aliases (billion laughs) and loses positions.
 Instead we drive libyaml's *event* parser (C, iterative) and build plain Python values ourselves,
 iteratively, counting depth and nodes as we go. Everything that could go wrong becomes a `Problem`
 with a line and column; nothing here raises or prints.
@@ -127,12 +127,25 @@ _SPACE_NAMES = {
     "\u00a0": "不间断空格（U+00A0，常见于从网页或 Word 复制的文字）",
 }
 
-# --- scalar resolution (a deliberately small YAML 1.2 core subset) ------------------------------
+# --- scalar resolution: the YAML 1.2 core schema ------------------------------------------------
+#
+# Plain scalars are typed exactly as the YAML 1.2 core schema types them, as the editor (the Red Hat YAML
+# extension, YAML 1.2) and every 1.2 reader do, so that the editor never contradicts CI: `True` is a
+# boolean, `012` the integer 12, `1e3` the number 1000.0, `0x1F` 31. None of YAML 1.1's coercions:
+# `yes`/`no`/`on`/`off`, `12:30` (sexagesimal), `2026-11-25` (dates), `0b101`, `1_000` stay text.
+# Numbers nothing downstream can hold (.inf, .nan, 1e400, ints past Python's 4300-digit limit) are
+# refused with a position rather than turned into inf or kept as text.
 
-_PLAIN_CONST: dict[str, Any] = {"": None, "~": None, "null": None, "true": True, "false": False}
-_NUM_START = frozenset("-0123456789")
-_INT = re.compile(r"-?(?:0|[1-9][0-9]*)\Z")  # [0-9], not \d: no Unicode digits
-_FLOAT = re.compile(r"-?(?:0|[1-9][0-9]*)\.[0-9]+\Z")
+_PLAIN_CONST: dict[str, Any] = {
+    "": None, "~": None, "null": None, "Null": None, "NULL": None,
+    "true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False,
+}
+_NUM_START = frozenset("-+.0123456789")
+_INT = re.compile(r"[-+]?[0-9]+\Z")  # [0-9], not \d: no Unicode digits
+_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z")
+_HEX_OCT = re.compile(r"0(?:x[0-9a-fA-F]+|o[0-7]+)\Z")
+_INF_NAN = re.compile(r"[-+]?\.(?:inf|Inf|INF)\Z|\.(?:nan|NaN|NAN)\Z")
+_BAD_NUMBER: Any = object()  # a core-schema number that is not a finite, representable value
 # `deaths：3` typed with a Chinese IME: one string instead of a key/value pair.
 _FW_KEY = re.compile(r"[ ]*[A-Za-z_][A-Za-z0-9_]*[ \u3000]*：")
 
@@ -143,13 +156,16 @@ def _resolve_plain(v: str) -> Any:
     if v[0] in _NUM_START:
         try:
             if _INT.match(v):
-                return int(v)  # ValueError past 4300 digits: keep the text
+                return int(v)  # ValueError past 4300 digits
             if _FLOAT.match(v):
                 f = float(v)
-                if f - f == 0.0:  # finite; 1e400-sized literals would silently become inf
-                    return f
+                return f if f - f == 0.0 else _BAD_NUMBER  # 1e400 would silently become inf
+            if _HEX_OCT.match(v):
+                return int(v[2:], 16 if v[1] == "x" else 8)
+            if _INF_NAN.match(v):
+                return _BAD_NUMBER
         except ValueError:
-            pass
+            return _BAD_NUMBER
     return v
 
 
@@ -472,7 +488,7 @@ def _parse(text: str, path: str, limits: Limits, problems: list[Problem], suspec
     # Local names: this loop runs once per YAML node and dominates the loader's own cost.
     SCALAR, MSTART, SSTART, MEND, SEND, ALIAS = (
         ScalarEvent, MappingStartEvent, SequenceStartEvent, MappingEndEvent, SequenceEndEvent, AliasEvent)
-    resolve, NOKEY = _resolve_plain, _NOKEY
+    resolve, NOKEY, BAD_NUMBER = _resolve_plain, _NOKEY, _BAD_NUMBER
     # The open collection is held in locals (container, its path, is it a mapping, the pending key);
     # its ancestors are saved on `stack`. `depth` is the number of open collections.
     cur: Any = None
@@ -532,6 +548,9 @@ def _parse(text: str, path: str, limits: Limits, problems: list[Problem], suspec
                         recheck = True
                 else:
                     plain, value = True, resolve(v)
+                    if value is BAD_NUMBER:
+                        _bad_number(mark, v, add)
+                        value = v
             elif cls is MSTART or cls is SSTART:
                 nodes += 1
                 mark = ev.start_mark
@@ -672,6 +691,12 @@ def _anchor_tag(ev: Any, add: Any) -> None:
         add(ev.start_mark, "yaml-tag",
             f"不允许使用 YAML 标签“{_show(_short_tag(ev.tag))}”：标签能改变值的类型，甚至让程序构造任意对象，"
             "报告文件中一律禁止。请删除它；如果“!”是文字的一部分，请把整个值用英文双引号括起来。")
+
+
+def _bad_number(mark: Any, raw: str, add: Any) -> None:
+    add(mark, "yaml-number",
+        f"“{_show(raw)}”在 YAML 中是一个数，但不是可用的数值（无穷大、非数字，或位数过多）。"
+        "如果它是文字，请把它用英文双引号括起来；如果是数值，请填写实际的数。")
 
 
 def _duplicate(mark: Any, key: str, kpath: tuple, positions: dict, add: Any) -> None:
