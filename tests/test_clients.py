@@ -1,0 +1,139 @@
+"""baosong's schemas in the programs officers and CI tools really run, checked against baosong itself.
+
+- ajv (JSON Schema draft 2020-12, with the YAML parsing of the `yaml` package the editor uses) must
+  reach baosong's verdict on every example, bundled and demo report and both config files, from the
+  same data: the editor and CI type every scalar alike (YAML 1.2 core) and judge it alike.
+- yaml-language-server (what the Red Hat YAML extension runs in VS Code), driven over its Language
+  Server Protocol on stdio: no diagnostic on any valid report, a Chinese diagnostic on the right line
+  for every invalid example whose rule is a schema rule, Chinese hovers, and completion that offers
+  only the fields the kind and stage at hand allow, with Chinese documentation.
+
+The npm packages live in tests/clients (package.json + package-lock.json), installed by
+scripts/test.sh with `npm ci` when node is available, as Chromium is for the portal's browser tests.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from baosong.schemas import Schema
+from baosong.yamlload import load_yaml
+from client_helpers import CLIENTS, REPO, missing, node
+
+pytestmark = pytest.mark.skipif(missing() is not None, reason=missing() or "")
+
+EXAMPLES = REPO / "tests" / "examples"
+SCHEMAS = {name: f"schema/{name}.schema.json" for name in ("report", "units", "policy")}
+CJK = re.compile(r"[\u4e00-\u9fff]")
+EXPECT_RE = re.compile(r"^# expect: (\S+) line (\d+)")
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("clients") / "demo"
+    proc = subprocess.run([sys.executable, "-m", "baosong", "demo", "--out", str(out), "--reports", "1500"],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    return out
+
+
+def documents(demo: Path) -> list[tuple[str, str, Path]]:
+    """(id, schema name, file) of every YAML document baosong's examples and registries hold."""
+    docs = [(f"config/{n}.yaml", n, REPO / "config" / f"{n}.yaml") for n in ("units", "policy")]
+    for base in (REPO / "reports", EXAMPLES / "valid", EXAMPLES / "invalid", demo / "reports"):
+        docs += [(str(p), "report", p) for p in sorted(base.rglob("*.yaml"))]
+    return docs
+
+
+FIRST = REPO / "reports/2026/gaj/gaj-20260314-wanghao-01.yaml"
+OPINION = REPO / "reports/2026/wxb/wxb-20260618-baiyun-01.yaml"
+# Where an editor and CI are most likely to part: scalar typing and formats. Each probe is a report with
+# the line starting with the given text replaced; the verdicts must agree whatever they are.
+PROBES: dict[str, tuple[Path, str, str]] = {
+    "seconds-missing": (FIRST, 'occurred_at: "2026-03-14T07:42:00+08:00"', 'occurred_at: "2026-03-14T07:42+08:00"'),
+    "seconds-fraction": (FIRST, 'occurred_at: "2026-03-14T07:42:00+08:00"', 'occurred_at: "2026-03-14T07:42:00.25+08:00"'),
+    "seconds-fraction-7": (FIRST, 'occurred_at: "2026-03-14T07:42:00+08:00"', 'occurred_at: "2026-03-14T07:42:00.1234567+08:00"'),
+    "leap-second": (FIRST, 'occurred_at: "2026-03-14T07:42:00+08:00"', 'occurred_at: "2026-12-31T23:59:60Z"'),
+    "february-30": (FIRST, 'occurred_at: "2026-03-14T07:42:00+08:00"', 'occurred_at: "2026-02-30T07:42:00+08:00"'),
+    "lowercase-t": (FIRST, 'occurred_at: "2026-03-14T07:42:00+08:00"', 'occurred_at: "2026-03-14t07:42:00+08:00"'),
+    "space-for-t": (FIRST, 'occurred_at: "2026-03-14T07:42:00+08:00"', 'occurred_at: "2026-03-14 07:42:00+08:00"'),
+    "offset-hhmm": (FIRST, 'occurred_at: "2026-03-14T07:42:00+08:00"', 'occurred_at: "2026-03-14T07:42:00+0800"'),
+    "time-unquoted": (FIRST, 'occurred_at: "2026-03-14T07:42:00+08:00"', "occurred_at: 2026-03-14T07:42:00+08:00"),
+    "bool-capital": (FIRST, "grade: III", "grade: III\nsensitive: False"),
+    "bool-upper": (FIRST, "grade: III", "grade: III\nsensitive: TRUE\nsensitive_reason: 涉及外籍人员伤亡"),
+    "bool-yes": (FIRST, "grade: III", "grade: III\nsensitive: yes"),
+    "null-capital": (FIRST, "grade: III", "grade: III\ncause: Null"),
+    "int-leading-zero": (FIRST, "  deaths: 4", "  deaths: 04"),
+    "int-plus": (FIRST, "  deaths: 4", "  deaths: +4"),
+    "int-hex": (FIRST, "  deaths: 4", "  deaths: 0x4"),
+    "int-octal": (FIRST, "  deaths: 4", "  deaths: 0o4"),
+    "int-as-float": (FIRST, "  deaths: 4", "  deaths: 4.0"),
+    "int-exponent": (FIRST, "  deaths: 4", "  deaths: 4e0"),
+    "int-underscore": (FIRST, "  deaths: 4", "  deaths: 1_000"),
+    "float-exponent": (FIRST, "grade: III", "grade: III\neconomic_loss: 1e3"),
+    "float-dot": (FIRST, "grade: III", "grade: III\neconomic_loss: .5"),
+    "number-for-text": (FIRST, "place: ", "place: 012"),
+    "code-as-number": (FIRST, "unit: gaj", "unit: 012"),
+    "sexagesimal": (FIRST, "grade: III", "grade: III\ncause: 12:30"),
+    "url-ftp": (OPINION, "url: https://weibo.com/7312456789/PbQx2LmZ8", "url: ftp://weibo.com/a"),
+    "url-space": (OPINION, "url: https://weibo.com/7312456789/PbQx2LmZ8", 'url: "https://weibo.com/a b"'),
+    "url-unicode": (OPINION, "url: https://weibo.com/7312456789/PbQx2LmZ8", "url: https://微博.com/热搜"),
+}
+
+
+def probes(tmp: Path) -> list[tuple[str, str, Path]]:
+    out = []
+    for name, (base, old, new) in PROBES.items():
+        text, n = re.subn(rf"(?m)^{re.escape(old)}.*$", lambda _, new=new: new, base.read_text(encoding="utf-8"), count=1)
+        assert n == 1, name
+        path = tmp / f"probe-{name}.yaml"
+        path.write_text(text, encoding="utf-8")
+        out.append((f"probe:{name}", "report", path))
+    return out
+
+
+def ajv(jobs: list[dict]) -> dict[str, dict]:
+    proc = subprocess.run([node() or "node", str(CLIENTS / "ajv-check.js")], input=json.dumps(jobs),
+                          capture_output=True, text=True, timeout=600, cwd=REPO)
+    assert proc.returncode == 0, proc.stderr
+    return {r["id"]: r for r in json.loads(proc.stdout)}
+
+
+def same_json(a: Any, b: Any) -> bool:
+    """Equal as JSON values: 1000 == 1000.0 (JSON has one number type), but True is not 1."""
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    if isinstance(a, int | float) and isinstance(b, int | float):
+        return a == b
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(same_json(a[k], b[k]) for k in a)
+    if isinstance(a, list) and isinstance(b, list):
+        return len(a) == len(b) and all(same_json(x, y) for x, y in zip(a, b, strict=True))
+    return type(a) is type(b) and a == b
+
+
+def test_ajv_and_baosong_read_and_judge_every_document_alike(demo: Path, tmp_path: Path) -> None:
+    schemas = {name: Schema.from_file(REPO / rel) for name, rel in SCHEMAS.items()}
+    jobs, ours = [], {}
+    for doc_id, schema, path in documents(demo) + probes(tmp_path):
+        loaded = load_yaml(path.read_bytes(), doc_id)
+        if loaded.data is None:
+            continue  # refused before any schema (encoding, anchors, tabs...): nothing to compare
+        ours[doc_id] = (loaded.data, schemas[schema].is_valid(loaded.data))
+        jobs.append({"id": doc_id, "schema": SCHEMAS[schema], "text": path.read_text(encoding="utf-8")})
+    theirs = ajv(jobs)
+    assert len(jobs) > 1500
+    read_apart = [i for i, (data, _) in ours.items() if theirs[i]["yaml_errors"] or not same_json(data, theirs[i]["data"])]
+    assert not read_apart, [(i, theirs[i]["yaml_errors"]) for i in read_apart[:5]]
+    judged_apart = [(i, valid, theirs[i]["errors"][:3]) for i, (_, valid) in ours.items() if valid != theirs[i]["valid"]]
+    assert not judged_apart, judged_apart[:10]
+    # Both verdicts occur: the comparison means something.
+    assert {valid for _, valid in ours.values()} == {True, False}
+    assert ours["probe:int-leading-zero"][1] and ours["probe:bool-capital"][1] and ours["probe:float-exponent"][1]
+    assert not ours["probe:seconds-missing"][1] and not ours["probe:number-for-text"][1]
