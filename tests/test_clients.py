@@ -137,3 +137,103 @@ def test_ajv_and_baosong_read_and_judge_every_document_alike(demo: Path, tmp_pat
     assert {valid for _, valid in ours.values()} == {True, False}
     assert ours["probe:int-leading-zero"][1] and ours["probe:bool-capital"][1] and ours["probe:float-exponent"][1]
     assert not ours["probe:seconds-missing"][1] and not ours["probe:number-for-text"][1]
+
+
+# --- the language server ---------------------------------------------------------------------------
+
+VALID = EXAMPLES / "valid" / "reports" / "2026"
+KIND_EXAMPLES = {  # one valid report of every kind, stage and sign-off state
+    "emergency/first": VALID / "gaj/gaj-20260314-wanghao-01.yaml",
+    "emergency/first/signoff_pending": VALID / "yjj/yjj-20260618-zhengli-01.yaml",
+    "emergency/followup": VALID / "yjj/yjj-20260618-zhengli-02.yaml",
+    "emergency/final": VALID / "nsx/nsx-20260711-tanglin-01.yaml",
+    "info": VALID / "dcq/dcq-20260408-lijing-01.yaml",
+    "opinion": VALID / "wxb/wxb-20260618-baiyun-01.yaml",
+    "adoption": VALID / "xxk/xxk-20260428-liuyang-01.yaml",
+    "instruction": VALID / "xxk/xxk-20260927-wangli-01.yaml",
+    "notice": VALID / "xxk/xxk-20260925-wangli-01.yaml",
+    "correction": VALID / "dcq/dcq-20260410-lijing-01.yaml",
+}
+
+
+@pytest.fixture(scope="module")
+def server():
+    from client_helpers import LanguageServer
+
+    with LanguageServer() as ls:
+        yield ls
+
+
+def schema_invalid_examples() -> list[tuple[Path, str, int]]:
+    out = []
+    for path in sorted((EXAMPLES / "invalid").glob("*/reports/*/*/*.yaml")):
+        m = EXPECT_RE.match(path.read_text(encoding="utf-8", errors="replace"))
+        assert m, path
+        if m.group(1).startswith("schema-"):
+            out.append((path, m.group(1), int(m.group(2))))
+    return out
+
+
+def test_every_schema_rule_example_gets_a_chinese_diagnostic_on_its_line(server) -> None:
+    examples = schema_invalid_examples()
+    assert len(examples) >= 6
+    uris = [server.open(path) for path, _, _ in examples]
+    found = server.wait_diagnostics(uris)
+    for (path, rule, line), uri in zip(examples, uris, strict=True):
+        on_line = [d for d in found[uri] if d["range"]["start"]["line"] + 1 == line]
+        assert on_line, (path.name, rule, line, found[uri])
+        assert any(CJK.search(d["message"]) for d in on_line), (rule, [d["message"] for d in on_line])
+
+
+def test_no_diagnostic_on_any_valid_report(server, demo: Path) -> None:
+    files = [*sorted((EXAMPLES / "valid").rglob("*.yaml")), *sorted((REPO / "reports").rglob("*.yaml")),
+             *sorted((demo / "reports").rglob("*.yaml"))]
+    kinds = {re.search(r"^kind: (\w+)", p.read_text(encoding="utf-8"), re.M).group(1) for p in files}
+    assert kinds == {"emergency", "info", "opinion", "adoption", "instruction", "notice", "correction"}
+    uris = [server.open(p) for p in files]
+    found = server.wait_diagnostics(uris, timeout=600)
+    noisy = {u: [d["message"] for d in found[u]] for u in uris if found[u]}
+    for uri in uris:
+        server.close(uri)
+    assert not noisy, list(noisy.items())[:5]
+    assert len(uris) > 1500
+
+
+@pytest.mark.parametrize("state", sorted(KIND_EXAMPLES))
+def test_hover_shows_the_chinese_title_and_description(server, state: str) -> None:
+    path = KIND_EXAMPLES[state]
+    text = path.read_text(encoding="utf-8")
+    schema = json.loads((REPO / SCHEMAS["report"]).read_text(encoding="utf-8"))
+    uri = server.open(path)
+    for n, line in enumerate(text.splitlines()):
+        m = re.match(r"([a-z_]+):", line)
+        if not m:
+            continue
+        hover = server.hover(uri, n, 1)
+        assert hover, (state, m.group(1))
+        shown = hover["contents"]["value"] if isinstance(hover["contents"], dict) else str(hover["contents"])
+        shown = re.sub(r"\\(.)", r"\1", shown)  # markdown escapes: \[ \_
+        prop = schema["properties"][m.group(1)]
+        assert prop["title"] in shown and prop["description"][:20] in shown, (m.group(1), shown)
+    server.close(uri)
+
+
+@pytest.mark.parametrize("state", sorted(KIND_EXAMPLES))
+def test_completion_offers_exactly_the_fields_the_kind_and_stage_allow(server, state: str) -> None:
+    from baosong.newreport import field_rules
+
+    path = KIND_EXAMPLES[state]
+    text = path.read_text(encoding="utf-8").rstrip("\n") + "\n\n"
+    schema = json.loads((REPO / SCHEMAS["report"]).read_text(encoding="utf-8"))
+    doc = load_yaml(text.encode("utf-8"), path.name).data
+    allowed = set(schema["properties"]) - field_rules(schema, doc).forbidden - set(doc)
+    uri = server.open(path, text)
+    items = server.completion(uri, len(text.split("\n")) - 1, 0)
+    server.close(uri)
+    offered = [i["label"] for i in items if i.get("kind") == 10]  # CompletionItemKind.Property
+    assert sorted(offered) == sorted(allowed), (state, set(offered) - allowed, allowed - set(offered))
+    for item in items:
+        if item.get("kind") == 10:
+            doc_text = item.get("documentation")
+            doc_text = doc_text.get("value", "") if isinstance(doc_text, dict) else doc_text or ""
+            assert CJK.search(doc_text), (item["label"], item)

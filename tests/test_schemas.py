@@ -16,6 +16,7 @@ import jsonschema
 import jsonschema_rs
 import pytest
 import yaml
+from baosong import editorhints
 from baosong.schemas import FORMATS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -148,19 +149,34 @@ def test_report_branches_only_forbid_fields_declared_at_top_level() -> None:
     """Kind branches may require or forbid fields, never declare new ones (they would lack titles).
 
     A forbidden field is `{"not": {}}`, not `false`: python-jsonschema reports a failing `false`
-    subschema without its instance path, so the message could not name the field or its line.
+    subschema without its instance path, so the message could not name the field or its line. The
+    editor hints (editorhints.py) add a Chinese `deprecationMessage` to it, and may offer a top-level
+    field for completion in the branch that allows it: a stub of annotations only (its title and
+    description), which validates nothing.
     """
     schema = load_schema("report")
-    top = set(schema["properties"])
+    top = schema["properties"]
     for path, sub in walk(schema):
         if path and path[0] in ("allOf", "$defs") and "properties" in sub:
             for field, rule in sub["properties"].items():
                 assert field in top, f"{path}: {field} 未在顶层 properties 中声明"
-                assert rule == FORBIDDEN, f"{path}: 分支中的 {field} 只能是禁用标记 {FORBIDDEN}"
+                stub = {"title": top[field]["title"], "description": top[field]["description"]}
+                forbid = {k: v for k, v in rule.items() if k != "deprecationMessage"}
+                assert forbid == FORBIDDEN or rule == stub, f"{path}: 分支中的 {field} 只能是禁用标记 {FORBIDDEN} 或补全提示"
     branches = {b["if"]["properties"]["kind"]["const"] for b in schema["allOf"]}
     assert branches == set(schema["properties"]["kind"]["enum"])
     for branch in schema["allOf"]:
         assert branch["if"]["required"] == ["kind"]  # a missing kind must not satisfy every `if`
+
+
+@pytest.mark.parametrize("name", SCHEMA_NAMES)
+def test_editor_hints_are_up_to_date(name: str) -> None:
+    """errorMessage, enumDescriptions, completion scoping: generated from the schema itself."""
+    text = (SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8")
+    assert editorhints.dumps(editorhints.add_hints(json.loads(text))) == text, (
+        "schema changed without its editor hints: run `python -m baosong.editorhints`")
+    hints = [sub for _, sub in walk(json.loads(text)) if "errorMessage" in sub]
+    assert len(hints) > 10 and all(CJK.search(sub["errorMessage"]) for sub in hints)
 
 
 # ---------------------------------------------------------------- configuration

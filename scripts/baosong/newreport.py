@@ -135,8 +135,10 @@ def _resolve(schema: dict, node: Any) -> Any:
 
 
 def _never(sub: Any) -> bool:
-    """A subschema nothing satisfies: `false` or `{"not": {}}` (how the schema forbids a field)."""
-    return sub is False or (isinstance(sub, dict) and sub.get("not") == {} and len(sub) == 1)
+    """A subschema nothing satisfies: `false` or `{"not": {}}` (how the schema forbids a field), with or
+    without the editor's annotations (editorhints.py adds `deprecationMessage`)."""
+    return sub is False or (isinstance(sub, dict) and sub.get("not") == {}
+                            and not set(sub) - {"not", "deprecationMessage", "doNotSuggest", "errorMessage"})
 
 
 def field_rules(schema: dict, doc: dict) -> FieldRules:
