@@ -55,6 +55,7 @@ class LanguageServer:
             [node() or "node", str(LANGUAGE_SERVER), "--stdio"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL, cwd=root, env={**os.environ, "NODE_OPTIONS": "--max-old-space-size=2048"})
         self._next = 0
+        self._versions: dict[str, int] = {}
         self._lock = threading.Lock()
         self._waiting: dict[int, queue.Queue] = {}
         self.diagnostics: dict[str, list[dict]] = {}
@@ -153,6 +154,13 @@ class LanguageServer:
             "uri": uri, "languageId": "yaml", "version": 1,
             "text": path.read_text(encoding="utf-8") if text is None else text}})
         return uri
+
+    def change(self, uri: str, text: str) -> None:
+        """Replace the whole text of an open document (its diagnostics are published anew)."""
+        self._versions[uri] = self._versions.get(uri, 1) + 1
+        self.diagnostics.pop(uri, None)
+        self.notify("textDocument/didChange", {"textDocument": {"uri": uri, "version": self._versions[uri]},
+                                               "contentChanges": [{"text": text}]})
 
     def close(self, uri: str) -> None:
         self.notify("textDocument/didClose", {"textDocument": {"uri": uri}})

@@ -237,3 +237,33 @@ def test_completion_offers_exactly_the_fields_the_kind_and_stage_allow(server, s
             doc_text = item.get("documentation")
             doc_text = doc_text.get("value", "") if isinstance(doc_text, dict) else doc_text or ""
             assert CJK.search(doc_text), (item["label"], item)
+
+
+def test_enum_values_are_offered_with_their_chinese_labels(server) -> None:
+    path = KIND_EXAMPLES["emergency/first"]
+    text = re.sub(r"(?m)^category: \w+$", "category: ", path.read_text(encoding="utf-8"))
+    line = text.split("\n").index("category: ")
+    uri = server.open(path, text)
+    items = server.completion(uri, line, len("category: "))
+    server.close(uri)
+    docs = {i["label"]: i.get("documentation") for i in items}
+    assert docs.get("traffic") == "道路交通事故" and docs.get("accident") == "事故灾难（生产安全事故）", docs
+
+
+def test_config_files_get_no_diagnostic_with_the_readme_settings() -> None:
+    from client_helpers import LanguageServer
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    settings = json.loads(re.search(r'```json\n(\{\n  "yaml.schemas".*?\n\})\n```', readme, re.S).group(1))
+    with LanguageServer(schemas=settings["yaml.schemas"]) as ls:
+        uris = [ls.open(REPO / "config" / name) for name in ("units.yaml", "policy.yaml")]
+        found = ls.wait_diagnostics(uris)
+        assert found == {u: [] for u in uris}
+        # ... and the schema does apply: a wrong value in policy.yaml is flagged in Chinese.
+        policy = (REPO / "config" / "policy.yaml").read_text(encoding="utf-8")
+        broken = re.sub(r"(?m)^(\s*dynamic:) \d+", r"\1 很多", policy, count=1)
+        assert broken != policy
+        uri = uris[1]
+        ls.change(uri, broken)
+        messages = [d["message"] for d in ls.wait_diagnostics([uri])[uri]]
+        assert messages and all(CJK.search(m) for m in messages), messages

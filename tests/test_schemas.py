@@ -179,6 +179,20 @@ def test_editor_hints_are_up_to_date(name: str) -> None:
     assert len(hints) > 10 and all(CJK.search(sub["errorMessage"]) for sub in hints)
 
 
+def test_report_snippets_hold_the_fields_their_kind_and_stage_require_and_no_forbidden_one() -> None:
+    from baosong.newreport import field_rules
+
+    schema = load_schema("report")
+    snippets = schema["defaultSnippets"]
+    assert {s["body"]["kind"] for s in snippets} == {"emergency", "info"} and len(snippets) == 3
+    for snippet in snippets:
+        body = snippet["body"]
+        rules = field_rules(schema, body)
+        assert set(rules.required) <= set(body), (snippet["label"], set(rules.required) - set(body))
+        assert not set(body) & rules.forbidden and set(body) <= set(schema["properties"]), snippet["label"]
+        assert CJK.search(snippet["label"]) and CJK.search(snippet["description"])
+
+
 # ---------------------------------------------------------------- configuration
 
 
