@@ -46,6 +46,11 @@ def _is_forbid(sub: Any) -> bool:
     return isinstance(sub, dict) and sub.get("not") == {} and not set(sub) - {"not", *GENERATED}
 
 
+def _is_stub(sub: Any) -> bool:
+    """A completion stub (annotations only): what `_add_branch_hints` writes into a branch."""
+    return isinstance(sub, dict) and bool(sub) and not set(sub) - {"title", "description"}
+
+
 def strip(schema: dict) -> dict:
     """The schema without generated hints: forbids back to `{"not": {}}`, completion stubs removed."""
     out = copy.deepcopy(schema)
@@ -56,8 +61,8 @@ def strip(schema: dict) -> dict:
                 node.pop(key, None)
             props = node.get("properties")
             if in_branch and isinstance(props, dict):
-                for name in [n for n, sub in props.items() if not _is_forbid(sub)]:
-                    del props[name]  # a completion stub: branches only forbid fields otherwise
+                for name in [n for n, sub in props.items() if _is_stub(sub)]:
+                    del props[name]
             for key, value in node.items():
                 if key in ("if", "const", "enum", "default", "examples"):
                     continue
