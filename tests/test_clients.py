@@ -26,7 +26,7 @@ from baosong.schemas import Schema
 from baosong.yamlload import load_yaml
 from client_helpers import CLIENTS, REPO, missing, node
 
-pytestmark = pytest.mark.skipif(missing() is not None, reason=missing() or "")
+pytestmark = [pytest.mark.skipif(missing() is not None, reason=missing() or ""), pytest.mark.slow]
 
 EXAMPLES = REPO / "tests" / "examples"
 SCHEMAS = {name: f"schema/{name}.schema.json" for name in ("report", "units", "policy")}
