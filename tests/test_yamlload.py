@@ -477,7 +477,8 @@ def test_numbers_nothing_can_hold_are_refused_rather_than_turned_into_inf_or_tex
         ("k: { ?foo: bar }\n", (1, 6), "“?”后面紧跟着文字"),  # 652Z: libyaml drops the "?"
         ("k: [-]\n", (1, 5), "单独的“-”"),  # YJV2
         ("flow: [a,\nb,\nc]\n", (2, 1), "至少要 1 个半角空格"),  # 9C9N
-        ("k: [a,\n  b,\n]\n", (3, 1), "至少要 1 个半角空格"),
+        ("a:\n  b: [x,\n    y\n ]\n", (4, 2), "至少要 2 个半角空格"),  # the closing bracket: parent's column
+        ("k: [a, [b,\n  c\n]]\n", (3, 1), "至少要 1 个半角空格"),  # ... of the outermost collection only
         ('quoted: "a\nb\nc"\n', (2, 1), "至少要 1 个半角空格"),  # QB6E
         ('foo: "bar\n\tbaz"\n', (2, 1), "Tab 不算缩进"),  # DK95-01: a tab is not indentation
         ('a:\n  b: "x\n  y"\n', (3, 3), "至少要 3 个半角空格"),
@@ -502,6 +503,8 @@ def test_constructs_libyaml_accepts_against_the_spec_are_refused(text, at, needl
         ("k: [? b : 2, a]\n", {"k": [{"b": 2}, "a"]}),  # an explicit key, with its space
         ("k: [-a, a-]\n", {"k": ["-a", "a-"]}),
         ("flow: [a,\n b,\n c]\n", {"flow": ["a", "b", "c"]}),
+        ("k: [a,\n  b,\n]\n", {"k": ["a", "b"]}),  # as the editor's parser allows (not the spec)
+        ("a:\n  b: {x: 1,\n    y: 2\n  }\n", {"a": {"b": {"x": 1, "y": 2}}}),
         ("flow: [a,\n# comment lines need no indentation\n b]\n", {"flow": ["a", "b"]}),
         ('foo: "bar\n \tbaz"\n', {"foo": "bar baz"}),  # DK95-08: spaces, then a tab
         ('a:\n  b: "x\n   y\n\n   z"\n', {"a": {"b": "x y\nz"}}),

@@ -845,8 +845,12 @@ def _spec_check(src: str, text: str, add: Any) -> None:
             need = indents[-1] + 1 if indents else 0  # continuation lines need this many spaces
             if flow and need and tok.start_mark.line != last_line:
                 line_start, spaces = _leading_spaces(text, start)
-                if spaces < need:
-                    _short_indent(text, line_start + spaces, need, "flow", add)
+                # The editor's parser (eemeli/yaml) lets the closing bracket of the outermost flow
+                # collection sit at its parent's indentation (`k: [a,\n  b,\n]`); so do we, since
+                # where a bracket stands cannot change the data.
+                closing = flow == 1 and (cls is FlowSequenceEndToken or cls is FlowMappingEndToken)
+                if spaces < need - closing:
+                    _short_indent(text, line_start + spaces, need - closing, "flow", add)
             if cls is KeyToken and flow and end < n and text[end] not in _FLOW_END:
                 add(tok.start_mark, "yaml-syntax",
                     "方括号或花括号中的“?”后面紧跟着文字（如“[?x]”）：YAML 规范把它读作文字“?x”，"
