@@ -139,6 +139,25 @@ def test_ajv_and_baosong_read_and_judge_every_document_alike(demo: Path, tmp_pat
     assert not ours["probe:seconds-missing"][1] and not ours["probe:number-for-text"][1]
 
 
+def test_the_editors_parser_reads_every_suite_case_the_loader_accepts_alike() -> None:
+    """The YAML test suite, as it stands and under a key: wherever baosong's loader accepts, the
+    editor's parser (the `yaml` package, YAML 1.2) accepts too and gives the same data. (The other way
+    round they differ only where libyaml cannot read valid YAML, or the loader refuses by design.)"""
+    from test_yamlload_suite import CASES, forms
+
+    ours = {}
+    for case in CASES:
+        for name, text, _ in forms(case):
+            loaded = load_yaml(text.encode("utf-8"), name)
+            if loaded.data is not None:
+                ours[name] = (loaded.data, text)
+    theirs = ajv([{"id": name, "schema": None, "text": text} for name, (_, text) in ours.items()])
+    apart = [(n, text, theirs[n]["yaml_errors"][:1]) for n, (data, text) in ours.items()
+             if theirs[n]["yaml_errors"] or not same_json(data, theirs[n]["data"])]
+    assert not apart, apart[:5]
+    assert len(ours) >= 190
+
+
 # --- the language server ---------------------------------------------------------------------------
 
 VALID = EXAMPLES / "valid" / "reports" / "2026"

@@ -3,7 +3,7 @@
 // that yaml-language-server uses, YAML 1.2 core schema) and validate it with ajv (JSON Schema draft
 // 2020-12, RFC 3339 date-time from ajv-formats).
 //
-// stdin: JSON [{"id": ..., "schema": "schema/report.schema.json", "text": "<the YAML file>"}, ...]
+// stdin: JSON [{"id": ..., "schema": "schema/report.schema.json" or null, "text": "<the YAML file>"}, ...]
 // stdout: JSON [{"id": ..., "yaml_errors": [...], "data": <the parsed document>, "valid": bool,
 //                "errors": [{"path": "/casualties/deaths", "keyword": "type", "message": ...}]}, ...]
 'use strict';
@@ -40,11 +40,13 @@ for (const job of jobs) {
   const doc = YAML.parseDocument(job.text, { version: '1.2', schema: 'core', uniqueKeys: true, prettyErrors: false });
   const result = { id: job.id, yaml_errors: doc.errors.map((e) => e.message) };
   if (!doc.errors.length) {
-    const data = doc.toJS({ maxAliasCount: 0 });
-    const validate = validator(job.schema);
+    const data = doc.toJS({ maxAliasCount: -1 });
     result.data = data;
-    result.valid = validate(data);
-    result.errors = (validate.errors || []).map((e) => ({ path: e.instancePath, keyword: e.keyword, message: e.message }));
+    if (job.schema) {
+      const validate = validator(job.schema);
+      result.valid = validate(data);
+      result.errors = (validate.errors || []).map((e) => ({ path: e.instancePath, keyword: e.keyword, message: e.message }));
+    }
   }
   out.push(result);
 }
