@@ -181,6 +181,19 @@ def test_yaml_11_surprises_do_not_change_values(registry: Path) -> None:
     assert "“no”" in problems[0]["message"]
 
 
+def test_scalars_are_typed_as_the_editor_types_them_yaml_12_core(registry: Path) -> None:
+    # The editor (YAML 1.2) reads these as a boolean and numbers and accepts them; so must CI.
+    rel = "reports/2026/gaj/gaj-20260314-wanghao-07.yaml"
+    write_report(registry, rel, new_first_report(**{
+        "  deaths: 4\n": "  deaths: 04\n", "grade: III\n": "grade: III\neconomic_loss: 1e3\nsensitive: False\n"}))
+    result = baosong("check", rel, cwd=registry)
+    assert result.returncode == 0, result.stdout
+    # ... and a string field given a number is refused by both.
+    write_report(registry, rel, new_first_report(**{"unit: gaj": "unit: 012"}))
+    problems = json.loads(baosong("check", "--format", "json", rel, cwd=registry).stdout)
+    assert ("schema-type", "unit") in {(p["rule"], p["field"]) for p in problems}
+
+
 def test_cache_reuses_results_and_notices_changes(registry: Path) -> None:
     first = baosong("check", "--format", "json", cwd=registry)
     assert first.returncode == 0
@@ -379,3 +392,15 @@ def test_only_the_incidents_own_and_involved_units_report_on_it(registry: Path, 
     gaj = next(p for p in problems if p["path"] == gaj_final)
     assert gaj["line"] == line_of(files[gaj_final], "incident:")
     assert incident in gaj["message"] and "“blx”（北岭县" in gaj["message"] and "终报只能由该单位报送" in gaj["message"]
+
+
+def test_config_files_named_on_the_command_line_are_checked_against_their_own_schemas(registry: Path) -> None:
+    # Judged as reports they failed with "缺少必填字段 id" and "不认识的字段 city".
+    result = baosong("check", "config/units.yaml", "config/policy.yaml", cwd=registry)
+    assert result.returncode == 0, result.stdout
+    assert "共检查 2 个文件：0 个错误" in result.stdout
+    policy = registry / "config/policy.yaml"
+    policy.write_text(re.sub(r"dynamic: \d+", "dynamic: 很多", policy.read_text(encoding="utf-8")), encoding="utf-8")
+    problems = json.loads(baosong("check", "--format", "json", "./config/policy.yaml", cwd=registry).stdout)
+    assert problems and {p["path"] for p in problems} == {"config/policy.yaml"}
+    assert {p["rule"] for p in problems} == {"schema-type"} and "id" not in {p["field"] for p in problems}

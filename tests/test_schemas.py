@@ -16,6 +16,7 @@ import jsonschema
 import jsonschema_rs
 import pytest
 import yaml
+from baosong import editorhints
 from baosong.schemas import FORMATS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -140,25 +141,56 @@ def test_date_times_need_format_and_offset_pattern(name: str) -> None:
             assert pattern.search("2026-11-25T06:30:00Z"), path
             assert not pattern.search("2026-11-25T14:30:00"), path
             assert not pattern.search("2026-11-25 14:30"), path
+            # RFC 3339 wants seconds; ajv, check-jsonschema and the editor refuse 14:30+08:00.
+            assert not pattern.search("2026-11-25T14:30+08:00"), path
 
 
 def test_report_branches_only_forbid_fields_declared_at_top_level() -> None:
     """Kind branches may require or forbid fields, never declare new ones (they would lack titles).
 
     A forbidden field is `{"not": {}}`, not `false`: python-jsonschema reports a failing `false`
-    subschema without its instance path, so the message could not name the field or its line.
+    subschema without its instance path, so the message could not name the field or its line. The
+    editor hints (editorhints.py) add a Chinese `deprecationMessage` to it, and may offer a top-level
+    field for completion in the branch that allows it: a stub of annotations only (its title and
+    description), which validates nothing.
     """
     schema = load_schema("report")
-    top = set(schema["properties"])
+    top = schema["properties"]
     for path, sub in walk(schema):
         if path and path[0] in ("allOf", "$defs") and "properties" in sub:
             for field, rule in sub["properties"].items():
                 assert field in top, f"{path}: {field} 未在顶层 properties 中声明"
-                assert rule == FORBIDDEN, f"{path}: 分支中的 {field} 只能是禁用标记 {FORBIDDEN}"
+                stub = {"title": top[field]["title"], "description": top[field]["description"]}
+                forbid = {k: v for k, v in rule.items() if k != "deprecationMessage"}
+                assert forbid == FORBIDDEN or rule == stub, f"{path}: 分支中的 {field} 只能是禁用标记 {FORBIDDEN} 或补全提示"
     branches = {b["if"]["properties"]["kind"]["const"] for b in schema["allOf"]}
     assert branches == set(schema["properties"]["kind"]["enum"])
     for branch in schema["allOf"]:
         assert branch["if"]["required"] == ["kind"]  # a missing kind must not satisfy every `if`
+
+
+@pytest.mark.parametrize("name", SCHEMA_NAMES)
+def test_editor_hints_are_up_to_date(name: str) -> None:
+    """errorMessage, enumDescriptions, completion scoping: generated from the schema itself."""
+    text = (SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8")
+    assert editorhints.dumps(editorhints.add_hints(json.loads(text))) == text, (
+        "schema changed without its editor hints: run `python -m baosong.editorhints`")
+    hints = [sub for _, sub in walk(json.loads(text)) if "errorMessage" in sub]
+    assert len(hints) > 10 and all(CJK.search(sub["errorMessage"]) for sub in hints)
+
+
+def test_report_snippets_hold_the_fields_their_kind_and_stage_require_and_no_forbidden_one() -> None:
+    from baosong.newreport import field_rules
+
+    schema = load_schema("report")
+    snippets = schema["defaultSnippets"]
+    assert {s["body"]["kind"] for s in snippets} == {"emergency", "info"} and len(snippets) == 3
+    for snippet in snippets:
+        body = snippet["body"]
+        rules = field_rules(schema, body)
+        assert set(rules.required) <= set(body), (snippet["label"], set(rules.required) - set(body))
+        assert not set(body) & rules.forbidden and set(body) <= set(schema["properties"]), snippet["label"]
+        assert CJK.search(snippet["label"]) and CJK.search(snippet["description"])
 
 
 # ---------------------------------------------------------------- configuration
@@ -284,6 +316,14 @@ def test_time_without_offset_is_refused(value: str) -> None:
     doc = _example(FIRST)
     doc["created_at"] = value
     assert ("created_at",) in _paths(_reject(doc))
+
+
+def test_time_without_seconds_is_refused_as_every_rfc3339_checker_does() -> None:
+    doc = _example(FIRST)
+    doc["occurred_at"] = "2026-03-14T07:42+08:00"
+    assert ("occurred_at",) in _paths(_reject(doc))
+    assert not FORMATS["date-time"]("2026-03-14T07:42+08:00")
+    assert FORMATS["date-time"]("2026-03-14T07:42:00+08:00") and FORMATS["date-time"]("2026-03-14T07:42:00.5Z")
 
 
 def test_format_checking_is_on() -> None:

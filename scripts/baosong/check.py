@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from baosong.config import Config, load_config
+from baosong.config import POLICY_PATH, UNITS_PATH, Config, load_config
 from baosong.problems import Problem, sort_key
 from baosong.rules import check_collection, check_document
 from baosong.sources import (
@@ -145,11 +145,21 @@ def check_registry(root: Path, paths: Iterable[str] | None = None, *, now: datet
     source = WorkTree(root)
     cfg = load_config(source)
     result = CheckResult(problems=list(cfg.problems))
+    explicit = [Path(p) for p in paths] if paths else []
+    # Trust-root files named on the command line: load_config has already checked them against their
+    # own schemas (their problems are in result.problems); judging them as reports would be nonsense.
+    config_files = {(root / rel).resolve(): rel for rel in (UNITS_PATH, POLICY_PATH)}
+    for p in [p for p in explicit if p.resolve() in config_files]:
+        rel = config_files[p.resolve()]
+        result.files += 1
+        result.problems = [_with_path(q, p.as_posix()) if q.path == rel else q for q in result.problems]
+        explicit.remove(p)
     if not cfg.ok:
+        return result
+    if paths and not explicit:
         return result
     cache = _Cache(root, cfg.fingerprint, use_cache)
     registry_files = source.list_reports()
-    explicit = [Path(p) for p in paths] if paths else []
     wanted: set[str] = set()
     summaries: list[dict] = []
     seen_abs: set[Path] = set()

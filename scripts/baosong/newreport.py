@@ -135,8 +135,10 @@ def _resolve(schema: dict, node: Any) -> Any:
 
 
 def _never(sub: Any) -> bool:
-    """A subschema nothing satisfies: `false` or `{"not": {}}` (how the schema forbids a field)."""
-    return sub is False or (isinstance(sub, dict) and sub.get("not") == {} and len(sub) == 1)
+    """A subschema nothing satisfies: `false` or `{"not": {}}` (how the schema forbids a field), with or
+    without the editor's annotations (editorhints.py adds `deprecationMessage`)."""
+    return sub is False or (isinstance(sub, dict) and sub.get("not") == {}
+                            and not set(sub) - {"not", "deprecationMessage", "doNotSuggest", "errorMessage"})
 
 
 def field_rules(schema: dict, doc: dict) -> FieldRules:
@@ -442,7 +444,7 @@ def _scalar(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        # The strict loader reads plain `123.5` as a number but `1e+16` as text: never write exponents.
+        # Plain decimals, never exponents: what an officer reads and writes (`1e+16` is a YAML 1.2 float too).
         return str(int(value)) if value.is_integer() else f"{value:.6f}".rstrip("0")
     text = str(value)
     if _PLAIN_SAFE.match(text) and text not in _YAML11_WORDS:

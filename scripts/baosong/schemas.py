@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cached_property
@@ -36,7 +37,16 @@ def _is_uri(value: object) -> bool:
     return isinstance(value, str) and value.startswith(("http://", "https://")) and " " not in value
 
 
-FORMATS: dict[str, Callable[[object], bool]] = {"date-time": is_datetime, "uri": _is_uri}
+# RFC 3339 date-time, as ajv, check-jsonschema and the editor check it: seconds are required (and every
+# file baosong writes has them); parse_datetime is lenient about them for what officers type elsewhere.
+_RFC3339 = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?(?:Z|[+-][0-9]{2}:[0-9]{2})")
+
+
+def _is_datetime(value: object) -> bool:
+    return not isinstance(value, str) or (_RFC3339.fullmatch(value) is not None and is_datetime(value))
+
+
+FORMATS: dict[str, Callable[[object], bool]] = {"date-time": _is_datetime, "uri": _is_uri}
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,14 +165,14 @@ def explain(err: jsonschema.ValidationError, root: dict) -> SchemaError:
         return SchemaError(path, where, rule, msg)
     if v == "format":
         if value == "date-time":
-            msg = f"时间“{_short(inst)}”格式无效：须为带时区的 ISO 8601 时间，如 2026-11-25T14:30:00+08:00。"
+            msg = f"时间“{_short(inst)}”格式无效：须为带时区、精确到秒的时间，如 2026-11-25T14:30:00+08:00。"
         else:
             msg = f"“{_short(inst)}”不符合 {value} 格式。"
         return SchemaError(path, where, "schema-format", msg)
     if v == "pattern":
         desc = _subschema(root, path).get("description", "")
         if _subschema(root, path).get("format") == "date-time":
-            msg = f"时间“{_short(inst)}”格式无效：须为带时区的 ISO 8601 时间，如 2026-11-25T14:30:00+08:00。"
+            msg = f"时间“{_short(inst)}”格式无效：须为带时区、精确到秒的时间，如 2026-11-25T14:30:00+08:00。"
             return SchemaError(path, where, "schema-format", msg)
         return SchemaError(path, where, rule, f"“{_short(inst)}”格式不符合要求。{desc}")
     if v == "minLength":

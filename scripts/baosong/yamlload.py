@@ -1,12 +1,18 @@
 """Strict YAML loading for untrusted report files: bytes in, plain data + positions + problems out.
 
 Why not `yaml.safe_load`: it applies YAML 1.1 resolution (`no` -> False, `012` -> 10, `12:30` -> 750,
-dates -> `date`), keeps the last of duplicate keys, expands aliases (billion laughs) and loses positions.
+dates -> `date`) where the editor and this loader use the YAML 1.2 core schema, keeps the last of duplicate keys, expands aliases (billion laughs) and loses positions.
 Instead we drive libyaml's *event* parser (C, iterative) and build plain Python values ourselves,
 iteratively, counting depth and nodes as we go. Everything that could go wrong becomes a `Problem`
 with a line and column; nothing here raises or prints.
 
-Measured facts this relies on (PyYAML 6.0 with its bundled libyaml 0.2.5):
+libyaml is not the YAML spec: it accepts some invalid YAML and reads a few valid forms differently
+(comments glued to a closing quote or bracket, `?` in flow collections, continuation lines without
+indentation, a block scalar's trailing spaces at the end of the file). `_spec_check` refuses those with
+a position, and the official YAML test suite (tests/test_yamlload_suite.py) pins every verdict so that
+a PyYAML/libyaml upgrade that changes one fails the tests.
+
+Measured facts this relies on (PyYAML 6.0.x with its bundled libyaml 0.2.5/0.2.6):
 - libyaml marks count characters, not bytes, and CRLF as one line break; the text is decoded and
   stripped of its BOM here, so mark.index is an index into our `text` and columns match editors.
 - libyaml caps flow nesting itself at 1000 levels (ScannerError "exceeded maximum nesting depth"):
@@ -18,6 +24,7 @@ Measured facts this relies on (PyYAML 6.0 with its bundled libyaml 0.2.5):
 from __future__ import annotations
 
 import bisect
+import contextlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -33,6 +40,17 @@ from yaml.events import (
     SequenceEndEvent,
     SequenceStartEvent,
     StreamEndEvent,
+)
+from yaml.tokens import (
+    BlockEndToken,
+    BlockMappingStartToken,
+    BlockSequenceStartToken,
+    FlowMappingEndToken,
+    FlowMappingStartToken,
+    FlowSequenceEndToken,
+    FlowSequenceStartToken,
+    KeyToken,
+    ScalarToken,
 )
 
 from baosong.problems import Problem, field_name
@@ -109,12 +127,25 @@ _SPACE_NAMES = {
     "\u00a0": "不间断空格（U+00A0，常见于从网页或 Word 复制的文字）",
 }
 
-# --- scalar resolution (a deliberately small YAML 1.2 core subset) ------------------------------
+# --- scalar resolution: the YAML 1.2 core schema ------------------------------------------------
+#
+# Plain scalars are typed exactly as the YAML 1.2 core schema types them, as the editor (the Red Hat YAML
+# extension, YAML 1.2) and every 1.2 reader do, so that the editor never contradicts CI: `True` is a
+# boolean, `012` the integer 12, `1e3` the number 1000.0, `0x1F` 31. None of YAML 1.1's coercions:
+# `yes`/`no`/`on`/`off`, `12:30` (sexagesimal), `2026-11-25` (dates), `0b101`, `1_000` stay text.
+# Numbers nothing downstream can hold (.inf, .nan, 1e400, ints past Python's 4300-digit limit) are
+# refused with a position rather than turned into inf or kept as text.
 
-_PLAIN_CONST: dict[str, Any] = {"": None, "~": None, "null": None, "true": True, "false": False}
-_NUM_START = frozenset("-0123456789")
-_INT = re.compile(r"-?(?:0|[1-9][0-9]*)\Z")  # [0-9], not \d: no Unicode digits
-_FLOAT = re.compile(r"-?(?:0|[1-9][0-9]*)\.[0-9]+\Z")
+_PLAIN_CONST: dict[str, Any] = {
+    "": None, "~": None, "null": None, "Null": None, "NULL": None,
+    "true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False,
+}
+_NUM_START = frozenset("-+.0123456789")
+_INT = re.compile(r"[-+]?[0-9]+\Z")  # [0-9], not \d: no Unicode digits
+_FLOAT = re.compile(r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?\Z")
+_HEX_OCT = re.compile(r"0(?:x[0-9a-fA-F]+|o[0-7]+)\Z")
+_INF_NAN = re.compile(r"[-+]?\.(?:inf|Inf|INF)\Z|\.(?:nan|NaN|NAN)\Z")
+_BAD_NUMBER: Any = object()  # a core-schema number that is not a finite, representable value
 # `deaths：3` typed with a Chinese IME: one string instead of a key/value pair.
 _FW_KEY = re.compile(r"[ ]*[A-Za-z_][A-Za-z0-9_]*[ \u3000]*：")
 
@@ -125,17 +156,45 @@ def _resolve_plain(v: str) -> Any:
     if v[0] in _NUM_START:
         try:
             if _INT.match(v):
-                return int(v)  # ValueError past 4300 digits: keep the text
+                return int(v)  # ValueError past 4300 digits
             if _FLOAT.match(v):
                 f = float(v)
-                if f - f == 0.0:  # finite; 1e400-sized literals would silently become inf
-                    return f
+                return f if f - f == 0.0 else _BAD_NUMBER  # 1e400 would silently become inf
+            if _HEX_OCT.match(v):
+                return int(v[2:], 16 if v[1] == "x" else 8)
+            if _INF_NAN.match(v):
+                return _BAD_NUMBER
         except ValueError:
-            pass
+            return _BAD_NUMBER
     return v
 
 
 # --- helpers -------------------------------------------------------------------------------------
+
+_BREAKS = re.compile(r"\r\n|\r|\n")
+_FLOW_SUSPECT = frozenset("?-:")
+_GLUE_BEFORE = frozenset("\"']},:|>")
+
+
+def _glued_hash(text: str) -> bool:
+    """Is there a "#" where libyaml may have skipped a comment glued to what precedes it: after a
+    closing quote or bracket, a comma or colon, a block scalar header (`|-#`), on a directive line?
+    (A "#" inside plain text, `3#楼`, is content and needs no second look.)"""
+    i = text.find("#", 1)
+    while i > 0:
+        prev = text[i - 1]
+        if prev not in " \t\r\n":
+            if prev in _GLUE_BEFORE:
+                return True
+            j = i - 1
+            while j > 0 and text[j] in "+-0123456789":
+                j -= 1
+            if j < i - 1 and text[j] in "|>":
+                return True
+            if text.startswith("%", max(text.rfind("\n", 0, i), text.rfind("\r", 0, i)) + 1):
+                return True
+        i = text.find("#", i + 1)
+    return False
 
 
 def _line_col(text: str, idx: int) -> tuple[int, int]:
@@ -143,6 +202,20 @@ def _line_col(text: str, idx: int) -> tuple[int, int]:
     breaks = text.count("\n", 0, idx) + text.count("\r", 0, idx) - text.count("\r\n", 0, idx)
     start = max(text.rfind("\n", 0, idx), text.rfind("\r", 0, idx)) + 1
     return breaks + 1, idx - start + 1
+
+
+def _clamp(text: str, line: int, col: int) -> tuple[int, int]:
+    """A (line, column) that exists in `text`. libyaml reports errors at the end of the stream one line
+    below the last one (and past a file's end when it has no final line break); those go to the end of
+    the last non-blank content instead, where the officer can see what is missing."""
+    lines = _BREAKS.split(text)
+    if len(lines) > 1 and lines[-1] == "":
+        lines.pop()  # a final line break does not start a line an officer can see
+    if line < 1:
+        return 1, 1
+    if line <= len(lines):
+        return line, max(1, min(col, len(lines[line - 1]) + 1))
+    return _line_col(text, len(text.rstrip()))
 
 
 def _show(s: str, n: int = 40) -> str:
@@ -407,7 +480,7 @@ def _parse(text: str, path: str, limits: Limits, problems: list[Problem], suspec
     fw_warn_left = 3
 
     def add(mark: Any, rule: str, msg: str, fld: str = "", severity: str = "error") -> None:
-        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
+        line, col = _clamp(text, mark.line + 1, mark.column + 1) if mark is not None else (1, 1)
         problems.append(Problem(path, line, col, fld, rule, msg, severity))  # type: ignore[arg-type]
         if len(problems) >= MAX_PROBLEMS:
             raise _Stop
@@ -415,7 +488,7 @@ def _parse(text: str, path: str, limits: Limits, problems: list[Problem], suspec
     # Local names: this loop runs once per YAML node and dominates the loader's own cost.
     SCALAR, MSTART, SSTART, MEND, SEND, ALIAS = (
         ScalarEvent, MappingStartEvent, SequenceStartEvent, MappingEndEvent, SequenceEndEvent, AliasEvent)
-    resolve, NOKEY = _resolve_plain, _NOKEY
+    resolve, NOKEY, BAD_NUMBER = _resolve_plain, _NOKEY, _BAD_NUMBER
     # The open collection is held in locals (container, its path, is it a mapping, the pending key);
     # its ancestors are saved on `stack`. `depth` is the number of open collections.
     cur: Any = None
@@ -430,8 +503,23 @@ def _parse(text: str, path: str, limits: Limits, problems: list[Problem], suspec
     nodes = 0
     bad_keys = 0
     stop_at: int | None = None  # text index where parsing stopped on a syntax error
+    completed = False  # the whole stream was read (no syntax error, no limit hit)
 
-    loader = _CParser(text)
+    # A last line of spaces without a line break: libyaml drops it from a block scalar (`|+` gives ''
+    # instead of '\n'); with the break it reads it as the YAML spec does. Nothing else changes, and
+    # marks on the added character are clamped back into the text by `add`.
+    src = text
+    if text.endswith(" "):
+        rest = text.rstrip(" ")
+        if not rest or rest[-1] in "\r\n":
+            src = text + "\n"
+    # Constructs libyaml reads differently from the spec (see `_spec_check`): looked for only when a
+    # cheap sign of them is present, so ordinary reports do not pay for a second scan.
+    recheck = "#" in text and _glued_hash(text)
+    flow_at = -1  # depth of the outermost open flow collection, -1 outside flow
+    flow_line = 0
+
+    loader = _CParser(src)
     get_event = loader.get_event
     try:
         while True:
@@ -450,8 +538,19 @@ def _parse(text: str, path: str, limits: Limits, problems: list[Problem], suspec
                     add(mark, "yaml-too-large", f"这个值过长（{len(v):,} 个字符，上限 {max_chars:,}）。请精简内容。")
                 if want_spans and ev.end_mark.line != mark.line:
                     spans.append((mark.index, ev.end_mark.index))
-                plain = not ev.style
-                value = resolve(v) if plain else v
+                style = ev.style
+                if style:
+                    plain, value = False, v
+                    # Multi-line quoted text (continuation indentation), block scalars that start with
+                    # blank lines (auto-detected indentation): checked against the spec afterwards.
+                    if (ev.end_mark.line != mark.line and style in "\"'") or (
+                            style in "|>" and (not v or v[0] == "\n")):
+                        recheck = True
+                else:
+                    plain, value = True, resolve(v)
+                    if value is BAD_NUMBER:
+                        _bad_number(mark, v, add)
+                        value = v
             elif cls is MSTART or cls is SSTART:
                 nodes += 1
                 mark = ev.start_mark
@@ -471,6 +570,10 @@ def _parse(text: str, path: str, limits: Limits, problems: list[Problem], suspec
                 if stack:
                     cur, cur_path, cur_map, cur_key = stack.pop()
                 depth -= 1
+                if depth == flow_at:  # the outermost flow collection closed: did it span lines?
+                    if ev.end_mark.line != flow_line:
+                        recheck = True
+                    flow_at = -1
                 continue
             elif cls is ALIAS:
                 nodes += 1
@@ -487,9 +590,17 @@ def _parse(text: str, path: str, limits: Limits, problems: list[Problem], suspec
                     break
                 continue
             elif ev is None or cls is StreamEndEvent:
+                completed = True
                 break
             else:
                 continue
+
+            if flow_at >= 0 and not recheck:
+                # `[?x]`, `{ ?x: 1 }`, `[-]`: a node at or right after one of these in flow context
+                # (see _spec_check).
+                i = mark.index
+                if src[i:i + 1] in _FLOW_SUSPECT or src[i - 1:i] == "?":
+                    recheck = True
 
             # Place the node: as the root, a mapping key, a mapping value or a sequence item.
             if depth == 0:
@@ -534,6 +645,8 @@ def _parse(text: str, path: str, limits: Limits, problems: list[Problem], suspec
                 fw_warn_left -= 1
                 _fullwidth_value(mark, value, vpath, add)
             if cls is MSTART or cls is SSTART:
+                if flow_at < 0 and ev.flow_style:
+                    flow_at, flow_line = depth, mark.line
                 stack.append((cur, cur_path, cur_map, cur_key))
                 cur, cur_path, cur_map, cur_key = value, vpath, cls is MSTART, NOKEY
                 depth += 1
@@ -549,6 +662,10 @@ def _parse(text: str, path: str, limits: Limits, problems: list[Problem], suspec
         stop_at = 0
     finally:
         loader.dispose()
+
+    if completed and recheck and root_set:
+        with contextlib.suppress(_Stop):
+            _spec_check(src, text, add)
 
     if not root_set and not problems and docs <= 1:
         problems.append(Problem(path, 1, 1, "", "yaml-empty", "文件是空的（或只有注释）。请按报告模板填写内容。"))
@@ -574,6 +691,12 @@ def _anchor_tag(ev: Any, add: Any) -> None:
         add(ev.start_mark, "yaml-tag",
             f"不允许使用 YAML 标签“{_show(_short_tag(ev.tag))}”：标签能改变值的类型，甚至让程序构造任意对象，"
             "报告文件中一律禁止。请删除它；如果“!”是文字的一部分，请把整个值用英文双引号括起来。")
+
+
+def _bad_number(mark: Any, raw: str, add: Any) -> None:
+    add(mark, "yaml-number",
+        f"“{_show(raw)}”在 YAML 中是一个数，但不是可用的数值（无穷大、非数字，或位数过多）。"
+        "如果它是文字，请把它用英文双引号括起来；如果是数值，请填写实际的数。")
 
 
 def _duplicate(mark: Any, key: str, kpath: tuple, positions: dict, add: Any) -> None:
@@ -645,16 +768,208 @@ def _syntax_problem(text: str, exc: yaml.MarkedYAMLError, add: Any) -> int:
         return mark.index if mark is not None else 0
     line = mark.line + 1 if mark is not None else 1
     first = line - 2
+    where = mark
     if exc.context_mark is not None and "simple key" in (exc.context or ""):
         first = min(first, exc.context_mark.line + 1)  # the would-be key that never found its ':'
+        if "could not find expected ':'" in prob:
+            # libyaml gives up on the line after the key (or past the end of the file); the officer
+            # has to fix the key itself.
+            where = exc.context_mark
     hit = _fullwidth_colon_line(text, first, line)
     if hit is not None:
         add(_Mark(hit[0] - 1, hit[1] - 1), "yaml-syntax",
             f"第{hit[0]}行用了全角冒号“：”。YAML 只认半角冒号：请改为“:”并在其后加一个空格，例如“kind: emergency”。"
             f"（libyaml：{english}）")
     else:
-        add(mark, "yaml-syntax", f"{_translate(prob)}（libyaml：{english}）")
+        add(where, "yaml-syntax", f"{_translate(prob)}（libyaml：{english}）")
     return mark.index if mark is not None else 0
+
+
+_WS = " \t\r\n"
+_FLOW_END = " \t\r\n,[]{}"
+
+
+def _leading_spaces(text: str, idx: int) -> tuple[int, int]:
+    """(index of the start of the line holding text[idx], number of spaces that line starts with)."""
+    start = max(text.rfind("\n", 0, idx), text.rfind("\r", 0, idx)) + 1
+    end = start
+    while end < len(text) and text[end] == " ":
+        end += 1
+    return start, end - start
+
+
+def _spec_check(src: str, text: str, add: Any) -> None:
+    """Second pass over libyaml's token stream for what libyaml accepts but the YAML spec does not, and
+    which other programs (the editor, a reviewer's tools) would read differently:
+
+    - a comment glued to the text before it (`title: "纪要"#二` – libyaml drops `#二`; the spec wants
+      whitespace before `#`), also after `]`, `}`, `,`, a block scalar header or a directive;
+    - `?` directly followed by text in a flow collection (`[?x]`: the spec reads the string "?x",
+      libyaml a mapping {x: null}), and a lone `-`, `?` or `:` as a flow item (`[-]`, invalid YAML
+      that libyaml reads as the string "-");
+    - continuation lines of flow collections and multi-line quoted or flow scalars that are not
+      indented past the enclosing block collection (the spec's s-flow-line-prefix; libyaml ignores
+      indentation there);
+    - a block scalar whose leading blank lines are indented deeper than its first non-blank line
+      (libyaml takes the deepest blank line as the indentation and ends the scalar early).
+
+    Runs only after libyaml read the whole stream without error, so scanning cannot fail here.
+    """
+    scanner = _CParser(src)
+    get_token = scanner.get_token
+    indents: list[int] = []  # columns of the open block collections: libyaml's indentation stack
+    flow = 0
+    last_end = 0
+    last_line = -1
+    n = len(text)
+    try:
+        while True:
+            tok = get_token()
+            if tok is None:
+                break
+            cls = tok.__class__
+            start, end = tok.start_mark.index, tok.end_mark.index
+            if start >= n:
+                break
+            if start > last_end:
+                _check_gap(text, last_end, start, add)
+            if cls is BlockMappingStartToken or cls is BlockSequenceStartToken:
+                indents.append(tok.start_mark.column)
+                continue
+            if cls is BlockEndToken:
+                if indents:
+                    indents.pop()
+                continue
+            if end == start:  # zero-width (a simple key's KeyToken): the real token follows
+                continue
+            need = indents[-1] + 1 if indents else 0  # continuation lines need this many spaces
+            if flow and need and tok.start_mark.line != last_line:
+                line_start, spaces = _leading_spaces(text, start)
+                # The editor's parser (eemeli/yaml) lets the closing bracket of the outermost flow
+                # collection sit at its parent's indentation (`k: [a,\n  b,\n]`); so do we, since
+                # where a bracket stands cannot change the data.
+                closing = flow == 1 and (cls is FlowSequenceEndToken or cls is FlowMappingEndToken)
+                if spaces < need - closing:
+                    _short_indent(text, line_start + spaces, need - closing, "flow", add)
+            if cls is KeyToken and flow and end < n and text[end] not in _FLOW_END:
+                add(tok.start_mark, "yaml-syntax",
+                    "方括号或花括号中的“?”后面紧跟着文字（如“[?x]”）：YAML 规范把它读作文字“?x”，"
+                    "而本系统使用的解析器会把它读成一个映射，两者不一致，因此不予接受。"
+                    "若“?”是文字的一部分，请把这一项用英文双引号括起来，例如 [\"?x\"]。")
+            elif cls is ScalarToken:
+                style = tok.style
+                if flow and not style and text[start] in "-?:" and (end == start + 1 or text[start + 1] in _FLOW_END):
+                    add(tok.start_mark, "yaml-syntax",
+                        f"方括号或花括号中单独的“{text[start]}”不是合规的 YAML 值（各软件读法不一）。"
+                        f"若它是文字，请加英文双引号，例如 [\"{text[start]}\"]；若是漏写了内容，请补上。")
+                elif style == "|" or style == ">":
+                    _check_block_header(text, start, end, indents, add)
+                elif (flow or style) and tok.end_mark.line != tok.start_mark.line and need:
+                    _check_continuation(text, start, min(end, n), need, add)
+            elif cls is FlowSequenceStartToken or cls is FlowMappingStartToken:
+                flow += 1
+            elif cls is FlowSequenceEndToken or cls is FlowMappingEndToken:
+                flow -= 1
+            if end > last_end:
+                last_end = end
+                last_line = tok.end_mark.line
+    finally:
+        scanner.dispose()
+    if last_end < n:
+        _check_gap(text, last_end, n, add)
+
+
+def _check_gap(text: str, i: int, end: int, add: Any) -> None:
+    """Between two tokens libyaml only skips whitespace and comments; a comment needs whitespace before it."""
+    while i < end:
+        ch = text[i]
+        if ch in _WS:
+            i += 1
+            continue
+        line, col = _line_col(text, i)
+        if ch != "#":  # cannot happen with libyaml 0.2.5; refuse rather than lose text
+            add(_Mark(line - 1, col - 1), "yaml-syntax",
+                f"第{line}行第{col}列的文字“{_show(text[i:i + 20])}”被解析器跳过了，不会进入数据。"
+                "请检查这一行的引号、括号和缩进。")
+            return
+        if i > 0 and text[i - 1] not in _WS:
+            add(_Mark(line - 1, col - 1), "yaml-syntax",
+                f"“#”紧跟在“{_show(text[i - 1])}”后面，前面没有空格。YAML 中“#”前有空格（或在行首）才是注释；"
+                "这样写不合规范，本系统使用的解析器还会把“#”及其后的文字悄悄丢掉。"
+                "如果“#”和后面的文字属于这个值，请把它们一起放进引号内，例如 title: \"会议纪要#第二次会议\"；"
+                "如果是注释，请在“#”前加一个空格。")
+            return
+        brk = _BREAKS.search(text, i, end)
+        i = brk.end() if brk else end
+
+
+def _short_indent(text: str, idx: int, need: int, what: str, add: Any) -> None:
+    line, col = _line_col(text, idx)
+    thing = "方括号或花括号（[ ]、{ }）中的内容" if what == "flow" else "多行的引号文字"
+    add(_Mark(line - 1, col - 1), "yaml-syntax",
+        f"{thing}换行后，续行必须比所在字段的字段名缩进得更多（这里至少要 {need} 个半角空格，Tab 不算缩进），"
+        f"第{line}行不够。其他软件会因此报错或读出不同的内容。请在第{line}行行首补足空格，或把整个值写在一行内。")
+
+
+def _check_continuation(text: str, start: int, end: int, need: int, add: Any) -> None:
+    """Every non-blank line after the first of a multi-line flow or quoted scalar is indented >= need."""
+    for brk in _BREAKS.finditer(text, start, end):
+        i = brk.end()
+        if i >= end:
+            break
+        j = i
+        while j < end and text[j] == " ":
+            j += 1
+        if j - i >= need:
+            continue
+        k = j
+        while k < end and text[k] in " \t":
+            k += 1
+        if k < end and text[k] not in "\r\n":  # a line with content (blank lines may be shorter)
+            _short_indent(text, j, need, "scalar", add)
+            return
+
+
+def _check_block_header(text: str, start: int, end: int, indents: list[int], add: Any) -> None:
+    i = start + 1
+    explicit = False
+    while i < end and text[i] in "+-123456789":
+        explicit = explicit or text[i] != "+" and text[i] != "-"
+        i += 1
+    if i < len(text) and text[i] == "#":
+        line, col = _line_col(text, i)
+        add(_Mark(line - 1, col - 1), "yaml-syntax",
+            "“|”或“>”后面紧跟着“#”：注释前必须有空格，否则不合 YAML 规范（本系统使用的解析器会悄悄忽略它）。"
+            "请在“#”前加一个空格或删除这段注释；正文从下一行开始，并比字段名多缩进两个空格。")
+        return
+    if explicit:
+        return
+    # Auto-detected indentation: the spec takes the first non-blank line's indentation and forbids
+    # deeper blank lines before it; libyaml takes the deepest of those blank lines.
+    min_indent = max(indents[-1] + 1 if indents else 0, 1)
+    brk = _BREAKS.search(text, i)
+    if brk is None:
+        return
+    i = brk.end()
+    deepest, deepest_at = 0, -1
+    while i < len(text):
+        j = i
+        while j < len(text) and text[j] == " ":
+            j += 1
+        if j < len(text) and text[j] not in "\r\n":
+            if min_indent <= j - i < deepest:
+                line = _line_col(text, deepest_at)[0]
+                first = _line_col(text, j)[0]
+                add(_Mark(line - 1, j - i), "yaml-syntax",
+                    f"“|”或“>”文字开头的空行（第{line}行）里的空格比第一行正文（第{first}行）的缩进还多，"
+                    "不合 YAML 规范，各软件会读出不同的内容。请删除这些空行里的空格。")
+            return
+        if j - i > deepest:
+            deepest, deepest_at = j - i, i
+        brk = _BREAKS.search(text, j)
+        if brk is None:
+            return
+        i = brk.end()
 
 
 def _judge_indentation(
@@ -663,8 +978,8 @@ def _judge_indentation(
 ) -> None:
     """Report odd whitespace at line starts, except where it is the content of a multi-line scalar."""
     if stop_at is not None:  # after a syntax error we only know the scalars before it
-        eol = text.find("\n", stop_at)
-        limit = len(text) if eol < 0 else eol
+        eol = _BREAKS.search(text, stop_at)  # a lone CR ends a line too
+        limit = len(text) if eol is None else eol.start()
         suspects = [i for i in suspects if i <= limit]
     starts = [s for s, _ in spans]
     found: list[Problem] = []
