@@ -151,6 +151,21 @@ def log(repo: Path, rev: str, *extra: str, paths: Iterable[str] | None = None, m
     return list(_parse_log(git(repo, *args)))
 
 
+def log_between(repo: Path, include: Iterable[str], exclude: Iterable[str], *extra: str,
+                paths: Iterable[str] | None = None) -> list[Commit]:
+    """`git log --raw` of the commits reachable from `include` and from none of `exclude`, newest first.
+
+    The revisions go through stdin (a forge may have thousands of refs); merges are diffed against
+    their first parent.
+    """
+    revs = "".join(f"{r}\n" for r in include) + "--not\n" + "".join(f"{r}\n" for r in exclude)
+    args = ["log", "--raw", "--no-abbrev", "-z", "--no-renames", "--diff-merges=first-parent", "--topo-order",
+            f"--format={_LOG_FORMAT}", *extra, "--stdin"]
+    if paths is not None:
+        args += ["--", *paths]
+    return list(_parse_log(git(repo, *args, input=revs.encode())))
+
+
 def first_parent_chain(commits: dict[str, Commit], tip: str) -> list[str]:
     """Main-line commit ids from tip back to the root, following first parents."""
     chain = []
