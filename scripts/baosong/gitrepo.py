@@ -151,6 +151,33 @@ def log(repo: Path, rev: str, *extra: str, paths: Iterable[str] | None = None, m
     return list(_parse_log(git(repo, *args)))
 
 
+@dataclass(frozen=True, slots=True)
+class RefUpdate:
+    """One line of git's pre-/post-receive input: old and new object ids and the ref name."""
+
+    old: str
+    new: str
+    ref: str
+
+    @property
+    def created(self) -> bool:
+        return set(self.old) == {"0"}  # SHA-1 or SHA-256 null id
+
+    @property
+    def deleted(self) -> bool:
+        return set(self.new) == {"0"}
+
+
+def parse_ref_updates(text: str) -> list[RefUpdate]:
+    """git's hook input: one "<old> <new> <ref>" per line."""
+    out = []
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 3:
+            out.append(RefUpdate(*parts))
+    return out
+
+
 def log_between(repo: Path, include: Iterable[str], exclude: Iterable[str], *extra: str,
                 paths: Iterable[str] | None = None) -> list[Commit]:
     """`git log --raw` of the commits reachable from `include` and from none of `exclude`, newest first.

@@ -41,6 +41,7 @@ from baosong.gitrepo import (
     REPORTS_PREFIX,
     ZERO_ID,
     GitError,
+    RefUpdate,
     cache_dir,
     git,
     git_text,
@@ -739,33 +740,6 @@ def receive(repo: Path, key_path: Path, now: datetime, rev: str = "HEAD", *, cfg
         _, checkpoint, result.receipts, result.attempts = done
         result.checkpoint = checkpoint["sequence"]
     return result
-
-
-@dataclass(frozen=True, slots=True)
-class RefUpdate:
-    """One line of git's pre-/post-receive input: old and new object ids and the ref name."""
-
-    old: str
-    new: str
-    ref: str
-
-    @property
-    def created(self) -> bool:
-        return self.old == ZERO_ID
-
-    @property
-    def deleted(self) -> bool:
-        return self.new == ZERO_ID
-
-
-def parse_ref_updates(text: str) -> list[RefUpdate]:
-    """git's hook input: one "<old> <new> <ref>" per line."""
-    out = []
-    for line in text.splitlines():
-        parts = line.split()
-        if len(parts) == 3:
-            out.append(RefUpdate(*parts))
-    return out
 
 
 def pushed_reports(repo: Path, updates: list[RefUpdate]) -> dict[str, tuple[object, str]]:

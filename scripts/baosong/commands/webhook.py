@@ -1,0 +1,1 @@
+"""baosong webhook: placeholder (filled in below)."""
