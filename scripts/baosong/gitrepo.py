@@ -185,7 +185,7 @@ def log_between(repo: Path, include: Iterable[str], exclude: Iterable[str], *ext
     The revisions go through stdin (a forge may have thousands of refs); merges are diffed against
     their first parent.
     """
-    revs = "".join(f"{r}\n" for r in include) + "--not\n" + "".join(f"{r}\n" for r in exclude)
+    revs = "".join(f"{r}\n" for r in include) + "".join(f"^{r}\n" for r in exclude)  # no --not on stdin before git 2.42
     args = ["log", "--raw", "--no-abbrev", "-z", "--no-renames", "--diff-merges=first-parent", "--topo-order",
             f"--format={_LOG_FORMAT}", *extra, "--stdin"]
     if paths is not None:
