@@ -742,26 +742,30 @@ def receive(repo: Path, key_path: Path, now: datetime, rev: str = "HEAD", *, cfg
     return result
 
 
-def pushed_reports(repo: Path, updates: list[RefUpdate]) -> dict[str, tuple[object, str]]:
-    """Report blobs a push brings: blob -> (Introduced-like record, ref), oldest introducing commit first.
+def pushed_reports(repo: Path, updates: list[RefUpdate], main_ref: str) -> dict[str, tuple[object, str]]:
+    """Report blobs a push brings: blob -> (Introduced record, ref), each with its oldest introducing commit.
 
-    The new commits of each updated ref are those reachable from its new value and from no ref as it
-    was before the push (the other refs, and the old values of the pushed ones). Merges are diffed
-    against their first parent, so content a merge resolution creates is receipted too.
+    The new commits of an updated ref are those reachable from its new value and not from main or
+    from the old values of the pushed refs. Other refs are deliberately not excluded: a forge may
+    point its own refs (refs/pull/N/head, refs/merge-requests/N/head) at the pushed commits before
+    this runs, and a blob must not be lost to that race; a blob already receipted is skipped later
+    anyway. Merges are diffed against their first parent, so content a merge resolution creates is
+    receipted too.
     """
     from baosong.gitrepo import log_between
     from baosong.history import Introduced, is_report
 
     pushed = {u.ref for u in updates}
-    listing = git_text(repo, "for-each-ref", "--format=%(objectname) %(refname)")
-    others = [line.split(" ", 1)[0] for line in listing.splitlines()
-              if line.split(" ", 1)[1] not in pushed and not line.split(" ", 1)[1].startswith("refs/baosong/")]
-    before = sorted({*others, *(u.old for u in updates if not u.created)})
+    before = {u.old for u in updates if not u.created}
+    if main_ref not in pushed:
+        main_tip = ref_value(repo, main_ref)
+        if main_tip:
+            before.add(main_tip)
     found: dict[str, tuple[object, str]] = {}
     for u in updates:
         if u.deleted or u.ref.startswith("refs/baosong/"):
             continue
-        commits = log_between(repo, [u.new], before, paths=[REPORTS_PREFIX])
+        commits = log_between(repo, [u.new], sorted(before), paths=[REPORTS_PREFIX])
         for c in reversed(commits):  # oldest first: a blob's receipt names the commit that introduced it
             for ch in c.changes:
                 if ch.status not in "AMT" or ch.new_blob in found:
@@ -792,7 +796,7 @@ def receive_push(repo: Path, key_path: Path, now: datetime, updates: list[RefUpd
     if tip is None:
         return result  # no main yet: not a registry (the first push creates it)
     result.main_commit = tip
-    found = pushed_reports(repo, updates)
+    found = pushed_reports(repo, updates, main_ref)
     if not found:
         return result
     cfg = cfg or load_config(GitTree(repo, tip))
