@@ -71,6 +71,10 @@ def test_witness_follows_every_append(world, tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert read_witness(elsewhere)["sequence"] == 3
     assert read_witness(reg.root / ".git" / WITNESS_FILE)["sequence"] == 2  # the other witness is left alone
+    # The store's trees are built object by object (no index): git finds them well-formed.
+    fsck = th.run(["git", "fsck", "--strict", "--no-dangling"], cwd=reg.root, env=world.env, check=False)
+    assert fsck.returncode == 0, fsck.stderr.decode()
+    assert len(reg.git("ls-tree", "-r", "--name-only", RECEIPTS_REF).split()) == 3 * 2 + 2
 
 
 def test_deleted_store_is_not_restamped(world, tmp_path):

@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from baosong import __version__
 from baosong.problems import Problem
-from baosong.schemas import Schema
 from baosong.sources import Source
-from baosong.yamlload import load_yaml
+
+if TYPE_CHECKING:
+    from baosong.schemas import Schema
 
 UNITS_PATH = "config/units.yaml"
 POLICY_PATH = "config/policy.yaml"
@@ -42,6 +43,9 @@ class Config:
 
 
 def _load_schema(source: Source, relpath: str, problems: list[Problem]) -> Schema | None:
+    # Imported here: jsonschema is most of the import time, and the server's hooks often need none.
+    from baosong.schemas import Schema
+
     raw = source.read(relpath)
     if raw is None:
         problems.append(Problem(relpath, 1, 1, "", "config-missing", "缺少模式文件，请从模板仓库恢复。"))
@@ -62,6 +66,8 @@ def _load_yaml_doc(source: Source, relpath: str, schema: Schema | None, problems
     if raw is None:
         problems.append(Problem(relpath, 1, 1, "", "config-missing", "缺少配置文件，请从模板仓库恢复。"))
         return None
+    from baosong.yamlload import load_yaml
+
     loaded = load_yaml(raw, relpath)
     problems.extend(loaded.problems)
     if loaded.data is None or schema is None:
