@@ -228,3 +228,25 @@ def test_twenty_officers_push_at_once(world, server, tmp_path):
     assert len([s for s in log if s.startswith("push: 1 receipt(s)")]) == n  # one checkpoint per push
     verify = th.run([th.BAOSONG, "verify", "--repo", str(bare), "--rev", "main"], env=world.env, check=False)
     assert verify.returncode == 0, verify.stdout.decode()
+
+
+def test_printed_scripts_carry_their_settings(world, tmp_path):
+    """On a forge the administrator installs the printed scripts (custom_hooks/, hooks/*.d) and
+    cannot set the repository's git config: the options travel in the script."""
+    seed = world.registry(tmp_path / "seed")
+    bare = tmp_path / "forge.git"
+    th.run(["git", "clone", "-q", "--bare", str(seed.root), str(bare)], env=world.env)
+    for name in ("pre-receive", "post-receive"):
+        proc = th.run([th.BAOSONG, "hook", name, "--print-script", "--key", str(world.keys["registry"]),
+                       "--witness", str(tmp_path / "state" / "witness.json")], env=world.env)
+        (bare / "hooks" / name).write_bytes(proc.stdout)
+        (bare / "hooks" / name).chmod(0o755)
+    officer = sh.clone(world, str(bare), tmp_path / "officer", "wanghao")
+    officer.branch("pr-1")
+    path, text = sh.today_info("gaj", "wanghao", "liuzhenhua", 1)
+    officer.add_report(path, text, signer="wanghao", date=sh.stamp(-1))
+    proc = sh.push(officer, "pr-1")
+    assert "登记系统已收文：1 份报告" in proc.stderr, proc.stderr
+    assert read_witness(tmp_path / "state" / "witness.json")["sequence"] == 1
+    proc = sh.push(officer, "--force", "pr-1:refs/baosong/receipts")
+    assert proc.returncode != 0 and "receipts-ref-protected" in proc.stderr

@@ -124,6 +124,14 @@ def load_config(source: Source) -> Config:
     return cfg
 
 
+def config_from_units(units_doc: dict) -> Config:
+    """A Config holding only a units.yaml already validated by load_config (for the server's hooks,
+    which cache it: they need the people and keys, not the report schema or the policy)."""
+    cfg = Config(units_doc=units_doc, registry_office=units_doc.get("registry_office", ""))
+    cfg.units, cfg.staff = _cross_check_units(units_doc, cfg.problems)
+    return cfg
+
+
 def staff_roles(cfg: Config, staff_id: Any) -> tuple[str | None, list[str]]:
     """(unit, roles) of a staff id, (None, []) when unknown."""
     person = cfg.staff.get(staff_id) if isinstance(staff_id, str) else None

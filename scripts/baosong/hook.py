@@ -143,13 +143,15 @@ def baosong_command() -> list[str]:
     return [sys.executable, "-P", "-m", "baosong"]  # -P: never import from the hook's directory
 
 
-def hook_script(name: str, command: list[str] | None = None) -> str:
-    """The shell script git runs as hooks/<name>: it only execs the installed baosong."""
-    cmd = " ".join(shlex.quote(c) for c in (command or baosong_command()))
+def hook_script(name: str, command: list[str] | None = None, options: list[str] | None = None) -> str:
+    """The shell script git runs as hooks/<name>: it only execs the installed baosong (with options,
+    for forges whose repositories' git config the administrator cannot set)."""
+    cmd = " ".join(shlex.quote(c) for c in [*(command or baosong_command())])
+    extra = "".join(f" {shlex.quote(o)}" for o in options or [])
     what = "守护主分支与回执库" if name == "pre-receive" else "为推送送达的报告写收文回执"
     return (f"#!/bin/sh\n{HOOK_MARKER} {name}: {what}。\n"
             "# 由 baosong init --bare 安装；设置见本仓库 git 配置中的 baosong.*。\n"
-            f"exec {cmd} hook {name}\n")
+            f"exec {cmd} hook {name}{extra}\n")
 
 
 class HookInstallError(RuntimeError):

@@ -812,6 +812,39 @@ def pushed_reports(repo: Path, updates: list[RefUpdate], main_ref: str) -> dict[
     return found
 
 
+PUSH_CONFIG_CACHE = "push-config.json"
+
+
+def _push_config(repo: Path, tip: str) -> tuple[Config, list[Problem]]:
+    """units.yaml of main, validated once per (tool version, units.yaml blob, units schema blob) and
+    kept as JSON in the cache directory: a push then costs no schema compilation."""
+    from baosong import __version__
+    from baosong.config import UNITS_SCHEMA_PATH, config_from_units, load_config
+    from baosong.gitrepo import GitTree
+
+    ids = git(repo, "rev-parse", f"{tip}:{UNITS_PATH}", f"{tip}:{UNITS_SCHEMA_PATH}", check=False).decode().split()
+    key = f"{__version__}:{':'.join(ids)}" if len(ids) == 2 else None
+    cache = cache_dir(repo) / PUSH_CONFIG_CACHE
+    if key is not None:
+        try:
+            stored = json.loads(cache.read_text(encoding="utf-8"))
+            if stored.get("key") == key and isinstance(stored.get("units"), dict):
+                return config_from_units(stored["units"]), []
+        except (OSError, ValueError):
+            pass  # missing or damaged: validated again
+    cfg = load_config(GitTree(repo, tip))
+    if not cfg.ok:
+        return cfg, cfg.problems
+    if key is not None:
+        with contextlib.suppress(OSError):
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=cache.parent)
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump({"key": key, "units": cfg.units_doc}, fh, ensure_ascii=False)
+            os.replace(tmp, cache)
+    return cfg, []
+
+
 def receive_push(repo: Path, key_path: Path, now: datetime, updates: list[RefUpdate], *, main: str = "main",
                  cfg: Config | None = None, max_attempts: int = 200, use_cache: bool = True, lock: bool = True,
                  witness: Path | None = None) -> ReceiveResult:
@@ -822,8 +855,7 @@ def receive_push(repo: Path, key_path: Path, now: datetime, updates: list[RefUpd
     roots come from the server's own main as it is now. Nothing is written when the push brought no
     new report blob.
     """
-    from baosong.config import load_config
-    from baosong.gitrepo import GitTree, rev_parse
+    from baosong.gitrepo import rev_parse
 
     repo = Path(repo)
     result = ReceiveResult()
@@ -835,10 +867,11 @@ def receive_push(repo: Path, key_path: Path, now: datetime, updates: list[RefUpd
     found = pushed_reports(repo, updates, main_ref)
     if not found:
         return result
-    cfg = cfg or load_config(GitTree(repo, tip))
-    if not cfg.ok:
-        result.problems = cfg.problems
-        return result
+    if cfg is None:
+        cfg, problems = _push_config(repo, tip)
+        if problems:
+            result.problems = problems
+            return result
     registry = _check_registry_key(cfg, key_path)
     signed: dict[str, tuple[bytes, bytes, bytes | None, dict]] = {}
     refs = {blob: ref for blob, (_, ref) in found.items()}

@@ -31,7 +31,7 @@ baosong.maxClockSkew 允许的时钟偏差（分钟）、baosong.witness 见证�
 示例：
   baosong hook pre-receive < 推送行
   baosong hook post-receive --key /srv/baosong/registry_ed25519
-  baosong hook pre-receive --print-script > custom_hooks/pre-receive.d/baosong
+  baosong hook post-receive --print-script --key /etc/baosong/registry_ed25519 > custom_hooks/post-receive
 
 退出状态：0 接受 / 已登记；1 拒绝推送 / 未能登记；2 用法错误。
 """
@@ -44,13 +44,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="登记系统 SSH 私钥（默认：git 配置 baosong.key，其次环境变量 BAOSONG_REGISTRY_KEY）")
     parser.add_argument("--witness", type=Path, default=None, metavar="文件",
                         help="见证文件（默认：git 配置 baosong.witness，其次环境变量 BAOSONG_WITNESS）")
+    parser.add_argument("--main", default=None, metavar="分支", help="受守护的主分支（默认：git 配置 baosong.mainBranch，否则 main）")
+    parser.add_argument("--max-skew", type=int, default=None, metavar="分钟",
+                        help="主分支提交时间与服务器时钟允许的偏差（默认：git 配置 baosong.maxClockSkew，否则 5）")
     parser.add_argument("--print-script", action="store_true",
                         help="只打印调用本机 baosong 的钩子脚本（供复制到代码托管平台的自定义钩子目录）")
 
 
 def run(args: argparse.Namespace) -> int:
     if args.print_script:
-        print(hook_script(args.name), end="")
+        options = []
+        for flag, value in (("--key", args.key), ("--witness", args.witness), ("--main", args.main),
+                            ("--max-skew", args.max_skew)):
+            if value is not None:
+                options += [flag, str(Path(value).absolute()) if isinstance(value, Path) else str(value)]
+        print(hook_script(args.name, options=options), end="")
         return 0
     updates = parse_ref_updates(sys.stdin.buffer.read().decode("utf-8", "replace"))
     try:
@@ -60,6 +68,10 @@ def run(args: argparse.Namespace) -> int:
         return 1
     for p in settings.problems:
         print(p.render(), file=sys.stderr)
+    if args.main:
+        settings.main = args.main
+    if args.max_skew is not None:
+        settings.max_skew = max(args.max_skew, 0)
     if args.name == "pre-receive":
         return _pre_receive(args, updates, settings)
     return _post_receive(args, updates, settings)
