@@ -143,15 +143,42 @@ def baosong_command() -> list[str]:
     return [sys.executable, "-P", "-m", "baosong"]  # -P: never import from the hook's directory
 
 
+_PRE_RECEIVE_FILTER = """\
+# Only a push touching main, refs/baosong/* or anything but a branch or tag needs the guard: an officer's
+# branch push goes straight through without starting Python (the guard itself decides everything else).
+{main_line}
+case "$main" in refs/*) ;; *) main="refs/heads/$main" ;; esac
+input=$(cat)
+need=
+while read -r old new ref; do
+  case "$ref" in
+    "$main"|refs/baosong/*) need=1 ;;
+    refs/heads/*|refs/tags/*) ;;
+    *) need=1 ;;
+  esac
+done <<EOF
+$input
+EOF
+[ -n "$need" ] || exit 0
+printf '%s\\n' "$input" | """
+
+
 def hook_script(name: str, command: list[str] | None = None, options: list[str] | None = None) -> str:
     """The shell script git runs as hooks/<name>: it only execs the installed baosong (with options,
     for forges whose repositories' git config the administrator cannot set)."""
     cmd = " ".join(shlex.quote(c) for c in [*(command or baosong_command())])
-    extra = "".join(f" {shlex.quote(o)}" for o in options or [])
+    options = list(options or [])
+    extra = "".join(f" {shlex.quote(o)}" for o in options)
     what = "守护主分支与回执库" if name == "pre-receive" else "为推送送达的报告写收文回执"
-    return (f"#!/bin/sh\n{HOOK_MARKER} {name}: {what}。\n"
-            "# 由 baosong init --bare 安装；设置见本仓库 git 配置中的 baosong.*。\n"
-            f"exec {cmd} hook {name}{extra}\n")
+    head = (f"#!/bin/sh\n{HOOK_MARKER} {name}: {what}。\n"
+            "# 由 baosong init --bare 安装；设置见本仓库 git 配置中的 baosong.*。\n")
+    if name != "pre-receive":
+        return head + f"exec {cmd} hook {name}{extra}\n"
+    if "--main" in options:
+        main_line = f"main={shlex.quote(options[options.index('--main') + 1])}"
+    else:
+        main_line = f"main=$(git config --get baosong.mainBranch || echo {DEFAULT_MAIN})"
+    return head + _PRE_RECEIVE_FILTER.format(main_line=main_line) + f"exec {cmd} hook {name}{extra}\n"
 
 
 class HookInstallError(RuntimeError):

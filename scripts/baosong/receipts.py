@@ -384,7 +384,45 @@ class ReceiveError(RuntimeError):
     """Receive cannot run (no key, key not registered, TSA down...): a Chinese message for the user."""
 
 
+def _openssh_public_key(text: bytes) -> str | None:
+    """The public half of an OpenSSH-format private key file ("type base64"), read from its clear header
+    (present even when the key is encrypted); None for other formats."""
+    import base64
+    import struct
+
+    m = re.search(rb"-----BEGIN OPENSSH PRIVATE KEY-----(.*?)-----END OPENSSH PRIVATE KEY-----", text, re.S)
+    try:
+        data = base64.b64decode(b"".join(m.group(1).split())) if m else b""
+        magic = b"openssh-key-v1\0"
+        if not data.startswith(magic):
+            return None
+        pos = len(magic)
+        fields = []
+        for _ in range(3):  # cipher, kdf, kdf options
+            (n,) = struct.unpack(">I", data[pos:pos + 4])
+            fields.append(data[pos + 4:pos + 4 + n])
+            pos += 4 + n
+        (nkeys,) = struct.unpack(">I", data[pos:pos + 4])
+        (n,) = struct.unpack(">I", data[pos + 4:pos + 8])
+        blob = data[pos + 8:pos + 8 + n]
+        (tn,) = struct.unpack(">I", blob[:4])
+        kind = blob[4:4 + tn].decode("ascii")
+    except (ValueError, struct.error, UnicodeDecodeError, IndexError):
+        return None
+    if nkeys != 1 or len(blob) != n or not kind:
+        return None
+    return f"{kind} {base64.b64encode(blob).decode()}"
+
+
 def registry_public_key(key_path: Path) -> str:
+    """The registry key's public key ("type base64"); ReceiveError when the file cannot be read."""
+    try:
+        text = Path(key_path).read_bytes()
+    except OSError as exc:
+        raise ReceiveError(f"无法读取登记系统私钥 {key_path}：{exc.strerror}") from exc
+    parsed = _openssh_public_key(text)
+    if parsed is not None:
+        return parsed  # no ssh-keygen process on every push
     proc = subprocess.run(["ssh-keygen", "-y", "-f", str(key_path)], capture_output=True, stdin=subprocess.DEVNULL)
     if proc.returncode != 0:
         raise ReceiveError(f"无法读取登记系统私钥 {key_path}：{proc.stderr.decode('utf-8', 'replace').strip()}")
@@ -490,7 +528,7 @@ def _make_receipt(intro, sig: SigResult, registry: dict, tsa: dict | None, now: 
 
 
 @contextlib.contextmanager
-def _receive_lock(repo: Path) -> Iterator[None]:
+def _receive_lock(repo: Path, git_dir: Path | None = None) -> Iterator[None]:
     """Serialise receive runs on one machine, so concurrent runs do not all sign the same receipts.
 
     Only an optimisation: correctness comes from the compare-and-swap on the ref, which also holds
@@ -501,7 +539,7 @@ def _receive_lock(repo: Path) -> Iterator[None]:
     except ImportError:
         yield
         return
-    lock = Path(git_text(repo, "rev-parse", "--absolute-git-dir")) / "baosong-receive.lock"
+    lock = (git_dir or Path(git_text(repo, "rev-parse", "--absolute-git-dir"))) / "baosong-receive.lock"
     with open(lock, "a") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
@@ -521,7 +559,7 @@ def _check_registry_key(cfg: Config, key_path: Path) -> dict:
 
 def _store_commit(repo: Path, old: str | None, last: Checkpoint | None, tip: str, todo: dict, signed: dict,
                   registry: dict, now: datetime, key_path: Path, via: str = "receive",
-                  refs: list[str] | None = None) -> tuple[str, dict]:
+                  refs: list[str] | None = None) -> tuple[str, dict, bytes]:
     """The next store commit: the new receipts and a checkpoint linked to the last one."""
     files: dict[str, bytes] = {}
     added = []
@@ -544,7 +582,7 @@ def _store_commit(repo: Path, old: str | None, last: Checkpoint | None, tip: str
     files[CHECKPOINT_FILE] = raw
     files[CHECKPOINT_FILE + ".sig"] = sign(raw, key_path, CHECKPOINT_NAMESPACE)
     message = f"{via}: {len(added)} receipt(s), checkpoint {checkpoint['sequence']} at {tip[:10]}"
-    return _commit_files(repo, old, files, message, now), checkpoint
+    return _commit_files(repo, old, files, message, now), checkpoint, files[CHECKPOINT_FILE + ".sig"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -555,13 +593,13 @@ class WitnessError(ReceiveError):
     """The witness file exists but cannot be read: a Chinese message naming the file."""
 
 
-def witness_path(repo: Path, explicit: Path | None = None) -> Path:
+def witness_path(repo: Path, explicit: Path | None = None, common_dir: Path | None = None) -> Path:
     """--witness FILE, else $BAOSONG_WITNESS, else <git-common-dir>/baosong-witness.json."""
     if explicit is not None:
         return Path(explicit)
     if os.environ.get(WITNESS_ENV):
         return Path(os.environ[WITNESS_ENV])
-    common = Path(git_text(Path(repo), "rev-parse", "--git-common-dir"))
+    common = common_dir or Path(git_text(Path(repo), "rev-parse", "--git-common-dir"))
     return (Path(repo) / common).resolve() / WITNESS_FILE
 
 
@@ -623,8 +661,11 @@ _RESTORE_HINT = ("请勿继续登记：先查明原因，从登记服务器或�
                  "核对无误后再运行。")
 
 
+_UNREAD = object()
+
+
 def guard_store(repo: Path, verifier: Verifier, tip: str | None, last: Checkpoint | None,
-                witness: dict | None, witness_file: Path) -> None:
+                witness: dict | None, witness_file: Path, parent_checkpoint: object = _UNREAD) -> None:
     """Refuse to append to a store that is missing, rewound, or extended without the registry key.
 
     Appending to a bent store would re-stamp reports at "now" (store deleted or rewound) or sign a
@@ -662,13 +703,12 @@ def guard_store(repo: Path, verifier: Verifier, tip: str | None, last: Checkpoin
                     f"回执库 {RECEIPTS_REF} 在见证的检查点 {witness['sequence']} 之后的检查点 {cp.sequence}"
                     f"（提交 {cp.commit[:12]}）没有接续上一检查点的摘要：检查点链被改写。{hint}")
             prev_digest, prev_seq = cp.digest, cp.sequence
-    parent = git_text(repo, "rev-list", "--max-count=1", "--skip=1", "--first-parent", tip)
-    if parent:
-        objs = read_objects(repo, [f"{parent}:{CHECKPOINT_FILE}"])
-        if objs[f"{parent}:{CHECKPOINT_FILE}"] == last.raw:
-            raise StoreBentError(
-                f"回执库 {RECEIPTS_REF} 的最新提交 {tip[:12]} 没有写入新的检查点（登记系统每次写入都会写检查点）："
-                f"它是别人追加的，可能删改了回执。{hint}")
+    if parent_checkpoint is _UNREAD:  # the tip's first parent's checkpoint.json (None: no parent, or none there)
+        parent_checkpoint = read_objects(repo, [f"{tip}^:{CHECKPOINT_FILE}"])[f"{tip}^:{CHECKPOINT_FILE}"]
+    if parent_checkpoint is not None and parent_checkpoint == last.raw:
+        raise StoreBentError(
+            f"回执库 {RECEIPTS_REF} 的最新提交 {tip[:12]} 没有写入新的检查点（登记系统每次写入都会写检查点）："
+            f"它是别人追加的，可能删改了回执。{hint}")
     status = verifier.record_status(last.raw, last.sig)
     if status is None:
         status = verify_record(verifier, last.raw, last.sig, CHECKPOINT_NAMESPACE, CHECKPOINT_FILE).status
@@ -688,24 +728,32 @@ def guard_store(repo: Path, verifier: Verifier, tip: str | None, last: Checkpoin
 
 def _append(repo: Path, cfg: Config, key_path: Path, now: datetime, witness: Path | None, use_cache: bool,
             lock: bool, max_attempts: int,
-            build: Callable[[str | None, Checkpoint | None, Verifier], tuple[str, dict, list[dict]] | None],
+            build: Callable[[str | None, Checkpoint | None, Verifier], tuple[str, dict, list[dict], bytes] | None],
             ) -> tuple[str, dict, list[dict], int] | None:
     """The writers' common loop: guard the store, build the next store commit, compare-and-swap.
 
-    build(old tip, last checkpoint, verifier) returns (new commit, checkpoint, receipt records), or
-    None when there is nothing to write. Returns (commit, checkpoint, records, attempts) or None.
+    build(old tip, last checkpoint, verifier) returns (new commit, checkpoint, receipt records, the
+    checkpoint's signature), or None when there is nothing to write. Returns (commit, checkpoint, records, attempts) or None.
     """
-    wfile = witness_path(repo, witness)
-    with _receive_lock(repo) if lock else contextlib.nullcontext(), \
+    git_dir, common_dir = (Path(x) for x in git_text(repo, "rev-parse", "--absolute-git-dir",
+                                                         "--git-common-dir").splitlines())
+    wfile = witness_path(repo, witness, common_dir)
+    with _receive_lock(repo, git_dir) if lock else contextlib.nullcontext(), \
             Verifier(cfg, repo, use_cache=use_cache) as verifier:
         for attempt in range(1, max_attempts + 1):
             old = ref_value(repo, RECEIPTS_REF)
-            last = latest_checkpoint(repo, old)
-            guard_store(repo, verifier, old, last, read_witness(wfile), wfile)
+            last, parent_raw = None, None
+            if old is not None:
+                specs = [f"{old}:{CHECKPOINT_FILE}", f"{old}:{CHECKPOINT_FILE}.sig", f"{old}^:{CHECKPOINT_FILE}"]
+                objs = read_objects(repo, specs)
+                if objs[specs[0]] is not None:
+                    last = _checkpoint(old, objs[specs[0]], objs[specs[1]])
+                parent_raw = objs[specs[2]]
+            guard_store(repo, verifier, old, last, read_witness(wfile), wfile, parent_raw)
             built = build(old, last, verifier)
             if built is None:
                 return None
-            new, checkpoint, records = built
+            new, checkpoint, records, checkpoint_sig = built
             try:
                 git(repo, "update-ref", "-m", f"baosong {checkpoint.get('via', 'receive')}", RECEIPTS_REF, new,
                     old or ZERO_ID)
@@ -713,6 +761,9 @@ def _append(repo: Path, cfg: Config, key_path: Path, now: datetime, witness: Pat
                 time.sleep(random.uniform(0.01, 0.05 * min(attempt, 10)))  # another writer moved the ref: retry
                 continue
             _advance_witness(wfile, new, checkpoint, now)
+            # Signed here with a key just checked against registry.keys: the next append need not
+            # run ssh-keygen to verify it again.
+            verifier.remember_record(canonical(checkpoint), checkpoint_sig, "good")
             return new, checkpoint, records, attempt
     raise ReceiveError(f"回执库 {RECEIPTS_REF} 持续被其他进程更新，{max_attempts} 次尝试后仍未写入，请稍后重试。")
 
@@ -756,7 +807,7 @@ def receive(repo: Path, key_path: Path, now: datetime, rev: str = "HEAD", *, cfg
     registry = _check_registry_key(cfg, key_path)
     signed: dict[str, tuple[bytes, bytes, bytes | None, dict]] = {}  # blob -> (json, sig, tsr, record)
 
-    def build(old: str | None, last: Checkpoint | None, verifier: Verifier) -> tuple[str, dict, list[dict]] | None:
+    def build(old: str | None, last: Checkpoint | None, verifier: Verifier) -> tuple[str, dict, list[dict], bytes] | None:
         tip = rev_parse(repo, rev) or ""
         result.main_commit = tip
         # A push checkpoint names main's tip too, but receipted only what the push brought: the
@@ -768,8 +819,8 @@ def receive(repo: Path, key_path: Path, now: datetime, rev: str = "HEAD", *, cfg
         todo = {p: i for p, i in state.items() if i.blob not in have}
         _sign_missing(cfg, repo, verifier, [i for i in todo.values() if i.blob not in signed], registry, now,
                       key_path, signed, "receive")
-        new, checkpoint = _store_commit(repo, old, last, tip, todo, signed, registry, now, key_path)
-        return new, checkpoint, [signed[todo[p].blob][3] for p in sorted(todo)]
+        new, checkpoint, sig = _store_commit(repo, old, last, tip, todo, signed, registry, now, key_path)
+        return new, checkpoint, [signed[todo[p].blob][3] for p in sorted(todo)], sig
 
     done = _append(repo, cfg, key_path, now, witness, use_cache, lock, max_attempts, build)
     if done is not None:
@@ -778,7 +829,8 @@ def receive(repo: Path, key_path: Path, now: datetime, rev: str = "HEAD", *, cfg
     return result
 
 
-def pushed_reports(repo: Path, updates: list[RefUpdate], main_ref: str) -> dict[str, tuple[object, str]]:
+def pushed_reports(repo: Path, updates: list[RefUpdate], main_ref: str, main_tip: str | None = None,
+                   ) -> dict[str, tuple[object, str]]:
     """Report blobs a push brings: blob -> (Introduced record, ref), each with its oldest introducing commit.
 
     The new commits of an updated ref are those reachable from its new value and not from main or
@@ -794,7 +846,7 @@ def pushed_reports(repo: Path, updates: list[RefUpdate], main_ref: str) -> dict[
     pushed = {u.ref for u in updates}
     before = {u.old for u in updates if not u.created}
     if main_ref not in pushed:
-        main_tip = ref_value(repo, main_ref)
+        main_tip = main_tip or ref_value(repo, main_ref)
         if main_tip:
             before.add(main_tip)
     found: dict[str, tuple[object, str]] = {}
@@ -864,7 +916,7 @@ def receive_push(repo: Path, key_path: Path, now: datetime, updates: list[RefUpd
     if tip is None:
         return result  # no main yet: not a registry (the first push creates it)
     result.main_commit = tip
-    found = pushed_reports(repo, updates, main_ref)
+    found = pushed_reports(repo, updates, main_ref, tip)
     if not found:
         return result
     if cfg is None:
@@ -876,7 +928,7 @@ def receive_push(repo: Path, key_path: Path, now: datetime, updates: list[RefUpd
     signed: dict[str, tuple[bytes, bytes, bytes | None, dict]] = {}
     refs = {blob: ref for blob, (_, ref) in found.items()}
 
-    def build(old: str | None, last: Checkpoint | None, verifier: Verifier) -> tuple[str, dict, list[dict]] | None:
+    def build(old: str | None, last: Checkpoint | None, verifier: Verifier) -> tuple[str, dict, list[dict], bytes] | None:
         have = _existing(repo, old, found)
         todo = {intro.path: intro for blob, (intro, _) in found.items() if blob not in have}
         if not todo:
@@ -884,9 +936,9 @@ def receive_push(repo: Path, key_path: Path, now: datetime, updates: list[RefUpd
         # One path per blob: a blob pushed at two paths at once is receipted at its first path.
         _sign_missing(cfg, repo, verifier, [i for i in todo.values() if i.blob not in signed], registry, now,
                       key_path, signed, "push", refs)
-        new, checkpoint = _store_commit(repo, old, last, tip, todo, signed, registry, now, key_path, "push",
-                                        sorted({refs[i.blob] for i in todo.values()}))
-        return new, checkpoint, [signed[todo[p].blob][3] for p in sorted(todo)]
+        new, checkpoint, sig = _store_commit(repo, old, last, tip, todo, signed, registry, now, key_path, "push",
+                                             sorted({refs[i.blob] for i in todo.values()}))
+        return new, checkpoint, [signed[todo[p].blob][3] for p in sorted(todo)], sig
 
     done = _append(repo, cfg, key_path, now, witness, use_cache, lock, max_attempts, build)
     if done is not None:
