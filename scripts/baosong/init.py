@@ -140,6 +140,7 @@ class InitResult:
     key_generated: bool = False
     hooks: list[Path] = field(default_factory=list)
     existing: bool = False  # an existing bare repository (history kept)
+    warmed: bool = False  # the guard's index was built for the existing main
 
 
 def init_worktree(target: Path, office: Office) -> InitResult:
@@ -183,7 +184,7 @@ def _is_bare(path: Path) -> bool:
 
 def init_bare(target: Path, key: Path | None = None, *, main: str = DEFAULT_MAIN,
               max_skew: int = DEFAULT_SKEW_MINUTES, witness: Path | None = None, hooks_dir: Path | None = None,
-              force: bool = False, command: list[str] | None = None) -> InitResult:
+              force: bool = False, command: list[str] | None = None, warm: bool = True) -> InitResult:
     """The server repository: bare, hooks installed, the registry key in place and configured."""
     target = Path(target).absolute()
     result = InitResult(target)
@@ -222,4 +223,21 @@ def init_bare(target: Path, key: Path | None = None, *, main: str = DEFAULT_MAIN
         result.hooks = install_hooks(Path(hooks_dir) if hooks_dir else target / "hooks", command, force=force)
     except HookInstallError as exc:
         raise InitError(str(exc)) from exc
+    if result.existing and warm:
+        result.warmed = _warm_guard(target, main)
     return result
+
+
+def _warm_guard(repo: Path, main: str) -> bool:
+    """Build the guard's report index for an existing main now (a minute at 50,000 reports), so the
+    first merge pushed after installing the hooks is judged in seconds."""
+    from datetime import datetime
+
+    from baosong.gitrepo import rev_parse
+    from baosong.prcheck import check_pr
+
+    ref = main if main.startswith("refs/") else f"refs/heads/{main}"
+    if rev_parse(repo, ref) is None:
+        return False
+    check_pr(repo, ref, datetime.now().astimezone(), head_rev=ref)
+    return True

@@ -136,12 +136,16 @@ def _bare(args: argparse.Namespace) -> int:
     if args.max_skew < 0:
         print("错误：--max-skew 须为非负整数（分钟）。", file=sys.stderr)
         return 2
+    if (args.dir / "objects").is_dir():
+        print("已有仓库：安装钩子后为主分支建立检查索引（5 万份报告约需一分钟）……", file=sys.stderr)
     result = init_bare(args.dir, args.key, main=args.main, max_skew=args.max_skew, witness=args.witness,
                        hooks_dir=args.hooks_dir, force=args.force)
     what = "已接管现有裸仓库（历史保留）" if result.existing else "已建立裸仓库"
     print(colour(f"{what}：{result.path}", "32"))
     for h in result.hooks:
         print(f"  钩子：{h}")
+    if result.warmed:
+        print("  已为现有主分支建立检查索引（此后合并推送时的检查只需数秒）。")
     made = "新生成" if result.key_generated else "使用已有"
     print(f"  登记系统私钥（{made}，仅服务器上的钩子使用，请勿外传并妥善备份）：{result.key_path}")
     print("登记系统公钥（写入 config/units.yaml 的 registry.keys，或 baosong init --registry-key）：")
