@@ -12,7 +12,8 @@ import unicodedata
 from baosong import __version__
 
 # Each module defines NAME, HELP, add_arguments(parser) and run(args) -> exit status.
-COMMAND_MODULES = ["check", "new", "demo", "registry", "receive", "verify", "audit", "build", "serve", "export"]
+COMMAND_MODULES = ["check", "new", "demo", "registry", "receive", "verify", "audit", "build", "serve", "export",
+                   "init", "hook", "webhook"]
 
 DESCRIPTION = """报送（baosong）：基于 git 的信息报送登记系统。
 
@@ -112,8 +113,10 @@ class _ChineseParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: 用法错误：{message}\n请运行 {self.prog} --help 查看用法和示例。\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    modules = [importlib.import_module(f"baosong.commands.{name}") for name in COMMAND_MODULES]
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line, or (only=NAME) just that command: the server's hooks run on every push
+    and must not pay for importing every other command."""
+    modules = [importlib.import_module(f"baosong.commands.{name}") for name in ([only] if only else COMMAND_MODULES)]
     examples = [line for m in modules for line in _examples(getattr(m, "DESCRIPTION", ""))[:1]]
     epilog = "常用示例：\n" + "".join(f"  {line}\n" for line in examples) + "\n" + EPILOG_TAIL
     parser = _ChineseParser(prog="baosong", description=DESCRIPTION, epilog=epilog, add_help=False)
@@ -133,7 +136,8 @@ def main(argv: list[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")  # a GBK Windows console must not crash on 🙂
-    parser = build_parser()
+    words = sys.argv[1:] if argv is None else argv
+    parser = build_parser(words[0] if words and words[0] in COMMAND_MODULES else None)
     args = parser.parse_args(argv)
     if not getattr(args, "_run", None):
         parser.print_help()

@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from baosong import __version__
 from baosong.problems import Problem, snippet
-from baosong.schemas import Schema
 from baosong.sources import Source, WorkTree
-from baosong.yamlload import load_yaml
+
+if TYPE_CHECKING:
+    from baosong.schemas import Schema
 
 UNITS_PATH = "config/units.yaml"
 POLICY_PATH = "config/policy.yaml"
@@ -53,6 +54,9 @@ def _refused_link(source: Source, relpath: str, problems: list[Problem]) -> bool
 
 
 def _load_schema(source: Source, relpath: str, problems: list[Problem]) -> Schema | None:
+    # Imported here: jsonschema is most of the import time, and the server's hooks often need none.
+    from baosong.schemas import Schema
+
     raw = source.read(relpath)
     if raw is None:
         if _refused_link(source, relpath, problems):
@@ -77,6 +81,8 @@ def _load_yaml_doc(source: Source, relpath: str, schema: Schema | None, problems
             return None
         problems.append(Problem(relpath, 1, 1, "", "config-missing", "缺少配置文件，请从模板仓库恢复。"))
         return None
+    from baosong.yamlload import load_yaml
+
     loaded = load_yaml(raw, relpath)
     problems.extend(loaded.problems)
     if loaded.data is None or schema is None:
@@ -130,6 +136,14 @@ def load_config(source: Source) -> Config:
     for rel in (REPORT_SCHEMA_PATH, UNITS_PATH, POLICY_PATH):
         digest.update((source.read(rel) or b"") + b"\0")
     cfg.fingerprint = digest.hexdigest()[:16]
+    return cfg
+
+
+def config_from_units(units_doc: dict) -> Config:
+    """A Config holding only a units.yaml already validated by load_config (for the server's hooks,
+    which cache it: they need the people and keys, not the report schema or the policy)."""
+    cfg = Config(units_doc=units_doc, registry_office=units_doc.get("registry_office", ""))
+    cfg.units, cfg.staff = _cross_check_units(units_doc, cfg.problems)
     return cfg
 
 

@@ -285,6 +285,48 @@ def merge_tree(repo: Path, base: str, head: str) -> tuple[str, list[str]]:
     return tree.decode().strip(), conflicts
 
 
+@dataclass(frozen=True, slots=True)
+class RefUpdate:
+    """One line of git's pre-/post-receive input: old and new object ids and the ref name."""
+
+    old: str
+    new: str
+    ref: str
+
+    @property
+    def created(self) -> bool:
+        return set(self.old) == {"0"}  # SHA-1 or SHA-256 null id
+
+    @property
+    def deleted(self) -> bool:
+        return set(self.new) == {"0"}
+
+
+def parse_ref_updates(text: str) -> list[RefUpdate]:
+    """git's hook input: one "<old> <new> <ref>" per line."""
+    out = []
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) == 3:
+            out.append(RefUpdate(*parts))
+    return out
+
+
+def log_between(repo: Path, include: Iterable[str], exclude: Iterable[str], *extra: str,
+                paths: Iterable[str] | None = None) -> list[Commit]:
+    """`git log --raw` of the commits reachable from `include` and from none of `exclude`, newest first.
+
+    The revisions go through stdin (a forge may have thousands of refs); merges are diffed against
+    their first parent.
+    """
+    revs = "".join(f"{r}\n" for r in include) + "".join(f"^{r}\n" for r in exclude)  # no --not on stdin before git 2.42
+    args = ["log", "--raw", "--no-abbrev", "-z", "--no-renames", "--diff-merges=first-parent", "--topo-order",
+            f"--format={_LOG_FORMAT}", *extra, "--stdin"]
+    if paths is not None:
+        args += ["--", *paths]
+    return list(_parse_log(git(repo, *args, input=revs.encode())))
+
+
 def first_parent_chain(commits: dict[str, Commit], tip: str) -> list[str]:
     """Main-line commit ids from tip back to the root, following first parents."""
     chain = []

@@ -11,7 +11,7 @@ from pathlib import Path
 from baosong.commands.common import add_repo_option, colour, git_failed, parse_now
 from baosong.gitrepo import GitError
 from baosong.problems import json_safe, render_text, terminal_safe
-from baosong.receipts import KEY_ENV, RECEIPTS_REF, ReceiveError, receive
+from baosong.receipts import KEY_ENV, RECEIPTS_REF, WITNESS_ENV, WITNESS_FILE, ReceiveError, receive
 
 NAME = "receive"
 HELP = "登记回执：为主分支上新收到的报告写入登记系统签名的回执和检查点"
@@ -20,6 +20,10 @@ DESCRIPTION = f"""登记回执（登记系统作业，在报告合并进主分�
 为主分支上每份还没有回执的报告记录：路径、blob、提交、签名人和登记系统时钟给出的送达时间，
 用登记系统的 SSH 私钥签名，并可由配置中的时间戳服务（RFC 3161）加盖时间戳；
 回执与检查点追加写入 {RECEIPTS_REF}（提交者不能写入的专用引用）。可以并发运行。
+
+回执库若被删除、回退，或最新检查点没有登记系统的有效签名，则拒绝写入（退出状态 2），以免把报告
+重新记为“现在”送达。每次写入后更新见证文件（--witness，或环境变量 {WITNESS_ENV}，
+默认 git 目录下的 {WITNESS_FILE}），记下最新检查点，用来发现回执库被删除或回退。
 
 示例：
   baosong receive --key /etc/baosong/registry_ed25519
@@ -36,6 +40,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"登记系统 SSH 私钥文件（默认取环境变量 {KEY_ENV}）")
     parser.add_argument("--now", type=parse_now, default=None, metavar="时间",
                         help="送达时间（默认：系统时钟；仅供测试和演示）")
+    parser.add_argument("--witness", type=Path, default=None, metavar="文件",
+                        help=f"见证文件（默认：环境变量 {WITNESS_ENV}，否则 git 目录下的 {WITNESS_FILE}）")
     parser.add_argument("--format", choices=["text", "json"], default="text", help="输出格式")
     parser.add_argument("--no-cache", action="store_true", help="不使用签名验证缓存")
 
@@ -47,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     now = args.now or parse_now(None)
     try:
-        result = receive(args.repo, key, now, args.rev, use_cache=not args.no_cache)
+        result = receive(args.repo, key, now, args.rev, use_cache=not args.no_cache, witness=args.witness)
     except ReceiveError as exc:
         print(f"错误：{terminal_safe(exc)}", file=sys.stderr)
         return 2
