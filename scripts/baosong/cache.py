@@ -9,10 +9,11 @@ repositories. A location git tracks, or one that leads out of the git directory 
 refused: then nothing is cached.
 
 Files hold only data (JSON), with a header naming the cache, its format version and a fingerprint
-of what the results depend on (configuration, tool version). A missing, corrupt, foreign or
+of what the results depend on (configuration, the tool's source). A missing, corrupt, foreign or
 wrong-shaped file reads as "no cache" and is rebuilt; saving is atomic (temporary file +
 `os.replace`) and a failure to save (read-only repository, full disk) only costs speed. Nothing
-here raises for a bad cache: the callers validate entries and fall back to computing them.
+here raises for a bad cache: each caller's decode function checks the shapes of the entries it gets
+back, and whatever it drops is computed again.
 """
 
 from __future__ import annotations
@@ -110,7 +111,7 @@ def _resolve(repo: Path) -> Path | None:
 
 
 class Cache:
-    """One named cache file: `load()` the stored entries or None, `save(entries)`.
+    """One named cache file, `<dir>/<name>.json`: `load(decode)` the stored entries, `save(entries)`.
 
     `enabled=False` (`--no-cache`) and a repository without a safe cache directory both make a
     cache that never reads or writes anything.
