@@ -8,6 +8,7 @@ Cross-file rules always run, on the small per-file summaries.
 
 from __future__ import annotations
 
+import itertools
 import os
 import stat
 from collections.abc import Callable, Iterable
@@ -119,33 +120,34 @@ def _encode_check(entries: dict[str, tuple]) -> dict[str, list]:
 
 def _decode_check(stored: Any) -> dict[str, tuple] | None:
     """display path -> (stat key, blob id, problem tuples, summary); entries of another shape are dropped."""
-    if not isinstance(stored, dict):
+    if type(stored) is not dict:
         return None
     out: dict[str, tuple] = {}
     for display, entry in stored.items():
-        if not (isinstance(entry, list) and len(entry) == 4):
+        if type(entry) is not list or len(entry) != 4:
             continue
         key, blob, problems, summary = entry
-        if not (isinstance(key, list) and len(key) == 3 and all(type(x) is int for x in key)
-                and isinstance(blob, str) and isinstance(problems, list)):
+        if (type(key) is not list or len(key) != 3 or type(key[0]) is not int or type(key[1]) is not int
+                or type(key[2]) is not int or type(blob) is not str or type(problems) is not list):
             continue
         tuples = tuple(problem_tuple(p) for p in problems) if problems else ()
         if None in tuples:
             continue
         if summary is not None and (summary := decode_summary(summary)) is None:
             continue
-        out[display] = (tuple(key), blob, tuples, summary)
+        out[display] = ((key[0], key[1], key[2]), blob, tuples, summary)
     return out
 
 
 _PROBLEM_TYPES = (str, int, int, str, str, str, str)
-_STR = {str}
-_OPT_STR = {str, type(None)}
+_NONE = type(None)
 # The types `rules.check_document` gives a schema-valid report's summary fields (checked on load, so
 # a stored value of another type cannot reach the cross-file rules, which sort and compare them).
-_SUMMARY_TYPES = (("path", _STR), ("id", _STR), ("kind", _STR), ("unit", _STR), ("stage", _OPT_STR),
-                  ("sequence", {int, type(None)}), ("created_at", _STR), ("latest_time", _OPT_STR),
-                  ("latest_ts", {float, type(None)}), ("latest_field", _OPT_STR), ("refs", {dict}), ("pos", {dict}))
+_SUMMARY_TYPES = {"path": (str,), "id": (str,), "kind": (str,), "unit": (str,), "stage": (str, _NONE),
+                  "sequence": (int, _NONE), "created_at": (str,), "latest_time": (str, _NONE),
+                  "latest_ts": (float, _NONE), "latest_field": (str, _NONE), "refs": (dict,), "pos": (dict,)}
+_SUMMARY_FIELDS = tuple(_SUMMARY_TYPES)
+_SUMMARY_SIGNATURES = frozenset(itertools.product(*_SUMMARY_TYPES.values()))  # every allowed combination
 
 
 def problem_tuple(p: Any) -> tuple | None:
@@ -158,13 +160,11 @@ def problem_tuple(p: Any) -> tuple | None:
 
 def decode_summary(s: Any) -> dict | None:
     """A stored `rules.check_document` summary with its positions as tuples again, None when malformed."""
-    if type(s) is not dict:
+    if type(s) is not dict or tuple(map(type, map(s.get, _SUMMARY_FIELDS))) not in _SUMMARY_SIGNATURES:
         return None
-    for name, types in _SUMMARY_TYPES:
-        if type(s.get(name, ...)) not in types:
+    for v in s["refs"].values():
+        if type(v) is not str:
             return None
-    if not all(type(v) is str for v in s["refs"].values()):
-        return None
     pos = {}
     for name, at in s["pos"].items():
         if type(at) is not list or len(at) != 2 or type(at[0]) is not int or type(at[1]) is not int:
