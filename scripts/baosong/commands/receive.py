@@ -37,7 +37,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--now", type=parse_now, default=None, metavar="时间",
                         help="送达时间（默认：系统时钟；仅供测试和演示）")
     parser.add_argument("--format", choices=["text", "json"], default="text", help="输出格式")
-    parser.add_argument("--no-cache", action="store_true", help="不使用签名验证缓存")
+    parser.add_argument("--no-cache", action="store_true", help="不读也不写签名验证缓存（.git/baosong-cache/）")
 
 
 def run(args: argparse.Namespace) -> int:
