@@ -5,7 +5,7 @@ bytes transferred on the first load of the home page (without the search index),
     python bench/bench_build.py --sizes 1500,10000   # a subset
     python bench/bench_build.py --keep /tmp/bench    # keep (and reuse) the generated registries
 
-Each build runs cold (no `.baosong-cache/`) in its own process; its peak memory is that process tree's maximum resident set size
+Each build runs cold (no `.git/baosong-cache/`) in its own process; its peak memory is that process tree's maximum resident set size
 (`getrusage(RUSAGE_CHILDREN)` measured in a fresh wrapper process, so one run never sees another's).
 The home page is loaded in headless Chromium when it is installed (every response counted, the search
 index excepted); otherwise the files the page references are summed.
@@ -117,7 +117,7 @@ def bench(n: int, workdir: Path) -> dict:
         seconds, _ = measured([BAOSONG, "demo", "--out", str(repo), "--reports", str(n)])
         print(f"  generated {n} reports in {seconds:.1f} s", file=sys.stderr)
     site = workdir / f"site-{n}"
-    shutil.rmtree(repo / ".baosong-cache", ignore_errors=True)  # cold: nothing judged yet
+    shutil.rmtree(repo / ".git" / "baosong-cache", ignore_errors=True)  # cold: nothing judged yet
     seconds, peak = measured([BAOSONG, "build", "--repo", str(repo), "--out", str(site), "--now", NOW])
     register = json.loads(subprocess.run([BAOSONG, "registry", "--repo", str(repo), "--format", "json", "--now", NOW],
                                          capture_output=True, text=True, check=True).stdout)

@@ -93,7 +93,7 @@ def main() -> int:
 
         registry = [str(BIN / "baosong"), "registry", "--format", "json", "--now", NOW]
         if not args.skip_cold:
-            shutil.rmtree(repo / ".baosong-cache", ignore_errors=True)
+            shutil.rmtree(repo / ".git" / "baosong-cache", ignore_errors=True)
             cold = timed(registry, repo)
             print(f"baosong registry, cold (parse every blob, verify every commit once): {cold}")
         else:

@@ -28,10 +28,12 @@ def baosong(*args: str, cwd: Path = REPO, check: bool = False) -> subprocess.Com
 
 @pytest.fixture()
 def registry(tmp_path: Path) -> Path:
-    """A private copy of the bundled registry, so tests can add files freely."""
+    """A private copy of the bundled registry, so tests can add files freely; a git repository, as
+    real registries are (the check cache lives in its git directory)."""
     root = tmp_path / "registry"
     for name in ("schema", "config", "reports"):
         shutil.copytree(REPO / name, root / name)
+    subprocess.run(["git", "init", "-q", str(root)], check=True, capture_output=True)
     return root
 
 
@@ -197,7 +199,8 @@ def test_scalars_are_typed_as_the_editor_types_them_yaml_12_core(registry: Path)
 def test_cache_reuses_results_and_notices_changes(registry: Path) -> None:
     first = baosong("check", "--format", "json", cwd=registry)
     assert first.returncode == 0
-    assert list((registry / ".baosong-cache").glob("check-*.pickle"))
+    assert (registry / ".git" / "baosong-cache" / "check.json").is_file()
+    assert not (registry / ".baosong-cache").exists()  # nothing in the work tree
     rel = "reports/2026/gaj/gaj-20260314-wanghao-02.yaml"
     path = registry / rel
     path.write_text(path.read_text(encoding="utf-8").replace("sequence: 1", "sequence: 一"), encoding="utf-8")

@@ -3,7 +3,7 @@ verified at which trusted time."""
 
 from __future__ import annotations
 
-import pickle
+import json
 
 import pytest
 import trust_helpers as th
@@ -73,8 +73,8 @@ def test_signatures_are_verified_at_the_trusted_time_and_cached(world, tmp_path)
     arrivals = read_arrivals(reg.root)
     assert arrivals[p1].signature == "good"
     assert arrivals[p2].signature == "expired"
-    with open(reg.root / ".baosong-cache" / "signatures.pickle", "rb") as fh:
-        cached = {key[0] for key in pickle.load(fh)["entries"]}
+    stored = json.loads((reg.root / ".git" / "baosong-cache" / "signatures.json").read_text())
+    cached = {key[0] for key, _value in stored["entries"]}
     assert {c1, c2} <= cached
     again = read_arrivals(reg.root)
     assert {p: a.signature for p, a in again.items()} == {p1: "good", p2: "expired"}

@@ -8,16 +8,17 @@ Cross-file rules always run, on the small per-file summaries.
 
 from __future__ import annotations
 
+import itertools
 import os
-import pickle
 import stat
-import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+from baosong.cache import Cache, code_fingerprint
 from baosong.config import POLICY_PATH, UNITS_PATH, Config, load_config
 from baosong.problems import Problem, sort_key
 from baosong.rules import check_collection, check_document
@@ -33,8 +34,7 @@ from baosong.sources import (
 )
 from baosong.yamlload import load_yaml
 
-CACHE_DIR = ".baosong-cache"
-CACHE_FORMAT = 3  # 3: summaries carry involved_units; new per-file rules (time-offset, reason-text)
+CACHE_FORMAT = 4  # 4: summaries carry involved_units, new per-file rules; 3 was JSON in the git directory
 
 
 @dataclass
@@ -100,39 +100,88 @@ def _with_path(p: Problem, path: str) -> Problem:
 
 
 class _Cache:
-    """Pickled per-file results under `<directory or root/.baosong-cache>/<name>-<fingerprint>.pickle`."""
+    """Per-file results in the repository's cache directory (`baosong.cache`), under the fingerprint.
+
+    Entries stay in memory in the shapes the callers use (tuples); `decode` turns the stored JSON
+    back into them and returns None for anything of another shape, which then counts as no cache.
+    """
 
     def __init__(self, root: Path, fingerprint: str, enabled: bool, *, name: str = "check",
-                 directory: Path | None = None) -> None:
-        self.name = name
-        self.file = (directory or root / CACHE_DIR) / f"{name}-{fingerprint}.pickle"
-        self.enabled = enabled
-        self.entries: dict[str, tuple] = {}
+                 decode: Callable[[Any], dict | None] | None = None, encode: Callable[[dict], Any] | None = None,
+                 ) -> None:
+        self.store = Cache(root, name, version=CACHE_FORMAT, fingerprint=f"{fingerprint}-{code_fingerprint()}",
+                           enabled=enabled)
+        self.enabled = self.store.enabled
+        self._encode = encode or _encode_check
+        self.entries: dict = {}
         self.dirty = False
-        if enabled:
-            try:
-                with open(self.file, "rb") as fh:
-                    stored = pickle.load(fh)
-                if stored.get("format") == CACHE_FORMAT:
-                    self.entries = stored["entries"]
-            except Exception:  # a missing or corrupt cache is simply rebuilt
-                self.entries = {}
+        if self.enabled:
+            self.entries = self.store.load(decode or _decode_check) or {}
 
     def save(self) -> None:
-        if not (self.enabled and self.dirty):
-            return
-        try:
-            self.file.parent.mkdir(parents=True, exist_ok=True)
-            (self.file.parent / ".gitignore").write_text("*\n")
-            fd, tmp = tempfile.mkstemp(dir=self.file.parent)
-            with os.fdopen(fd, "wb") as fh:
-                pickle.dump({"format": CACHE_FORMAT, "entries": self.entries}, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.file)
-            for old in self.file.parent.glob(f"{self.name}-*.pickle"):
-                if old != self.file:
-                    old.unlink(missing_ok=True)
-        except OSError:
-            pass  # a read-only checkout still gets correct results, only slower
+        if self.enabled and self.dirty:
+            self.store.save(self._encode(self.entries))  # a read-only repository is only slower
+
+
+def _encode_check(entries: dict[str, tuple]) -> dict[str, list]:
+    return {display: list(entry) for display, entry in entries.items()}
+
+
+def _decode_check(stored: Any) -> dict[str, tuple] | None:
+    """display path -> (stat key, blob id, problem tuples, summary); entries of another shape are dropped."""
+    if type(stored) is not dict:
+        return None
+    out: dict[str, tuple] = {}
+    for display, entry in stored.items():
+        if type(entry) is not list or len(entry) != 4:
+            continue
+        key, blob, problems, summary = entry
+        if (type(key) is not list or len(key) != 3 or type(key[0]) is not int or type(key[1]) is not int
+                or type(key[2]) is not int or type(blob) is not str or type(problems) is not list):
+            continue
+        tuples = tuple(problem_tuple(p) for p in problems) if problems else ()
+        if None in tuples:
+            continue
+        if summary is not None and (summary := decode_summary(summary)) is None:
+            continue
+        out[display] = ((key[0], key[1], key[2]), blob, tuples, summary)
+    return out
+
+
+_PROBLEM_TYPES = (str, int, int, str, str, str, str)
+_NONE = type(None)
+# The types `rules.check_document` gives a schema-valid report's summary fields (checked on load, so
+# a stored value of another type cannot reach the cross-file rules, which sort and compare them).
+_SUMMARY_TYPES = {"path": (str,), "id": (str,), "kind": (str,), "unit": (str,), "stage": (str, _NONE),
+                  "sequence": (int, _NONE), "created_at": (str,), "latest_time": (str, _NONE),
+                  "latest_ts": (float, _NONE), "latest_field": (str, _NONE), "refs": (dict,), "pos": (dict,),
+                  "involved_units": (list,)}
+_SUMMARY_FIELDS = tuple(_SUMMARY_TYPES)
+_SUMMARY_SIGNATURES = frozenset(itertools.product(*_SUMMARY_TYPES.values()))  # every allowed combination
+
+
+def problem_tuple(p: Any) -> tuple | None:
+    """A stored problem (a 7-list) as the tuple `Problem(*t)` takes, or None when it has another shape."""
+    if (type(p) is not list or len(p) != 7 or p[6] not in ("error", "warning")
+            or not all(type(v) is t for v, t in zip(p, _PROBLEM_TYPES, strict=True))):
+        return None
+    return tuple(p)
+
+
+def decode_summary(s: Any) -> dict | None:
+    """A stored `rules.check_document` summary with its positions as tuples again, None when malformed."""
+    if type(s) is not dict or tuple(map(type, map(s.get, _SUMMARY_FIELDS))) not in _SUMMARY_SIGNATURES:
+        return None
+    for v in s["refs"].values():
+        if type(v) is not str:
+            return None
+    pos = {}
+    for name, at in s["pos"].items():
+        if type(at) is not list or len(at) != 2 or type(at[0]) is not int or type(at[1]) is not int:
+            return None
+        pos[name] = (at[0], at[1])
+    s["pos"] = pos
+    return s
 
 
 def check_registry(root: Path, paths: Iterable[str] | None = None, *, now: datetime,

@@ -194,14 +194,6 @@ def merge_base(repo: Path, a: str, b: str) -> str | None:
     return text or None
 
 
-def cache_dir(repo: Path) -> Path:
-    """Where per-repository caches live: `.baosong-cache/` in a work tree, inside the git dir when bare."""
-    repo = Path(repo)
-    if (repo / ".git").exists() or not (repo / "objects").is_dir():
-        return repo / ".baosong-cache"
-    return repo / "baosong-cache"
-
-
 # ---------------------------------------------------------------------------------------------
 # One parsed log pass
 

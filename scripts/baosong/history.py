@@ -206,13 +206,15 @@ def read_arrivals(repo: Path, rev: str = "HEAD", cfg: Config | None = None, *,
     return out
 
 
-def arrival_times(repo: Path, rev: str, paths: Iterable[str], cfg: Config) -> dict[str, tuple[datetime, str]]:
+def arrival_times(repo: Path, rev: str, paths: Iterable[str], cfg: Config, *, use_cache: bool = True,
+                  ) -> dict[str, tuple[datetime, str]]:
     """(received_at, time_source) of a few reports on rev: from their receipts when they have one (a
-    receipt is found by blob id, no history walk), else from the main line (read_arrivals)."""
+    receipt is found by blob id, no history walk), else from the main line (read_arrivals).
+    use_cache=False (`--no-cache`) neither reads nor writes the signature cache."""
     wanted = sorted(set(paths))
     blobs = {e.path: e.oid for e in ls_tree(Path(repo), rev, *wanted)} if wanted else {}
     out: dict[str, tuple[datetime, str]] = {}
-    with Verifier(cfg, Path(repo)) as verifier:
+    with Verifier(cfg, Path(repo), use_cache=use_cache) as verifier:
         found = lookup_receipts(Path(repo), verifier, blobs.values())
     for path, blob in blobs.items():
         rec = found.get(blob)
@@ -220,5 +222,6 @@ def arrival_times(repo: Path, rev: str, paths: Iterable[str], cfg: Config) -> di
             out[path] = (rec.tsa_time, "tsa") if rec.tsa_time else (rec.received_at, "receipt")
     rest = [p for p in blobs if p not in out]
     if rest:
-        out.update((p, (a.received_at, a.time_source)) for p, a in read_arrivals(repo, rev, cfg, paths=rest).items())
+        rest_arrivals = read_arrivals(repo, rev, cfg, paths=rest, use_cache=use_cache)
+        out.update((p, (a.received_at, a.time_source)) for p, a in rest_arrivals.items())
     return out

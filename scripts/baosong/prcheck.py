@@ -15,13 +15,12 @@ one it passes, recorded as late. Report content is read from git objects, never 
 from __future__ import annotations
 
 import os
-import pickle
-import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from baosong.cache import Cache, code_fingerprint
 from baosong.check import CheckResult, check_bytes
 from baosong.config import UNITS_PATH, Config, load_config
 from baosong.deadlines import STATUS_ZH, deadline_for, judge
@@ -30,7 +29,6 @@ from baosong.gitrepo import (
     Change,
     GitTree,
     RevisionError,
-    cache_dir,
     git,
     is_shallow,
     log,
@@ -224,37 +222,30 @@ def _commit_problems(repo: Path, mb: str, head: str, cfg: Config, now: datetime,
     return problems, len(commits)
 
 
-INDEX_FORMAT = 1
+INDEX_FORMAT = 2  # 2: JSON in the git directory; 1 was a pickle in the work tree
 PARALLEL_MIN = 2000  # below this many unindexed reports, worker processes cost more than they save
 _Index = dict[str, tuple[str, str | None, str | None, str | None]]  # path -> (blob, id, incident, report)
 
 
-def _index_file(repo: Path, cfg: Config) -> Path:
-    return cache_dir(repo) / f"prcheck-index-{cfg.fingerprint}.pickle"
+def _index_store(repo: Path, cfg: Config) -> Cache:
+    return Cache(repo, "prcheck-index", version=INDEX_FORMAT, fingerprint=f"{cfg.fingerprint}-{code_fingerprint()}")
 
 
 def _load_index(repo: Path, cfg: Config) -> _Index:
-    try:
-        with open(_index_file(repo, cfg), "rb") as fh:
-            stored = pickle.load(fh)
-        return stored["entries"] if stored.get("format") == INDEX_FORMAT else {}
-    except Exception:  # missing or corrupt: rebuilt from the reports
-        return {}
+    """The stored index; entries of another shape are dropped (and indexed again)."""
+    return _index_store(repo, cfg).load(_decode_index) or {}
+
+
+def _decode_index(stored: object) -> _Index | None:
+    if not isinstance(stored, dict):
+        return None
+    return {p: (e[0], e[1], e[2], e[3]) for p, e in stored.items()
+            if isinstance(e, list) and len(e) == 4 and isinstance(e[0], str)
+            and all(v is None or isinstance(v, str) for v in e[1:])}
 
 
 def _save_index(repo: Path, cfg: Config, index: _Index) -> None:
-    target = _index_file(repo, cfg)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent)
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump({"format": INDEX_FORMAT, "entries": index}, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, target)
-        for old in target.parent.glob("prcheck-index-*.pickle"):
-            if old != target:
-                old.unlink(missing_ok=True)
-    except OSError:
-        pass  # a read-only checkout is judged the same, only slower
+    _index_store(repo, cfg).save({p: list(e) for p, e in index.items()})  # read-only: judged the same, slower
 
 
 def _index_entry(oid: str, summary: dict | None) -> tuple[str, str | None, str | None, str | None]:
@@ -332,7 +323,7 @@ def _duration_zh(minutes: int) -> str:
 
 
 def _lateness(repo: Path, base: str, tree: GitTree, cfg: Config, now: datetime, added_data: dict[str, bytes],
-              summaries: list[dict], result: PRResult) -> list[Problem]:
+              summaries: list[dict], result: PRResult, *, use_cache: bool) -> list[Problem]:
     """Judge each added emergency report with now as its arrival; late without delay_reason is refused."""
     problems: list[Problem] = []
     by_id = {s["id"]: s for s in summaries}
@@ -360,7 +351,7 @@ def _lateness(repo: Path, base: str, tree: GitTree, cfg: Config, now: datetime, 
             first_doc = first_loaded.data if first_loaded and isinstance(first_loaded.data, dict) else None
         plans[path] = (first_doc, first_path, prev_path)
         arrivals_needed.update(p for p in (first_path, prev_path) if p and p not in added_data)
-    arrived = arrival_times(repo, base, arrivals_needed, cfg)
+    arrived = arrival_times(repo, base, arrivals_needed, cfg, use_cache=use_cache)
 
     def arrival(p: str | None) -> datetime | None:
         if p is None:
@@ -481,6 +472,7 @@ def check_pr(repo: Path, base_rev: str, now: datetime, head_rev: str = "HEAD", *
     result.problems.extend(file_problems)
     wanted = set(added)
     result.problems.extend(p for p in check_collection(summaries, cfg, now) if p.path in wanted)
-    result.problems.extend(_lateness(repo, base, merged, cfg, now, added_data, summaries, result))
+    result.problems.extend(_lateness(repo, base, merged, cfg, now, added_data, summaries, result,
+                                     use_cache=use_cache))
     result.problems.sort(key=sort_key)
     return result

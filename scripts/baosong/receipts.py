@@ -17,11 +17,11 @@ remembers the last checkpoint this machine wrote), and updates the witness after
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import hashlib
 import json
 import os
-import pickle
 import random
 import re
 import shlex
@@ -35,13 +35,13 @@ from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
 
+from baosong.cache import Cache, code_fingerprint
 from baosong.config import UNITS_PATH, Config
 from baosong.gitrepo import (
     REPORTS_PREFIX,
     ZERO_ID,
     GitError,
     RefUpdate,
-    cache_dir,
     git,
     git_text,
     is_ancestor,
@@ -178,34 +178,49 @@ def chain_problems(checkpoints: list[Checkpoint]) -> list[tuple[Checkpoint, str]
     return out
 
 
-REPLAY_CACHE = "receipts-replay.pickle"
+REPLAY_CACHE = "receipts-replay"
+REPLAY_FORMAT = 2  # 2: JSON in the git directory; 1 was a pickle in the work tree
+
+
+def _replay_store(repo: Path, digest: str, enabled: bool = True) -> Cache:
+    # The allowed-signers digest is in the fingerprint: the replay was authenticated with those keys.
+    fingerprint = f"{digest}-{code_fingerprint('baosong.signatures', __name__)}"
+    return Cache(repo, REPLAY_CACHE, version=REPLAY_FORMAT, fingerprint=fingerprint, enabled=enabled)
 
 
 def _replay_cache(repo: Path, digest: str) -> tuple[str, Checkpoint, dict[str, Receipt]] | None:
-    try:
-        with open(cache_dir(repo) / REPLAY_CACHE, "rb") as fh:
-            stored = pickle.load(fh)
-        if stored.get("format") != FORMAT_VERSION or stored.get("digest") != digest:
-            return None
-        last = _checkpoint(stored["tip"], stored["raw"], stored["sig"])
-        return stored["tip"], last, {b: Receipt(*r) for b, r in stored["receipts"].items()}
-    except Exception:  # missing or corrupt: replayed from the start
+    """(store tip, last checkpoint, receipts by blob) of the last replay, None when absent or malformed."""
+    return _replay_store(repo, digest).load(_decode_replay)
+
+
+def _decode_replay(stored: object) -> tuple[str, Checkpoint, dict[str, Receipt]] | None:
+    if not isinstance(stored, dict):
         return None
+    tip, raw, sig = stored["tip"], base64.b64decode(stored["raw"], validate=True), stored["sig"]
+    sig = None if sig is None else base64.b64decode(sig, validate=True)
+    receipts = {b: _receipt_from_json(b, r) for b, r in stored["receipts"].items()}
+    if not isinstance(tip, str) or None in receipts.values():
+        return None  # a replay is one consistent state: any bad part discards all of it
+    return tip, _checkpoint(tip, raw, sig), receipts  # type: ignore[return-value]
+
+
+def _receipt_from_json(blob: str, r: object) -> Receipt | None:
+    if not (isinstance(r, list) and len(r) == 5 and all(isinstance(v, str) for v in r[:3])
+            and (r[3] is None or isinstance(r[3], str)) and type(r[4]) is int):
+        return None
+    received, tsa = parse_datetime(r[2]), parse_datetime(r[3])
+    if received is None or (r[3] is not None and tsa is None):
+        return None
+    return Receipt(r[0], blob, r[1], received, tsa, r[4])
 
 
 def _save_replay(repo: Path, digest: str, tip: str, last: Checkpoint, receipts: dict[str, Receipt]) -> None:
-    try:
-        folder = cache_dir(repo)
-        folder.mkdir(parents=True, exist_ok=True)
-        data = {"format": FORMAT_VERSION, "digest": digest, "tip": tip, "raw": last.raw, "sig": last.sig,
-                "receipts": {b: (r.path, r.blob, r.oid, r.received_at, r.tsa_time, r.sequence)
-                             for b, r in receipts.items()}}
-        fd, tmp = tempfile.mkstemp(dir=folder)
-        with os.fdopen(fd, "wb") as fh:
-            pickle.dump(data, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, folder / REPLAY_CACHE)
-    except OSError:
-        pass  # read-only checkout: replayed again next time
+    # Times keep their offsets and microseconds (isoformat/fromisoformat round-trip exactly).
+    _replay_store(repo, digest).save({
+        "tip": tip, "raw": base64.b64encode(last.raw).decode("ascii"),
+        "sig": None if last.sig is None else base64.b64encode(last.sig).decode("ascii"),
+        "receipts": {b: [r.path, r.oid, r.received_at.isoformat(), r.tsa_time.isoformat() if r.tsa_time else None,
+                         r.sequence] for b, r in receipts.items()}})  # a read-only repository replays again
 
 
 def unsigned_checkpoints(verifier: Verifier, checkpoints: list[Checkpoint]) -> list[tuple[Checkpoint, str]]:
@@ -864,36 +879,26 @@ def pushed_reports(repo: Path, updates: list[RefUpdate], main_ref: str, main_tip
     return found
 
 
-PUSH_CONFIG_CACHE = "push-config.json"
+PUSH_CONFIG_CACHE = "push-config"
 
 
-def _push_config(repo: Path, tip: str) -> tuple[Config, list[Problem]]:
+def _push_config(repo: Path, tip: str, *, use_cache: bool = True) -> tuple[Config, list[Problem]]:
     """units.yaml of main, validated once per (tool version, units.yaml blob, units schema blob) and
-    kept as JSON in the cache directory: a push then costs no schema compilation."""
+    kept in the cache directory (baosong.cache): a push then costs no schema compilation."""
     from baosong import __version__
     from baosong.config import UNITS_SCHEMA_PATH, config_from_units, load_config
     from baosong.gitrepo import GitTree
 
     ids = git(repo, "rev-parse", f"{tip}:{UNITS_PATH}", f"{tip}:{UNITS_SCHEMA_PATH}", check=False).decode().split()
-    key = f"{__version__}:{':'.join(ids)}" if len(ids) == 2 else None
-    cache = cache_dir(repo) / PUSH_CONFIG_CACHE
-    if key is not None:
-        try:
-            stored = json.loads(cache.read_text(encoding="utf-8"))
-            if stored.get("key") == key and isinstance(stored.get("units"), dict):
-                return config_from_units(stored["units"]), []
-        except (OSError, ValueError):
-            pass  # missing or damaged: validated again
+    key = f"{__version__}:{':'.join(ids)}" if len(ids) == 2 else ""
+    cache = Cache(repo, PUSH_CONFIG_CACHE, version=1, fingerprint=key, enabled=use_cache and bool(key))
+    units = cache.load(lambda entries: entries if isinstance(entries, dict) else None)
+    if units is not None:
+        return config_from_units(units), []
     cfg = load_config(GitTree(repo, tip))
     if not cfg.ok:
         return cfg, cfg.problems
-    if key is not None:
-        with contextlib.suppress(OSError):
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=cache.parent)
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump({"key": key, "units": cfg.units_doc}, fh, ensure_ascii=False)
-            os.replace(tmp, cache)
+    cache.save(cfg.units_doc)
     return cfg, []
 
 
@@ -920,7 +925,7 @@ def receive_push(repo: Path, key_path: Path, now: datetime, updates: list[RefUpd
     if not found:
         return result
     if cfg is None:
-        cfg, problems = _push_config(repo, tip)
+        cfg, problems = _push_config(repo, tip, use_cache=use_cache)
         if problems:
             result.problems = problems
             return result

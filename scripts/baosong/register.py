@@ -21,10 +21,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from baosong.check import _Cache, check_bytes_doc
+from baosong.check import _Cache, check_bytes_doc, problem_tuple
 from baosong.config import Config, load_config
 from baosong.deadlines import deadlines_for, judge, next_followup_due
-from baosong.gitrepo import GitTree, cache_dir, read_objects
+from baosong.gitrepo import GitTree, read_objects
 from baosong.grading import computed_grade, figures_of
 from baosong.history import Arrival, read_arrivals
 from baosong.rules import incident_unit_problem
@@ -36,6 +36,8 @@ KEEP_FIELDS = ("id", "kind", "unit", "title", "created_at", "author", "reviewer"
                "incident", "sequence", "category", "grade", "occurred_at", "discovered_at", "phoned_at",
                "casualties", "economic_loss", "sensitive", "involved_units", "delay_reason", "info_type",
                "report", "level", "finding", "target_unit", "signoff_pending")
+
+_KEEP = frozenset(KEEP_FIELDS)
 
 Progress = Callable[[Iterable, str], Iterable]
 
@@ -70,7 +72,7 @@ def _judge_blobs(repo: Path, tree: GitTree, paths: list[str], cfg: Config, use_c
                  progress: Progress | None) -> tuple[dict[str, dict], dict[str, list]]:
     """Documents of valid reports and the problems of invalid ones, by path."""
     # (path, blob) -> (error tuples, kept fields or None), under the configuration's fingerprint.
-    cache = _Cache(repo, cfg.fingerprint, use_cache, name="register", directory=cache_dir(repo))
+    cache = _Cache(repo, cfg.fingerprint, use_cache, name="register", decode=_decode_judged, encode=_encode_judged)
     keys = {p: (p, tree.entries[p].oid) for p in paths}
     missing = sorted({k[1] for p, k in keys.items() if k not in cache.entries})
     if missing:
@@ -102,6 +104,28 @@ def _judge_blobs(repo: Path, tree: GitTree, paths: list[str], cfg: Config, use_c
         cache.dirty = True
     cache.save()
     return docs, problems_by_path
+
+
+def _encode_judged(entries: dict[tuple[str, str], tuple]) -> list[list]:
+    return [[path, blob, errors, kept] for (path, blob), (errors, kept) in entries.items()]
+
+
+def _decode_judged(stored: object) -> dict[tuple[str, str], tuple] | None:
+    """(path, blob) -> (error tuples, kept fields or None); entries of another shape are dropped."""
+    if not isinstance(stored, list):
+        return None
+    out: dict[tuple[str, str], tuple] = {}
+    for entry in stored:
+        if not (isinstance(entry, list) and len(entry) == 4):
+            continue
+        path, blob, errors, kept = entry
+        if not (isinstance(path, str) and isinstance(blob, str) and isinstance(errors, list)
+                and (kept is None or (isinstance(kept, dict) and kept.keys() <= _KEEP))):
+            continue
+        tuples = [problem_tuple(e) for e in errors]
+        if None not in tuples:
+            out[(path, blob)] = (tuples, kept)
+    return out
 
 
 def build_register(repo: Path, rev: str = "HEAD", *, now: datetime, use_cache: bool = True,

@@ -7,7 +7,8 @@ validity windows, revoked keys) and `ssh-keygen -Y verify` runs with `-Overify-t
 trusted time: the CI clock for a pull request, the receipt or main-line time in the register.
 
 Commits are immutable, so a result is cached by (commit id, allowed-signers digest, verify time) in
-`.baosong-cache/` and every commit is verified once.
+the repository's cache directory (`baosong.cache`, inside the git directory) and every commit is
+verified once.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import base64
 import hashlib
 import itertools
 import os
-import pickle
 import struct
 import subprocess
 import tempfile
@@ -26,8 +26,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from baosong.cache import Cache, code_fingerprint
 from baosong.config import UNITS_PATH, Config
-from baosong.gitrepo import cache_dir, read_objects
+from baosong.gitrepo import read_objects
 from baosong.timeutil import iso, parse_datetime
 
 GIT_NAMESPACE = "git"
@@ -36,7 +37,7 @@ CHECKPOINT_NAMESPACE = "baosong-checkpoint"
 STATUSES = ("good", "unsigned", "unknown_key", "bad", "expired", "revoked", "wrong_unit")
 STATUS_ZH = {"good": "有效", "unsigned": "未签名", "unknown_key": "未登记的密钥", "bad": "签名无效",
              "expired": "密钥不在有效期内", "revoked": "密钥已吊销", "wrong_unit": "非本单位人员"}
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: JSON in the git directory; 1 was a pickle in the work tree
 _SSH_ARMOR = b"-----BEGIN SSH SIGNATURE-----"
 
 
@@ -212,6 +213,26 @@ def allowed_signers(cfg: Config) -> tuple[str, str, dict[bytes, str], dict[str, 
     return "".join(f"{ln}\n" for ln in lines), revoked, keymap, idents
 
 
+def _decode_results(stored: object) -> dict[tuple, tuple] | None:
+    """Stored results as {(commit id, digest, time) or ("record", sha256, digest): (status, principal, key)}.
+
+    Stored as a list of [key, value] pairs (JSON has no tuple keys); an entry of another shape is
+    dropped, so at worst that commit is verified again.
+    """
+    if not isinstance(stored, list):
+        return None
+    out: dict[tuple, tuple] = {}
+    for entry in stored:
+        if not (isinstance(entry, list) and len(entry) == 2):
+            continue
+        key, value = entry
+        if (isinstance(key, list) and len(key) == 3 and all(isinstance(k, str) for k in key)
+                and isinstance(value, list) and len(value) == 3 and value[0] in STATUSES
+                and all(v is None or isinstance(v, str) for v in value[1:])):
+            out[tuple(key)] = tuple(value)
+    return out
+
+
 class Verifier:
     """Verifies signatures against one configuration. Use as a context manager (temporary files)."""
 
@@ -229,7 +250,9 @@ class Verifier:
             self.revoked_file = tmp / "revoked_keys"
             self.revoked_file.write_text(self.revoked_text)
         self.repo = Path(repo) if repo is not None else None
-        self._cache_file = cache_dir(self.repo) / "signatures.pickle" if (repo is not None and use_cache) else None
+        # This module's code is the fingerprint: a changed verification must not reuse old results.
+        self._store = Cache(self.repo, "signatures", version=CACHE_FORMAT, fingerprint=code_fingerprint(__name__),
+                            enabled=use_cache)
         self._cache: dict[tuple, tuple] = self._load_cache()
         self._new: dict[tuple, tuple] = {}
         self._names = itertools.count()  # next() on a count is atomic: unique file names across threads
@@ -247,33 +270,17 @@ class Verifier:
     # -- cache ---------------------------------------------------------------------------------
 
     def _load_cache(self) -> dict[tuple, tuple]:
-        if self._cache_file is None:
-            return {}
-        try:
-            with open(self._cache_file, "rb") as fh:
-                stored = pickle.load(fh)
-            return stored["entries"] if stored.get("format") == CACHE_FORMAT else {}
-        except Exception:  # missing or corrupt: rebuilt as commits are verified again
-            return {}
+        return self._store.load(_decode_results) or {}
 
     def save(self) -> None:
-        if self._cache_file is None or not self._new:
+        if not self._store.enabled or not self._new:
             return
-        try:
-            current = self._load_cache()  # another process may have added entries meanwhile
-            current.update(self._new)
-            self._cache_file.parent.mkdir(parents=True, exist_ok=True)
-            gitignore = self._cache_file.parent / ".gitignore"
-            if not gitignore.exists():
-                gitignore.write_text("*\n")
-            fd, tmp = tempfile.mkstemp(dir=self._cache_file.parent)
-            with os.fdopen(fd, "wb") as fh:
-                pickle.dump({"format": CACHE_FORMAT, "entries": current}, fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self._cache_file)
+        current = self._load_cache()  # another process may have added entries meanwhile
+        current.update(self._new)
+        if self._store.save([[list(k), list(v)] for k, v in current.items()]):
             self._cache = current
             self._new = {}
-        except OSError:
-            pass  # a read-only checkout is still verified correctly, only again next time
+        # else: a read-only repository is still verified correctly, only again next time
 
     def _record_key(self, raw: bytes, sig: bytes | None) -> tuple:
         return ("record", hashlib.sha256(raw + b"\0" + (sig or b"")).hexdigest(), self.digest)

@@ -46,7 +46,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=["text", "json"], default="text", help="输出格式：text（默认）或 json")
     parser.add_argument("--now", type=parse_now, default=None, metavar="时间",
                         help="以此时间作为“当前时间”判断（默认：系统时钟），如 2026-11-25T14:30:00+08:00")
-    parser.add_argument("--no-cache", action="store_true", help="不使用检查缓存（.baosong-cache/）")
+    parser.add_argument("--no-cache", action="store_true", help="不读也不写检查缓存（.git/baosong-cache/）")
     parser.add_argument("--base", metavar="版本", default=None,
                         help="拉取请求模式：判断把 HEAD 合并进该版本的结果；写完整引用名（如 refs/remotes/origin/main）"
                              "或提交编号")

@@ -43,7 +43,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--witness", type=Path, default=None, metavar="文件",
                         help=f"见证文件（默认：环境变量 {WITNESS_ENV}，否则 git 目录下的 {WITNESS_FILE}）")
     parser.add_argument("--format", choices=["text", "json"], default="text", help="输出格式")
-    parser.add_argument("--no-cache", action="store_true", help="不使用签名验证缓存")
+    parser.add_argument("--no-cache", action="store_true", help="不读也不写签名验证缓存（.git/baosong-cache/）")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -41,7 +41,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--now", type=parse_now, default=None, metavar="时间",
                         help="以此时间判断续报是否超期（默认：系统时钟），如 2026-11-20T12:00:00+08:00")
     parser.add_argument("--format", choices=["table", "json"], default="table", help="输出格式：table（默认）或 json")
-    parser.add_argument("--no-cache", action="store_true", help="不使用缓存（.baosong-cache/）")
+    parser.add_argument("--no-cache", action="store_true", help="不读也不写缓存（.git/baosong-cache/）")
 
 
 def run(args: argparse.Namespace) -> int:
