@@ -255,5 +255,7 @@ def assert_store_complete(world: th.World, server: Path, n: int) -> None:
     audit = th.run([th.BAOSONG, "audit", "--repo", str(server), "--rev", "main"], env=world.env, check=False)
     assert audit.returncode == 0, audit.stdout.decode()
     arrivals = read_arrivals(server, "main")
-    assert sorted(a.time_source for a in arrivals.values()) == ["receipt"] * n
+    # Every blob has its receipt (11:00); the pushes themselves (10:30-10:45) are the earlier time.
+    assert sorted(a.receipt_via for a in arrivals.values()) == ["receive"] * n
+    assert {(a.time_source, a.attested) for a in arrivals.values()} == {("commit", True)}
     assert {a.signature for a in arrivals.values()} == {"good"}
