@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 from baosong.config import Config, load_config
 from baosong.gitrepo import (
@@ -38,8 +39,7 @@ _REGULAR = ("100644", "100755")
 CATCH_UP_AFTER = timedelta(minutes=30)
 
 
-@dataclass(frozen=True, slots=True)
-class Trusted:
+class Trusted(NamedTuple):
     """A blob's arrival under the one arrival rule (see `trusted_arrival`)."""
 
     at: datetime
