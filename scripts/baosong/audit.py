@@ -154,7 +154,7 @@ def audit(repo: Path, rev: str = "HEAD", cfg: Config | None = None, *, witness: 
         for entry in cp.doc.get("added", []):
             if id(entry) in firsts and vias.get(entry[1]) != "push":
                 accepted.setdefault(entry[0], (entry[1], cp.sequence))
-    result.accepted = len(accepted)
+    result.accepted = len({e[0] for e in listed.values()})  # report paths with a receipt, pushed or merged
     found: dict[tuple[str, str], Problem] = {}
     for path, (blob, seq) in sorted(accepted.items()):
         now_blob = present.get(path)

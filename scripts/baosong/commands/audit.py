@@ -43,6 +43,6 @@ def run(args: argparse.Namespace) -> int:
         result = audit(args.repo, args.rev, witness=args.witness)
     except GitError as exc:
         return git_failed(exc)
-    summary = (f"审计 {result.checkpoints} 个检查点、{result.accepted} 份已登记报告、{result.main_commits} 个提交："
+    summary = (f"审计 {result.checkpoints} 个检查点、{result.accepted} 份有回执的报告、{result.main_commits} 个提交："
                f"{len(result.problems)} 项发现" + ("。" if result.problems else "，未发现问题。"))
     return print_problems(result.problems, args.format, summary)
