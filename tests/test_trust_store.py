@@ -211,3 +211,19 @@ def test_a_checkpoint_listing_a_blob_twice_is_found(world, tmp_path):
         code, found = findings(reg, command)
         assert code == 1 and [f["rule"] for f in found] == ["receipt-relisted"], (command, found)
         assert "检查点 1" in found[0]["message"] and "检查点 2" in found[0]["message"]
+
+
+def test_a_deleted_store_re_stamped_by_receive_changes_no_status(world, tmp_path):
+    """What the deleted ref did next in the issue: with no store and no witness, `receive` stamps
+    every report on main again with its own clock (on time 74 → 54, missed 1 → 26 on the demo).
+    Those are catch-up receipts now: no report becomes later than the merge that accepted it."""
+    reg, _ = merged_registry(world, tmp_path / "r", n=3)
+    before = json.loads(reg.baosong("registry", "--format", "json", "--now", "2026-11-30T12:00:00+08:00").stdout)
+    assert {r["status"] for r in before["reports"]} == {"on_time"}
+    reg.git("update-ref", "-d", RECEIPTS_REF)
+    (git_dir(reg) / "baosong-witness.json").unlink(missing_ok=True)  # a server that kept no witness
+    receive(reg, "2026-11-28T09:00:00+08:00")  # three days later
+    after = json.loads(reg.baosong("registry", "--format", "json", "--now", "2026-11-30T12:00:00+08:00").stdout)
+    assert [(r["path"], r["status"], r["received_at"]) for r in after["reports"]] == \
+        [(r["path"], r["status"], r["received_at"]) for r in before["reports"]]
+    assert {(r["catch_up"], r["receipt_at"]) for r in after["reports"]} == {(True, "2026-11-28T09:00:00+08:00")}

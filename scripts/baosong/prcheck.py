@@ -297,7 +297,10 @@ def _lateness(repo: Path, base: str, tree: GitTree, cfg: Config, now: datetime, 
         incident = doc.get("incident")
         if doc.get("stage") != "first" and isinstance(incident, str) and incident in by_id:
             first_path = by_id[incident]["path"]
-            followups = [p for p in members.get(incident, []) if p != path]
+            # A follow-up counts from the one before it; a final from all that came before it.
+            seq = doc.get("sequence")
+            followups = [p for p in members.get(incident, []) if p != path
+                         and (doc.get("stage") == "final" or (isinstance(seq, int) and sequence.get(p) == seq - 1))]
             raw = tree.read(first_path)
             first_loaded = load_yaml(raw, first_path) if raw is not None else None
             first_doc = first_loaded.data if first_loaded and isinstance(first_loaded.data, dict) else None
