@@ -56,7 +56,7 @@ def trusted_arrival(receipt: Receipt | None, main_time: datetime) -> Trusted:
     So an outage of the receipt job never makes a report later than the merge that accepted it, and
     a report pushed on time stays on time however long the office takes to merge it. The one rule
     for the register, `check --base` (with now as the main-line time of a change not merged yet),
-    `receive` and `verify`.
+    `verify` and the time signatures are verified at.
     """
     if receipt is None:
         return Trusted(main_time, "commit", False, False)
