@@ -288,6 +288,9 @@ def test_each_pushed_blob_has_its_own_receipt(scenario):
     listing = s.reg.git("ls-tree", "-r", "--name-only", RECEIPTS_REF, "receipts/")
     first_blob = s.reg.git("rev-parse", f"{r7.branch}~1:{r7.path}")
     assert f"/{first_blob}.json" in listing  # the version pushed first was receipted too
+    # A branch edited between two pushes is not a report changed on main.
+    audit = s.reg.baosong("audit")
+    assert audit.returncode == 0, audit.stdout
 
 
 def test_receipts_switched_on_later_or_an_outage_do_not_retime_reports(scenario):
