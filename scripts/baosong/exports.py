@@ -201,7 +201,8 @@ def context_scores(ctx) -> Scores:
                 if doc is not None:
                     office[r["id"]] = doc
         cached = compute_scores(ctx.register.get("reports", []), office, ctx.policy, ctx.units, now=ctx.now,
-                                registry_office=ctx.extra.get("registry_office"))
+                                registry_office=ctx.extra.get("registry_office"),
+                                incidents=ctx.register.get("incidents", []))
         ctx.extra["_scores"] = cached
     return cached
 
