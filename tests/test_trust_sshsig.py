@@ -350,6 +350,10 @@ def test_key_types_not_handled_in_process_go_to_ssh_keygen_counted(lab):
         ("registered sk-ecdsa key", sk_ec, "good", "sk-ecdsa-sha2-nistp256@openssh.com"),
         ("sk key, payload altered", sk_ed, "bad", "sk-ssh-ed25519@openssh.com"),
         ("registered DSA key", lab.sign("mj-dsa"), "good", "ssh-dss"),
+        # Under OpenSSH's short type name the blob differs from the registered one: the line is found
+        # in-process, the signature then checked by ssh-keygen.
+        ("registered sk key under its short name", _renamed_key(sk_ed.encode(), b"ED25519-SK"), "good",
+         "sk-ssh-ed25519@openssh.com"),
         ("unknown key type", unknown, "unknown_key", "ssh-ed448"),
         # An FIDO key no line names is found unknown in-process: no signature needs checking.
         ("unregistered sk key", stranger, "unknown_key", None),

@@ -618,12 +618,9 @@ def _abs_time(digits: bytes) -> int:
     return t if t > 0 else 0
 
 
-def _read_line_key(type_token: bytes, blob_token: bytes | None) -> PublicKey | None:
-    """sshkey_read of "type base64": the key, or None when ssh-keygen cannot read the line.
-
-    Invalid here means ssh-keygen fails too; Unsupported (a type not verified here) also yields None
-    for allowed signers, since such a key can only equal a signing key of the same, unverified type.
-    """
+def _read_line_key(type_token: bytes, blob_token: bytes | None) -> PublicKey:
+    """sshkey_read of "type base64". Invalid: ssh-keygen cannot read it either. Unsupported: a key this
+    module does not read (DSA); it can only equal a signing key that sends the caller to ssh-keygen."""
     if type_token not in _NAMES or blob_token is None:
         raise Invalid("key type token")
     family, is_cert, curve = _NAMES[type_token]
@@ -652,11 +649,9 @@ class Signers:
             key: PublicKey | None = None
             usable = va != 0 and vb != 0 and not (va and vb and vb <= va)
             if usable:
-                try:
+                try:  # FIDO keys stay: a signature by one is matched here, then verified by ssh-keygen
                     key = _read_line_key(m["t"], m["k"])
-                except (Invalid, Unsupported):
-                    key = None
-                if key is not None and key.family not in VERIFIED:
+                except (Invalid, Unsupported):  # unreadable, or DSA (whose signatures never get this far)
                     key = None
             self.lines.append(SignerLine(number, m["p"], bool(m["ca"]), m["ns"], va or 0, vb or 0, key))
         self.revoked: list[PublicKey] = []
