@@ -5,8 +5,8 @@ and it does not tie the signer to a unit. Here the allowed-signers file is gener
 `config/units.yaml` (staff keys, per-unit certificate authorities restricted to that unit's staff,
 validity windows, revoked keys) and each signature is judged as `ssh-keygen -Y verify` judges it with
 `-Overify-time` set to the trusted time: the CI clock for a pull request, the receipt or main-line
-time in the register. The judging runs in-process (`baosong.sshsig`: ~0.1 ms a signature against a
-~5 ms ssh-keygen process); what that cannot judge (FIDO `sk-` keys, unknown key types) is handed to
+time in the register. The judging runs in-process (`baosong.sshsig`: ~0.25 ms a signature against a
+~7 ms ssh-keygen process); what that cannot judge (FIDO `sk-` keys, unknown key types) is handed to
 ssh-keygen itself, counted in `fallback_counts()` and reported by the commands.
 
 Commits are immutable, so a result is cached by (commit id, allowed-signers digest, verify time) in
