@@ -406,19 +406,19 @@ class Verifier:
         self._signers()  # built once, before the fork, for every worker
         global _FORK_JOB
         chunks = [items[i:i + _CHUNK] for i in range(0, len(items), _CHUNK)]
-        _FORK_JOB = (fn, chunks, self)
         out: list[R] = []
-        try:
-            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-                for results, fallbacks in pool.map(_forked_chunk, range(len(chunks))):
-                    out.extend(results)
-                    for reason, n in fallbacks.items():
-                        for _ in range(n):
-                            _count_fallback(self.fallbacks, reason)
-        except (BrokenProcessPool, OSError):  # a worker died or could not start: do it here
-            return [fn(x) for x in items]
-        finally:
-            _FORK_JOB = None
+        with _FORK_LOCK:  # one job at a time: the workers find it in a module global
+            _FORK_JOB = (fn, chunks, self)
+            try:
+                with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                    for results, fallbacks in pool.map(_forked_chunk, range(len(chunks))):
+                        out.extend(results)
+                        for reason, n in fallbacks.items():
+                            _count_fallback(self.fallbacks, reason, n)
+            except (BrokenProcessPool, OSError):  # a worker died or could not start: do it here
+                return [fn(x) for x in items]
+            finally:
+                _FORK_JOB = None
         return out
 
     def _result(self, label: str, status: str, principal: str | None, fp: str | None,
@@ -501,6 +501,7 @@ class _KeygenCheck:
 PARALLEL_MIN_SIGNATURES = 1000  # per worker process: below, starting one costs more than it saves
 _CHUNK = 500
 _FORK_JOB: tuple | None = None  # (fn, chunks, verifier) inherited by the forked workers of Verifier.map
+_FORK_LOCK = threading.Lock()
 
 
 def _idle_cpus() -> float:
@@ -530,10 +531,10 @@ _FALLBACKS: Counter = Counter()  # process-wide: what the command reports at the
 _FALLBACK_LOCK = threading.Lock()
 
 
-def _count_fallback(local: Counter, reason: str) -> None:
+def _count_fallback(local: Counter, reason: str, n: int = 1) -> None:
     with _FALLBACK_LOCK:
-        local[reason] += 1
-        _FALLBACKS[reason] += 1
+        local[reason] += n
+        _FALLBACKS[reason] += n
 
 
 def fallback_counts() -> dict[str, int]:
@@ -549,7 +550,7 @@ def fallback_note() -> str | None:
         return None
     detail = "；".join(f"{reason}：{n} 个" for reason, n in sorted(counts.items()))
     return (f"注意：{sum(counts.values())} 个签名不能在进程内验证，已改用 ssh-keygen 验证（{detail}）。"
-            "结论与进程内验证的规则相同，只是较慢。")
+            "验证结论不受影响，只是较慢。")
 
 
 def sign(data: bytes, key_path: Path, namespace: str) -> bytes:
