@@ -229,17 +229,19 @@ CORE = re.compile(rb"(?=-[0-9]{8}-)")  # the fixed middle of every report id: "-
 # Bytes of an id around its middle: the unit code (up to 12) before it, the author (up to 16), "-" and
 # the two-digit number after it (see rules.REPORT_ID_RE).
 BEFORE, AFTER = 12, 10 + 16 + 3
-_Mentions = tuple[bool, tuple[str, ...]]  # (has a backslash, the text around each "-YYYYMMDD-")
 
 
-def mentions(data: bytes) -> _Mentions:
-    """What a blob could spell a report id with: the bytes around every "-YYYYMMDD-" in it (latin-1, so
-    that an ASCII id is found in them as a substring), and whether it has a backslash at all."""
-    return b"\\" in data, tuple(data[max(0, m.start() - BEFORE):m.start() + AFTER].decode("latin-1")
-                                 for m in CORE.finditer(data))
+def mentions(data: bytes) -> str | None:
+    """What a blob could spell a report id with: the bytes around every "-YYYYMMDD-" in it, joined by
+    spaces (latin-1, so that an ASCII id is found in them as a substring); None when the blob has a
+    backslash anywhere (an escape could spell anything)."""
+    if b"\\" in data:
+        return None
+    return " ".join(data[max(0, m.start() - BEFORE):m.start() + AFTER].decode("latin-1")
+                    for m in CORE.finditer(data))
 
 
-def may_mention(found: _Mentions, ids: Collection[str]) -> bool:
+def may_mention(found: str | None, ids: Collection[str]) -> bool:
     """Whether a report whose blob gave `found` can have one of `ids` (each matching REPORT_ID_RE) as its
     id, incident or report; False only when that is impossible.
 
@@ -249,23 +251,21 @@ def may_mention(found: _Mentions, ids: Collection[str]) -> bool:
     in an id either; aliases, anchors, tags and merge keys are refused by the loader (yamlload.py), and so
     is every encoding but UTF-8, where the bytes of ASCII text are that text's own and no other
     character's. So a document holding an id has the id's bytes in it literally, or a backslash; and
-    literal bytes of an id lie around its "-YYYYMMDD-", inside what `mentions` keeps.
+    literal bytes of an id lie around its "-YYYYMMDD-", inside what `mentions` keeps (joining the pieces
+    can only add matches, never lose one).
     """
-    backslash, around = found
-    return backslash or any(i in text for text in around for i in ids)
+    return found is None or any(i in found for i in ids)
 
 
 def _index_store(repo: Path, use_cache: bool) -> Cache:
     return Cache(repo, "prcheck-index", version=INDEX_FORMAT, fingerprint=code_fingerprint(), enabled=use_cache)
 
 
-def _decode_index(stored: object) -> dict[str, _Mentions] | None:
+def _decode_index(stored: object) -> dict[str, str | None] | None:
     """blob id -> mentions; entries of another shape are dropped (and searched again)."""
-    if not isinstance(stored, dict):
+    if type(stored) is not dict:
         return None
-    return {oid: (e[0], tuple(e[1])) for oid, e in stored.items()
-            if isinstance(e, list) and len(e) == 2 and isinstance(e[0], bool) and isinstance(e[1], list)
-            and all(isinstance(t, str) for t in e[1])}
+    return {oid: e for oid, e in stored.items() if e is None or type(e) is str}
 
 
 def _related(repo: Path, paths: dict[str, str], added: Collection[str], wanted: set[str], cfg: Config,
@@ -275,8 +275,9 @@ def _related(repo: Path, paths: dict[str, str], added: Collection[str], wanted: 
 
     Exact without parsing the registry: only reports that `may_mention` a wanted id are judged in full,
     and those that hold one are kept. The byte search needs each blob once, then its result is kept by
-    blob id (`prcheck-index`). A wanted string that is no well-formed id (a schema changed on the base)
-    finds nothing literally for sure, so then every report is judged.
+    blob id (`prcheck-index`). A wanted string that is not a well-formed id (only a base schema that
+    allows one lets it through) may be spelled in ways the search does not cover: then every report is
+    judged.
     """
     others = {p: oid for p, oid in paths.items() if p not in added}
     if not wanted or not others:
@@ -289,7 +290,7 @@ def _related(repo: Path, paths: dict[str, str], added: Collection[str], wanted: 
             found = {oid: mentions(raw or b"") for oid, raw in read_objects(repo, unknown).items()}
             index.update(found)
             live = set(others.values())
-            store.save({oid: [e[0], list(e[1])] for oid, e in index.items() if oid in live})
+            store.save({oid: e for oid, e in index.items() if oid in live})
         todo = [(p, oid) for p, oid in others.items() if may_mention(index[oid], wanted)]
     else:
         todo = list(others.items())
