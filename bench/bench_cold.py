@@ -30,7 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-from baosong.gitrepo import cache_dir  # noqa: E402
+from baosong.cache import cache_dir  # noqa: E402
 from bench_prcheck import BIN, RESULTS, Run, git, make_pr, timed  # noqa: E402
 
 NOW = "2026-11-20T12:00:00+08:00"

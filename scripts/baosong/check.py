@@ -12,7 +12,6 @@ import itertools
 import os
 import stat
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -20,6 +19,7 @@ from typing import Any
 
 from baosong.cache import Cache, code_fingerprint
 from baosong.config import POLICY_PATH, UNITS_PATH, Config, load_config
+from baosong.parallel import fork_map, workers_for
 from baosong.problems import Problem, sort_key
 from baosong.rules import check_collection, check_document
 from baosong.sources import (
@@ -259,8 +259,7 @@ def _refusal(root: Path, path: Path) -> Problem | None:
     return None
 
 
-PARALLEL_MIN_FILES = 2000  # below this, starting worker processes costs more than it saves
-_BATCH = 500
+PER_WORKER_FILES = 1000  # files per worker process: below, starting one costs more than it saves
 
 
 def _judge_all(root: Path, targets: list, cfg: Config, cache: _Cache, result: CheckResult, progress,
@@ -280,11 +279,9 @@ def _judge_all(root: Path, targets: list, cfg: Config, cache: _Cache, result: Ch
         else:
             misses.append((i, display, file, entry[1] if entry else None))
     work = [(display, str(file), known) for _, display, file, known in misses]
-    if len(work) >= PARALLEL_MIN_FILES and (os.cpu_count() or 1) > 1:
-        batches = [work[k:k + _BATCH] for k in range(0, len(work), _BATCH)]
-        with ProcessPoolExecutor(max_workers=os.cpu_count(), initializer=_worker_init, initargs=(str(root),)) as pool:
-            judged_batches = pool.map(_worker, batches)
-            judged = [j for batch in (progress(list(judged_batches)) if progress else judged_batches) for j in batch]
+    if workers_for(len(work), PER_WORKER_FILES) >= 2:
+        judged = fork_map(lambda w: _judge(*w, cfg), work, per_worker=PER_WORKER_FILES)
+        judged = list(progress(judged)) if progress else judged
     else:
         judged = [_judge(*w, cfg) for w in (progress(work) if progress else work)]
     for (i, display, _, _), (stat_key, blob, problem_tuples, summary, reused) in zip(misses, judged, strict=True):
@@ -302,19 +299,6 @@ def _judge_all(root: Path, targets: list, cfg: Config, cache: _Cache, result: Ch
 def _stat_key(st: os.stat_result) -> tuple:
     """(size, mtime, inode): cheap change detection, as git's index does."""
     return (st.st_size, st.st_mtime_ns, st.st_ino)
-
-
-_WORKER_CFG: Config | None = None
-
-
-def _worker_init(root: str) -> None:
-    global _WORKER_CFG
-    _WORKER_CFG = load_config(WorkTree(Path(root)))
-
-
-def _worker(batch: list[tuple[str, str, str | None]]) -> list[tuple]:
-    assert _WORKER_CFG is not None
-    return [_judge(display, file, known, _WORKER_CFG) for display, file, known in batch]
 
 
 def _judge(display: str, file: str, known_blob: str | None, cfg: Config) -> tuple:

@@ -15,14 +15,14 @@ passes, recorded as late. Report content is read from git objects, never the wor
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ProcessPoolExecutor
+import re
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from baosong.cache import Cache, code_fingerprint
-from baosong.check import CheckResult, check_bytes
+from baosong.check import PER_WORKER_FILES, CheckResult, check_bytes
 from baosong.config import UNITS_PATH, Config, load_config
 from baosong.deadlines import STATUS_ZH, judge, series_deadlines
 from baosong.gitrepo import (
@@ -41,8 +41,9 @@ from baosong.gitrepo import (
     shown,
 )
 from baosong.history import arrival_times, pending_arrivals, report_unit, unit_check
+from baosong.parallel import fork_map
 from baosong.problems import Problem, sort_key
-from baosong.rules import PATH_RE, check_collection, is_real_reason
+from baosong.rules import PATH_RE, REPORT_ID_RE, check_collection, is_real_reason
 from baosong.signatures import SigResult, Verifier, message, short
 from baosong.timeutil import iso
 from baosong.yamlload import load_yaml
@@ -223,72 +224,91 @@ def _commit_problems(repo: Path, mb: str, head: str, cfg: Config, now: datetime,
     return problems, len(commits)
 
 
-INDEX_FORMAT = 2  # 2: JSON in the git directory; 1 was a pickle in the work tree
-PARALLEL_MIN = 2000  # below this many unindexed reports, worker processes cost more than they save
-_Index = dict[str, tuple[str, str | None, str | None, str | None]]  # path -> (blob, id, incident, report)
+INDEX_FORMAT = 3  # 3: id-shaped text per blob (found by a byte search); 2 was (id, incident, report) per path
+CORE = re.compile(rb"(?=-[0-9]{8}-)")  # the fixed middle of every report id: "-YYYYMMDD-"
+# Bytes of an id around its middle: the unit code (up to 12) before it, the author (up to 16), "-" and
+# the two-digit number after it (see rules.REPORT_ID_RE).
+BEFORE, AFTER = 12, 10 + 16 + 3
 
 
-def _index_store(repo: Path, cfg: Config) -> Cache:
-    return Cache(repo, "prcheck-index", version=INDEX_FORMAT, fingerprint=f"{cfg.fingerprint}-{code_fingerprint()}")
-
-
-def _load_index(repo: Path, cfg: Config) -> _Index:
-    """The stored index; entries of another shape are dropped (and indexed again)."""
-    return _index_store(repo, cfg).load(_decode_index) or {}
-
-
-def _decode_index(stored: object) -> _Index | None:
-    if not isinstance(stored, dict):
+def mentions(data: bytes) -> str | None:
+    """What a blob could spell a report id with: the bytes around every "-YYYYMMDD-" in it, joined by
+    spaces (latin-1, so that an ASCII id is found in them as a substring); None when the blob has a
+    backslash anywhere (an escape could spell anything)."""
+    if b"\\" in data:
         return None
-    return {p: (e[0], e[1], e[2], e[3]) for p, e in stored.items()
-            if isinstance(e, list) and len(e) == 4 and isinstance(e[0], str)
-            and all(v is None or isinstance(v, str) for v in e[1:])}
+    return " ".join(data[max(0, m.start() - BEFORE):m.start() + AFTER].decode("latin-1")
+                    for m in CORE.finditer(data))
 
 
-def _save_index(repo: Path, cfg: Config, index: _Index) -> None:
-    _index_store(repo, cfg).save({p: list(e) for p, e in index.items()})  # read-only: judged the same, slower
+def may_mention(found: str | None, ids: Collection[str]) -> bool:
+    """Whether a report whose blob gave `found` can have one of `ids` (each matching REPORT_ID_RE) as its
+    id, incident or report; False only when that is impossible.
+
+    A YAML scalar spells a string either literally or through escapes, which only a double-quoted scalar
+    has, each starting with a backslash. Line folding (plain, quoted and block scalars) joins lines with a
+    space or a line break, never found in an id; `''` in a single-quoted scalar gives a quote, never found
+    in an id either; aliases, anchors, tags and merge keys are refused by the loader (yamlload.py), and so
+    is every encoding but UTF-8, where the bytes of ASCII text are that text's own and no other
+    character's. So a document holding an id has the id's bytes in it literally, or a backslash; and
+    literal bytes of an id lie around its "-YYYYMMDD-", inside what `mentions` keeps (joining the pieces
+    can only add matches, never lose one).
+    """
+    return found is None or any(i in found for i in ids)
 
 
-def _index_entry(oid: str, summary: dict | None) -> tuple[str, str | None, str | None, str | None]:
-    refs = (summary or {}).get("refs", {})
-    return oid, (summary or {}).get("id"), refs.get("incident"), refs.get("report")
+def _index_store(repo: Path, use_cache: bool) -> Cache:
+    return Cache(repo, "prcheck-index", version=INDEX_FORMAT, fingerprint=code_fingerprint(), enabled=use_cache)
 
 
-_WORKER_CFG: Config | None = None
+def _decode_index(stored: object) -> dict[str, str | None] | None:
+    """blob id -> mentions; entries of another shape are dropped (and searched again)."""
+    if type(stored) is not dict:
+        return None
+    return {oid: e for oid, e in stored.items() if e is None or type(e) is str}
 
 
-def _worker_init(repo: str, commit: str) -> None:
-    global _WORKER_CFG
-    _WORKER_CFG = load_config(GitTree(Path(repo), commit))
+def _related(repo: Path, paths: dict[str, str], added: Collection[str], wanted: set[str], cfg: Config,
+             use_cache: bool) -> list[dict]:
+    """Summaries of the reports other than the added ones whose id, incident or report is in `wanted`
+    (in tree order, as the cross-file rules see the whole registry).
 
-
-def _worker(batch: list[tuple[str, str, bytes]]) -> list[tuple]:
-    assert _WORKER_CFG is not None
-    return [_index_entry(oid, check_bytes(path, raw, _WORKER_CFG)[1]) for path, oid, raw in batch]
-
-
-def _index_reports(repo: Path, base: str, cfg: Config, todo: list[tuple[str, str]]) -> _Index:
-    """Index entries for reports not indexed yet (a cold cache: every report of the registry)."""
-    data = read_objects(repo, sorted({oid for _, oid in todo}))
-    work = [(p, oid, data.get(oid) or b"") for p, oid in todo]
-    if len(work) >= PARALLEL_MIN and (os.cpu_count() or 1) > 1:
-        batches = [work[k:k + 500] for k in range(0, len(work), 500)]
-        with ProcessPoolExecutor(max_workers=os.cpu_count(), initializer=_worker_init,
-                                 initargs=(str(repo), base)) as pool:
-            entries = [e for batch in pool.map(_worker, batches) for e in batch]
+    Exact without parsing the registry: only reports that `may_mention` a wanted id are judged in full,
+    and those that hold one are kept. The byte search needs each blob once, then its result is kept by
+    blob id (`prcheck-index`). A wanted string that is not a well-formed id (only a base schema that
+    allows one lets it through) may be spelled in ways the search does not cover: then every report is
+    judged.
+    """
+    others = {p: oid for p, oid in paths.items() if p not in added}
+    if not wanted or not others:
+        return []
+    if all(isinstance(w, str) and REPORT_ID_RE.match(w) for w in wanted):
+        store = _index_store(repo, use_cache)
+        index = store.load(_decode_index) or {}
+        unknown = sorted({oid for oid in others.values() if oid not in index})
+        if unknown:
+            found = {oid: mentions(raw or b"") for oid, raw in read_objects(repo, unknown).items()}
+            index.update(found)
+            live = set(others.values())
+            store.save({oid: e for oid, e in index.items() if oid in live})
+        todo = [(p, oid) for p, oid in others.items() if may_mention(index[oid], wanted)]
     else:
-        entries = [_index_entry(oid, check_bytes(p, raw, cfg)[1]) for p, oid, raw in work]
-    return {p: e for (p, _, _), e in zip(work, entries, strict=True)}
+        todo = list(others.items())
+    data = read_objects(repo, sorted({oid for _, oid in todo}))
+    judged = fork_map(lambda item: check_bytes(item[0], data.get(item[1]) or b"", cfg)[1], todo,
+                      per_worker=PER_WORKER_FILES)
+    return [s for s in judged if s is not None
+            and (s["id"] in wanted or any(v in wanted for v in s["refs"].values()))]
 
 
-def _summaries(repo: Path, base: str, tree: GitTree, cfg: Config, added: list[str], use_cache: bool,
+def _summaries(repo: Path, tree: GitTree, cfg: Config, added: list[str], use_cache: bool,
                ) -> tuple[list[Problem], list[dict], dict[str, bytes]]:
     """File checks for the added reports, and the summaries the cross-file rules need about them.
 
-    Cross-file rules on an added report can only involve reports with its id, the reports it
-    refers to, and the members of the incidents it belongs to. A small index of every report in
-    HEAD (path -> blob, id, incident, report; cached by blob id) finds those few, which are then
-    judged in full, so a pull request in a 50,000-report registry parses a handful of files.
+    Cross-file rules on an added report can only involve reports with its id, the reports it refers
+    to, and the members of the incidents it belongs to: every such report holds one of those ids, and
+    `_related` finds them by a byte search, then judges only those in full, so a pull request in a
+    50,000-report registry parses a handful of files.
     """
     paths = {p: tree.entries[p].oid for p in tree.list_reports()
              if p.endswith(".yaml") and tree.entries[p].mode == REGULAR}
@@ -301,18 +321,8 @@ def _summaries(repo: Path, base: str, tree: GitTree, cfg: Config, added: list[st
         problems.extend(found)
         if summary is not None:
             added_summaries.append(summary)
-    index = _load_index(repo, cfg) if use_cache else {}
-    added_set = set(added)
-    stale = [(p, oid) for p, oid in paths.items() if p not in added_set and index.get(p, ("",))[0] != oid]
-    if stale:
-        index.update(_index_reports(repo, base, cfg, stale))
-        if use_cache:
-            _save_index(repo, cfg, {p: index[p] for p in paths if p in index})
     wanted = {s["id"] for s in added_summaries} | {v for s in added_summaries for v in s["refs"].values()}
-    related = [(p, paths[p]) for p in paths if p not in added_set
-               and (index[p][1] in wanted or index[p][2] in wanted or index[p][3] in wanted)]
-    related_data = read_objects(repo, sorted({oid for _, oid in related}))
-    summaries = [s for p, oid in related if (s := check_bytes(p, related_data.get(oid) or b"", cfg)[1]) is not None]
+    summaries = _related(repo, paths, set(added), wanted, cfg, use_cache)
     return problems, summaries + added_summaries, added_data
 
 
@@ -484,7 +494,7 @@ def check_pr(repo: Path, base_rev: str, now: datetime, head_rev: str = "HEAD", *
     commit_problems, result.commits = _commit_problems(repo, mb, head, cfg, now, merged, diffs, added, roots,
                                                         use_cache)
     result.problems.extend(commit_problems)
-    file_problems, summaries, added_data = _summaries(repo, base, merged, cfg, added, use_cache)
+    file_problems, summaries, added_data = _summaries(repo, merged, cfg, added, use_cache)
     result.problems.extend(file_problems)
     wanted = set(added)
     result.problems.extend(p for p in check_collection(summaries, cfg, now) if p.path in wanted)

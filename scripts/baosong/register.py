@@ -21,12 +21,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from baosong.check import _Cache, check_bytes_doc, problem_tuple
+from baosong.check import PER_WORKER_FILES, _Cache, check_bytes_doc, problem_tuple
 from baosong.config import Config, load_config
 from baosong.deadlines import judge, next_followup_due, series_deadlines
 from baosong.gitrepo import GitTree, read_objects
 from baosong.grading import computed_grade, figures_of
 from baosong.history import Arrival, read_arrivals
+from baosong.parallel import fork_map, workers_for
 from baosong.rules import incident_unit_problem
 from baosong.timeutil import iso, parse_datetime
 from baosong.yamlload import load_yaml
@@ -80,19 +81,16 @@ def _judge_blobs(repo: Path, tree: GitTree, paths: list[str], cfg: Config, use_c
     missing = sorted({k[1] for p, k in keys.items() if k not in cache.entries})
     if missing:
         blobs = read_objects(repo, missing)
-        todo = [p for p in paths if keys[p] not in cache.entries]
-        for p in progress(todo, "读取报告") if progress and len(todo) > 500 else todo:
-            data = blobs.get(keys[p][1])
-            if data is None:
-                cache.entries[keys[p]] = ([(p, 1, 1, "", "file-unreadable", "无法从 git 对象中读取该文件。", "error")],
-                                          None)
-            else:
-                problems, _summary, doc = check_bytes_doc(p, data, cfg)
-                errors = [(x.path, x.line, x.column, x.field, x.rule, x.message, x.severity)
-                          for x in problems if x.is_error]
-                kept = {k: doc[k] for k in KEEP_FIELDS if k in doc} if doc is not None and not errors else None
-                cache.entries[keys[p]] = (errors, kept)
-            cache.dirty = True
+        todo = [(p, blobs.get(keys[p][1])) for p in paths if keys[p] not in cache.entries]
+        # A cold run (a fresh clone, a new runner) judges every report: in worker processes when that pays.
+        if workers_for(len(todo), PER_WORKER_FILES) >= 2:
+            judged = fork_map(lambda item: _judge_blob(*item, cfg), todo, per_worker=PER_WORKER_FILES)
+        else:
+            judged = [_judge_blob(p, data, cfg)
+                      for p, data in (progress(todo, "读取报告") if progress and len(todo) > 500 else todo)]
+        for (p, _), verdict in zip(todo, judged, strict=True):
+            cache.entries[keys[p]] = verdict
+        cache.dirty = True
     docs: dict[str, dict] = {}
     problems_by_path: dict[str, list] = {}
     for p in paths:
@@ -107,6 +105,15 @@ def _judge_blobs(repo: Path, tree: GitTree, paths: list[str], cfg: Config, use_c
         cache.dirty = True
     cache.save()
     return docs, problems_by_path
+
+
+def _judge_blob(path: str, data: bytes | None, cfg: Config) -> tuple[list[tuple], dict | None]:
+    """(error tuples, kept fields or None) of one report blob."""
+    if data is None:
+        return [(path, 1, 1, "", "file-unreadable", "无法从 git 对象中读取该文件。", "error")], None
+    problems, _summary, doc = check_bytes_doc(path, data, cfg)
+    errors = [(x.path, x.line, x.column, x.field, x.rule, x.message, x.severity) for x in problems if x.is_error]
+    return errors, ({k: doc[k] for k in KEEP_FIELDS if k in doc} if doc is not None and not errors else None)
 
 
 def _encode_judged(entries: dict[tuple[str, str], tuple]) -> list[list]:

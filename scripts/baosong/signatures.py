@@ -19,16 +19,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import itertools
-import multiprocessing
 import os
 import struct
 import subprocess
 import tempfile
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -38,6 +36,7 @@ from baosong import sshsig
 from baosong.cache import Cache, code_fingerprint
 from baosong.config import UNITS_PATH, Config
 from baosong.gitrepo import read_objects
+from baosong.parallel import CHUNK, fork_chunks, idle_cpus, workers_for
 from baosong.timeutil import iso, parse_datetime
 
 GIT_NAMESPACE = "git"
@@ -400,33 +399,27 @@ class Verifier:
         return self._result(label, "bad", cand, fp, when)
 
     def map(self, fn: Callable[[T], R], items: list[T]) -> list[R]:
-        """[fn(item) for item in items], in forked worker processes when that pays.
-
-        In-process signature checks are CPU work holding the GIL: only processes use a second core.
-        Measured on the 2-core machine (bench/bench_sshsig.py): 2 processes are 1.67× faster than
-        one when the other core is free, and no faster (up to 1.3× slower) when other work keeps
-        it busy; so workers are started only for large batches while the load average leaves a core
-        idle. fn must only verify (the workers' memory is their own: no cache writes); the workers
-        inherit fn and the items by fork, and only the results travel back."""
+        """[fn(item) for item in items], in forked worker processes when that pays (`baosong.parallel`:
+        large batches, a free core). fn must only verify (the workers' memory is their own: no cache
+        writes); the ssh-keygen fallbacks the workers counted are merged here."""
         workers = _workers(len(items))
         if workers < 2:
             return [fn(x) for x in items]
         self._signers()  # built once, before the fork, for every worker
-        global _FORK_JOB
         chunks = [items[i:i + _CHUNK] for i in range(0, len(items), _CHUNK)]
+
+        def run(chunk: Sequence[T]) -> tuple[list[R], Counter]:  # in a worker: results, ssh-keygen fallbacks
+            before = Counter(self.fallbacks)
+            return [fn(x) for x in chunk], self.fallbacks - before
+
+        done = fork_chunks(run, chunks, workers)
+        if done is None:  # a worker died or could not start: do it here
+            return [fn(x) for x in items]
         out: list[R] = []
-        with _FORK_LOCK:  # one job at a time: the workers find it in a module global
-            _FORK_JOB = (fn, chunks, self)
-            try:
-                with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-                    for results, fallbacks in pool.map(_forked_chunk, range(len(chunks))):
-                        out.extend(results)
-                        for reason, n in fallbacks.items():
-                            _count_fallback(self.fallbacks, reason, n)
-            except (BrokenProcessPool, OSError):  # a worker died or could not start: do it here
-                return [fn(x) for x in items]
-            finally:
-                _FORK_JOB = None
+        for results, fallbacks in done:
+            out.extend(results)
+            for reason, n in fallbacks.items():
+                _count_fallback(self.fallbacks, reason, n)
         return out
 
     def _result(self, label: str, status: str, principal: str | None, fp: str | None,
@@ -507,32 +500,13 @@ class _KeygenCheck:
 
 
 PARALLEL_MIN_SIGNATURES = 1000  # per worker process: below, starting one costs more than it saves
-_CHUNK = 500
-_FORK_JOB: tuple | None = None  # (fn, chunks, verifier) inherited by the forked workers of Verifier.map
-_FORK_LOCK = threading.Lock()
-
-
-def _idle_cpus() -> float:
-    """CPUs the load average leaves free (the calling process, already running, counts as one)."""
-    try:
-        return (os.cpu_count() or 1) - os.getloadavg()[0] + 1
-    except (AttributeError, OSError):  # no load average: do not guess
-        return 1.0
+_CHUNK = CHUNK
+_idle_cpus = idle_cpus  # a module global, so that tests can set the load
 
 
 def _workers(n: int) -> int:
     """Worker processes for n in-process checks: more than one only for a large batch and a free core."""
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return 1
-    return max(1, min(os.cpu_count() or 1, int(_idle_cpus()), n // PARALLEL_MIN_SIGNATURES))
-
-
-def _forked_chunk(index: int) -> tuple[list, Counter]:
-    """In a forked worker: one chunk of a Verifier.map job, and the signatures it handed to ssh-keygen."""
-    fn, chunks, verifier = _FORK_JOB
-    before = Counter(verifier.fallbacks)
-    results = [fn(x) for x in chunks[index]]
-    return results, verifier.fallbacks - before
+    return workers_for(n, PARALLEL_MIN_SIGNATURES, _idle_cpus())
 
 
 _FALLBACKS: Counter = Counter()  # process-wide: what the command reports at the end

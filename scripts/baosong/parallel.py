@@ -1,0 +1,75 @@
+"""Forked worker processes for CPU-bound work on many independent items, the one mechanism for all.
+
+Judging report files (`check`, the register's cold path, PR mode) and in-process signature checks are
+CPU work holding the GIL: only processes use a second core. Measured on the 2-core machine
+(bench/bench_sshsig.py): 2 processes are ~1.7× faster than one when the other core is free, and no
+faster (up to 1.3× slower) when other work keeps it busy; so workers start only for large batches and
+only while the load average leaves a core idle. They inherit the job (function, loaded configuration,
+items) by fork, so nothing is pickled on the way in and nothing is loaded again; only the results
+travel back. The workers' memory is their own: a job must not rely on side effects (cache writes).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+CHUNK = 500  # items per task: large enough that a task's round trip is noise
+_JOB: tuple | None = None  # (run, chunks) inherited by the forked workers
+_LOCK = threading.Lock()  # one job at a time: the workers find it in a module global
+
+
+def idle_cpus() -> float:
+    """CPUs the load average leaves free (the calling process, already running, counts as one)."""
+    try:
+        return (os.cpu_count() or 1) - os.getloadavg()[0] + 1
+    except (AttributeError, OSError):  # no load average: do not guess
+        return 1.0
+
+
+def workers_for(n: int, per_worker: int, idle: float | None = None) -> int:
+    """Worker processes for n items: more than one only for at least per_worker items each and a free core."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    free = idle_cpus() if idle is None else idle
+    return max(1, min(os.cpu_count() or 1, int(free), n // per_worker))
+
+
+def fork_chunks(run: Callable[[Sequence[T]], R], chunks: list[Sequence[T]], workers: int) -> list[R] | None:
+    """[run(c) for c in chunks] in `workers` forked processes, in order; None when they could not run
+    (a worker died or could not start), so the caller does the work itself, once."""
+    global _JOB
+    with _LOCK:
+        _JOB = (run, chunks)
+        try:
+            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+                return list(pool.map(_run_chunk, range(len(chunks))))
+        except (BrokenProcessPool, OSError):
+            return None
+        finally:
+            _JOB = None
+
+
+def fork_map(fn: Callable[[T], R], items: Sequence[T], *, per_worker: int) -> list[R]:
+    """[fn(x) for x in items], in forked worker processes when that pays (see the module docstring)."""
+    workers = workers_for(len(items), per_worker)
+    if workers >= 2:
+        chunks = [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
+        done = fork_chunks(lambda chunk: [fn(x) for x in chunk], chunks, workers)
+        if done is not None:
+            return [r for results in done for r in results]
+    return [fn(x) for x in items]
+
+
+def _run_chunk(index: int) -> object:
+    assert _JOB is not None
+    run, chunks = _JOB
+    return run(chunks[index])
