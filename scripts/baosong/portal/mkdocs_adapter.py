@@ -33,13 +33,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from baosong.portal.html import esc, plain_title
-from baosong.portal.model import SECTIONS, Page, StaticPage
-
-if TYPE_CHECKING:
-    from baosong.portal.build import SiteContent
+from baosong.portal.model import SECTIONS, Page, SiteContent, StaticPage
 
 Progress = Callable[[Iterable, str], Iterable]
 
