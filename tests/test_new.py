@@ -59,7 +59,7 @@ def test_options_write_a_valid_first_report(reg: Path, tmp_path: Path) -> None:
     # Next steps and the deadline that applies (city rule: written within 2 h of 14:10).
     assert "git commit -S" in result.stdout and "git push" in result.stdout
     assert "city-written" in result.stdout and "截止 2026-11-25 16:10" in result.stdout
-    assert "还剩 1 小时 10 分钟" in result.stdout
+    assert "还剩 1小时10分钟" in result.stdout
     assert "电话报告时限" in result.stdout and "city-phone" in result.stdout and "15:10" in result.stdout
     assert_check_passes(reg, tmp_path)
     # The unit and officer are remembered in the per-user settings file.
@@ -236,7 +236,7 @@ def test_late_report_asks_for_a_delay_reason(reg: Path, tmp_path: Path) -> None:
     result = bs("new", *late, "--set", "delay_reason=值班人员未及时上报，已批评教育",
                 "--set", "phoned_at=2026-11-25 15:30", cwd=reg, home=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "已超时 1 小时 50 分钟" in result.stdout
+    assert "已超时 1小时50分钟" in result.stdout
     assert "电话报告时间 15:30 晚于时限 15:10" in result.stdout
     assert load(reg / "reports/2026/gaj/gaj-20261125-wanghao-01.yaml")["delay_reason"].startswith("值班人员")
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from baosong import __version__
 from baosong.problems import Problem, snippet
 from baosong.sources import Source, WorkTree
+from baosong.vocab import ROLE_ZH as ROLE_ZH
 
 if TYPE_CHECKING:
     from baosong.schemas import Schema
@@ -20,7 +21,6 @@ REPORT_SCHEMA_PATH = "schema/report.schema.json"
 UNITS_SCHEMA_PATH = "schema/units.schema.json"
 POLICY_SCHEMA_PATH = "schema/policy.schema.json"
 
-ROLE_ZH = {"officer": "信息员", "reviewer": "分管领导", "head": "主要负责人", "admin": "登记管理员"}
 
 
 @dataclass

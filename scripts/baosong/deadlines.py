@@ -18,15 +18,13 @@ from typing import Any
 
 from baosong.grading import computed_grade, figures_of, severity
 from baosong.timeutil import minutes_between, parse_datetime
+from baosong.vocab import CLOCK_ZH as CLOCK_ZH
+from baosong.vocab import FOLLOWUP_FIRST_RULE, FOLLOWUP_INTERVAL_RULE
+from baosong.vocab import STATUS_ZH as STATUS_ZH
 
 _FILTERS = (("stages", "stage"), ("categories", "category"), ("grades", "grade"), ("units", "unit"))
 STATUSES = ("on_time", "late", "missed", "not_applicable")
 CLOCK_FIELDS = {"occurred": "occurred_at", "discovered": "discovered_at"}
-FOLLOWUP_FIRST_RULE = "followup.first_within_minutes"
-FOLLOWUP_INTERVAL_RULE = "followup.interval_minutes"
-CLOCK_ZH = {"occurred": "事发时间", "discovered": "获知时间", "first_arrival": "首报送达时间",
-            "previous_arrival": "上次续报送达时间"}
-STATUS_ZH = {"on_time": "按时", "late": "迟报", "missed": "漏报", "not_applicable": "不适用"}
 
 
 def _policy(cfg: Any) -> dict:

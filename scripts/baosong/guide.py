@@ -16,16 +16,14 @@ from baosong.config import Config
 from baosong.deadlines import deadline_for
 from baosong.grading import GRADE_ZH, GRADES
 from baosong.rules import local_offset, reason_min_chars
+from baosong.vocab import FINDING_ZH, REPORT_ZH, UNIT_LEVEL_ZH, fmt_minutes
+from baosong.vocab import LEVEL_ZH as LEVEL_ZH
+from baosong.vocab import PERIOD_ZH as PERIOD_ZH
 
 GUIDE_DIR = "guide"
 COMMON_FIELDS = ("id", "kind", "unit", "title", "created_at", "author", "reviewer", "signer", "delay_reason")
 KIND_ORDER = ("emergency", "info", "opinion", "adoption", "instruction", "notice", "correction")
-REPORT_ZH = {"written": "书面报告", "phone": "电话报告"}
 CLOCK_ZH = {"occurred": "事发时间", "discovered": "获知时间（未填时按事发时间）"}
-LEVEL_ZH = {"own": "本单位", "city": "市级", "prefecture": "地市级", "province": "省级", "national": "国家级"}
-PERIOD_ZH = {"month": "月度", "bimonth": "双月", "quarter": "季度", "year": "年度"}
-UNIT_LEVEL_ZH = {"city": "市级", "district": "县区", "department": "市直部门", "agency": "局属单位"}
-FINDING_ZH = {"late": "迟报", "missed": "漏报", "concealed": "瞒报", "fabricated": "谎报"}
 CRITERIA = (("deaths", "死亡（人）"), ("serious_injuries", "重伤（人）"), ("economic_loss", "直接经济损失（万元）"))
 
 
@@ -67,11 +65,7 @@ def table(header: list[str], rows: list[list[str]]) -> str:
 def _minutes(n: Any) -> str:
     if not isinstance(n, int):
         return esc(n)
-    if n % 1440 == 0:
-        return f"{n // 1440} 天"
-    if n % 60 == 0:
-        return f"{n // 60} 小时"
-    return f"{n} 分钟" if n < 60 else f"{n // 60} 小时 {n % 60} 分钟"
+    return fmt_minutes(n)
 
 
 def _num(n: Any) -> str:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from baosong import newreport as nr
+from baosong import vocab
 from baosong.check import check_registry
 from baosong.commands.common import add_repo_option, colour, not_a_registry, parse_now
 from baosong.config import load_config
@@ -498,23 +499,13 @@ def _print_next_steps(doc: dict, rel: str) -> None:
 
 
 def _rule_title(cfg, rule_id: str) -> str:
-    for rule in cfg.policy.get("deadline_rules", []):
-        if rule.get("id") == rule_id:
-            return f"{rule.get('title', rule_id)}（{rule_id}）"
-    followup = cfg.policy.get("followup", {})
-    if rule_id.endswith("first_within_minutes"):
-        return f"首报送达后 {followup.get('first_within_minutes')} 分钟内首次续报（{rule_id}）"
-    if rule_id.endswith("interval_minutes"):
-        return f"上次续报后 {followup.get('interval_minutes')} 分钟内再次续报（{rule_id}）"
-    return rule_id
+    """`vocab.rule_title` with the rule id, which the officer may need to look the rule up."""
+    title = vocab.rule_title(cfg.policy, rule_id)
+    return title if title == rule_id else f"{title}（{rule_id}）"
 
 
 def _duration(delta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    days, rest = divmod(minutes, 1440)
-    hours, mins = divmod(rest, 60)
-    parts = [f"{days} 天" if days else "", f"{hours} 小时" if hours else "", f"{mins} 分钟" if mins or not minutes else ""]
-    return " ".join(p for p in parts if p)
+    return vocab.fmt_minutes(int(delta.total_seconds() // 60))
 
 
 # --- answer checks -------------------------------------------------------------------------------
@@ -551,10 +542,7 @@ def _person(cfg, unit: str, text: str, role: str) -> str:
     for p in cfg.staff_of(unit):
         if role in p.get("roles", []) and text in (p["id"], p.get("name")):
             return p["id"]
-    raise ValueError(f"“{text}”不是本单位（{unit}）的{_ROLE_ZH[role]}。可选：{_people(cfg, unit, role) or '（无）'}。")
-
-
-_ROLE_ZH = {"officer": "信息员", "reviewer": "分管领导", "head": "主要负责人"}
+    raise ValueError(f"“{text}”不是本单位（{unit}）的{vocab.ROLE_ZH[role]}。可选：{_people(cfg, unit, role) or '（无）'}。")
 
 
 def _people(cfg, unit: str, role: str) -> str:
@@ -563,7 +551,7 @@ def _people(cfg, unit: str, role: str) -> str:
 
 def _people_hint(cfg, unit: str, role: str) -> str:
     people = _people(cfg, unit, role)
-    return f"本单位{_ROLE_ZH[role]}：{people}" if people else ""
+    return f"本单位{vocab.ROLE_ZH[role]}：{people}" if people else ""
 
 
 def _units_hint(cfg) -> str:
