@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from baosong.config import load_config
-from baosong.deadlines import deadline_for, judge, next_followup_due, phone_deadline_for
+from baosong.deadlines import deadline_for, judge, next_followup_due, phone_deadline_for, series_deadlines
 from baosong.sources import WorkTree
 
 REPO = Path(__file__).resolve().parents[1]
@@ -53,8 +53,21 @@ def test_status_boundaries(cfg, arrival, status, delay):
 def test_decree493_counts_from_discovery_and_beats_the_city_rule(cfg):
     d = deadline_for(first(category="accident", discovered_at=minutes(30).isoformat()), cfg)
     assert (d["rule"], d["clock"], d["deadline_at"]) == ("decree493-written", "discovered", minutes(90))
-    # The 24-hour line counts from the winning rule's clock.
+    # The 24-hour 漏报 line counts from the clock the policy names (missed_clock: occurred, the
+    # event: “超过24小时即视为漏报”), not from the winning rule's discovery clock.
+    assert d["missed_at"] == minutes(1440)
+    assert judge(d, minutes(1441)) == ("missed", 1351)
+
+
+def test_missed_clock_discovered_counts_the_24_hours_from_discovery(cfg):
+    policy = {**cfg.policy, "missed_clock": "discovered"}
+    d = deadline_for(first(category="accident", discovered_at=minutes(30).isoformat()), policy)
     assert d["missed_at"] == minutes(30 + 1440)
+    # Without a discovery time it falls back to the event, like the rules' own clock.
+    assert deadline_for(first(), policy)["missed_at"] == minutes(1440)
+    # The line is never before the deadline, whatever the clock.
+    late_rule = {**policy, "missed_after_minutes": 10}
+    assert deadline_for(first(), late_rule)["missed_at"] == minutes(120)
 
 
 def test_discovered_clock_falls_back_to_occurred(cfg):
@@ -110,7 +123,31 @@ def test_next_followup_due(cfg):
     assert next_followup_due(cfg, minutes(0), [minutes(50), minutes(500)])["deadline_at"] == minutes(500 + 1440)
 
 
+def test_final_discharges_the_pending_followup_duty(cfg):
+    final = {"kind": "emergency", "stage": "final", "unit": "dcq", "incident": "x"}
+
+    def judged(arrived, followups):
+        written, _ = series_deadlines(final, cfg, incident=first(), first_arrival=minutes(100),
+                                      followups=followups, arrived_at=minutes(arrived))
+        return written["rule"], written["deadline_at"], judge(written, minutes(arrived))
+
+    # No follow-up before it: the final stands for follow-up 1, due 60 min after the first report.
+    assert judged(150, []) == ("followup.first_within_minutes", minutes(160), ("on_time", 0))
+    assert judged(200, []) == ("followup.first_within_minutes", minutes(160), ("late", 40))
+    # After follow-up 1 (arrived +150) it stands for follow-up 2, due 24 h later; past that + 24 h: missed.
+    assert judged(1000, [(1, minutes(150))])[1:] == (minutes(150 + 1440), ("on_time", 0))
+    assert judged(150 + 2 * 1440 + 1, [(1, minutes(150))])[2] == ("missed", 1441)
+    # A follow-up that arrived after the final does not count as one it followed.
+    assert judged(200, [(1, minutes(300))])[1] == minutes(160)
+    # Follow-up 2 counts from follow-up 1 in the same function.
+    two = {**final, "stage": "followup", "sequence": 2}
+    written, _ = series_deadlines(two, cfg, incident=first(), first_arrival=minutes(100),
+                                  followups=[(1, minutes(150))], arrived_at=minutes(500))
+    assert written["deadline_at"] == minutes(150 + 1440)
+
+
 def test_no_deadline_for_finals_and_other_kinds(cfg):
+    # Without the series (deadline_for alone) a final has no rule of its own.
     final = {"kind": "emergency", "stage": "final", "unit": "dcq", "incident": "x"}
     assert deadline_for(final, cfg, minutes(100), minutes(200), incident=first()) is None
     for kind in ("info", "opinion", "adoption", "instruction", "notice", "correction"):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -54,7 +55,7 @@ def test_receipts_verify_and_audit_is_clean(demo):
     # The demo's registry job writes the receipts store itself: `verify` and `audit` must accept it.
     proc = run("verify", cwd=demo)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "200 份回执" in proc.stdout
+    assert "200 份回执" in proc.stdout and "补登回执" in proc.stdout
     proc = run("audit", cwd=demo)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
@@ -103,7 +104,27 @@ def test_register_shows_every_case(register):
     assert any(i["silent_units"] for i in incidents)
     assert register["invalid"] == []
     assert {r["signature"] for r in reports} == {"good"}
-    assert {r["time_source"] for r in reports} == {"receipt"}  # the registry job's receipts are trusted
+    # Push receipts are the arrivals; the reports of the receipt service's outage have main-line
+    # times, with catch-up receipts.
+    assert {(r["time_source"], r["receipt_via"]) for r in reports} == {("push", "push"), ("commit", "receive")}
+    outage = [r for r in reports if r["time_source"] == "commit"]
+    assert outage and all(r["catch_up"] and not r["attested"] for r in outage)
+    assert register["summary"]["catch_up"] == len(outage)
+    assert sum(1 for i in incidents if i["missed_followup"]) >= 1  # the planted incident never followed up
+
+
+def test_office_merge_delays_do_not_make_reports_late(register):
+    """Nights, weekends: the office merges long after the push, past many deadlines. The push
+    receipt is the arrival, so those reports stay on time — the planted case of issue 10 among them
+    (pushed 19 minutes before its deadline, merged an hour later)."""
+    reports = register["reports"]
+    merged_late = [r for r in reports if r["deadline_at"] and r["time_source"] == "push"
+                   and r["merged_at"] > r["deadline_at"] >= r["received_at"]]
+    assert len(merged_late) >= 5 and {r["status"] for r in merged_late} == {"on_time"}
+    hour = [r for r in merged_late if r["stage"] == "first" and r["category"] == "traffic"
+            and (datetime.fromisoformat(r["merged_at"]) - datetime.fromisoformat(r["received_at"])).total_seconds() == 3600
+            and (datetime.fromisoformat(r["deadline_at"]) - datetime.fromisoformat(r["received_at"])).total_seconds() == 19 * 60]
+    assert len(hour) == 1
 
 
 def test_demo_covers_every_kind_category_type_and_level(demo, register):

@@ -117,9 +117,10 @@ def _doc(**fields) -> str:
 
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory):
-    """Feb 2026: gaj two info items (one with a formula-like title) and a late first report; dcq one
-    info item adopted at national level and instructed by 市委书记; xhq nothing.
-    By hand (shipped policy): dcq +50 +5 −1 = 54, gaj −1 (late), xhq −2 (0 of 2 items)."""
+    """Feb 2026: gaj two info items (one with a formula-like title) and a late first report never
+    followed up; dcq one info item adopted at national level and instructed by 市委书记; xhq nothing.
+    By hand (shipped policy): dcq +50 +5 −1 = 54, gaj −1 (late) −2 (follow-up 1, due an hour after the
+    first report, never filed: missed 24 h later) = −3, xhq −2 (0 of 2 items)."""
     root = tmp_path_factory.mktemp("export")
     reg = World(root / "world").registry(root / "repo")
     common = {"created_at": "2026-02-05T09:30:00+08:00"}
@@ -168,7 +169,7 @@ def test_cli_exports_match_the_hand_computation_and_the_portal(registry, tmp_pat
     assert "已导出2026年第一季度的考核积分" in proc.stdout.decode()  # March not over: February's figures
     ws = openpyxl.load_workbook(out)["积分排名"]
     assert [(r[0].value, r[2].value, r[-1].value) for r in ws.iter_rows(min_row=2)] == [
-        (1, "江州市东城区", 54), (2, "江州市公安局", -1), (3, "江州市西湖区", -2)]
+        (1, "江州市东城区", 54), (2, "江州市西湖区", -2), (3, "江州市公安局", -3)]
     # The portal serves the very same file.
     from baosong.portal import score_pages
     from baosong.portal.data import load_context
@@ -206,8 +207,11 @@ def test_cli_bulletin_json_and_errors(registry):
     assert proc.returncode == 0, proc.stderr.decode()
     data = json.loads(proc.stdout)
     assert data["title"] == "关于2026年2月份信息报送情况的通报" and data["date"] == "2026-03-03"
-    assert [(r["unit"], r["total"]) for r in data["ranking"]] == [("dcq", 54), ("gaj", -1), ("xhq", -2)]
-    assert [x["report"] for x in data["criticised"]["reports"]] == ["gaj-20260210-wanghao-01"]
+    assert [(r["unit"], r["total"]) for r in data["ranking"]] == [("dcq", 54), ("xhq", -2), ("gaj", -3)]
+    criticised = data["criticised"]["reports"]
+    assert [(x["type"], x.get("report"), x.get("followup")) for x in criticised] == [
+        ("late", "gaj-20260210-wanghao-01", None), ("missed", None, 1)]
+    assert criticised[1]["incident"] == "gaj-20260210-wanghao-01" and "第1次续报" in criticised[1]["text"]
     assert data["praised"]["instructed"][0]["leader"] == "市委书记"
     unfinished = export(registry, "--what", "bulletin", "--period", "2026-03", "--format", "json")
     assert unfinished.returncode == 1 and "尚未结束" in unfinished.stderr.decode()

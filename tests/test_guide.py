@@ -106,6 +106,20 @@ def test_policy_change_shows_in_the_deadline_and_scoring_tables(reg: Path) -> No
     assert "2026-11-25 15:40" in after["guide/examples.md"]
 
 
+def test_the_missed_window_names_the_policys_clock(reg: Path) -> None:
+    """The guide says where the 24-hour 漏报 window counts from: the event (the seeds: 超过24小时即视为漏报),
+    or whatever clock the policy names; and that a never-filed follow-up is missed too."""
+    text = pages(reg)["guide/deadlines.md"]
+    assert "书面报告晚于事发时间 1天 仍未送达，按漏报处理" in text and "漏报界限都自事发时间起算" in text
+    assert "即使一直没有报送，也按漏报登记和扣分" in text and "终报同时视为当时应报的那一次续报" in text
+    path = reg / "config/policy.yaml"
+    policy = yaml.safe_load(path.read_text(encoding="utf-8"))
+    policy["missed_clock"] = "discovered"
+    path.write_text(yaml.safe_dump(policy, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    text = pages(reg)["guide/deadlines.md"]
+    assert "书面报告晚于获知时间（未填时按事发时间） 1天 仍未送达" in text and "无论时限" not in text
+
+
 def test_examples_pass_the_check(reg: Path) -> None:
     cfg = load_config(WorkTree(reg))
     docs = guide.example_documents(cfg)

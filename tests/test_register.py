@@ -145,11 +145,15 @@ def test_phone_deadlines(case):
     assert record(data, ids["at_deadline"])["phone_status"] == "not_phoned"
 
 
-def test_final_and_info_have_no_deadline(case):
+def test_info_has_no_deadline_and_a_final_discharges_the_pending_followup(case):
     _, ids, data = case
-    for name in ("decree_final", "info"):
-        r = record(data, ids[name])
-        assert (r["status"], r["deadline_at"], r["delay_minutes"]) == ("not_applicable", None, None)
+    r = record(data, ids["info"])
+    assert (r["status"], r["deadline_at"], r["delay_minutes"]) == ("not_applicable", None, None)
+    # The decree incident's final (+600) came after follow-up 1 (+150): it stands for follow-up 2,
+    # due 24 h after follow-up 1, so it is on time against that duty.
+    r = record(data, ids["decree_final"])
+    assert (r["status"], r["deadline_rule"]) == ("on_time", "followup.interval_minutes")
+    assert datetime.fromisoformat(r["deadline_at"]) == at(150 + 1440)
 
 
 def test_open_incident_is_overdue_after_its_next_followup_due(case):
@@ -159,8 +163,23 @@ def test_open_incident_is_overdue_after_its_next_followup_due(case):
     assert inc["closed_at"] is None
     assert datetime.fromisoformat(inc["next_followup_due"]) == at(180 + 1441 + 1440)
     assert inc["overdue"] is True  # NOW is 2026-11-28 12:00, the follow-up was due 11-27 11:01
+    assert inc["missed_followup"] is None  # follow-up 3 is overdue, but still within its 24 h
+    # The incidents whose first report was never followed up at all (follow-up 1 due 1 h after it,
+    # missed 24 h after that) are missed follow-ups by NOW.
+    lone = incident(data, ids["one_minute_late"])
+    assert (lone["missed_followup"]["sequence"], lone["missed_followup"]["rule"]) == (1, "followup.first_within_minutes")
+    assert data["summary"]["missed_followups"] == sum(1 for i in data["incidents"] if i["missed_followup"]) == 6
     before = reg.baosong("registry", "--format", "json", "--now", at(180 + 1441 + 1440).isoformat())
     assert incident(json.loads(before.stdout), ids["at_deadline"])["overdue"] is False  # exactly at the due time
+    # 24 h after it fell due, follow-up 3, never filed, counts as missed (漏报), in the summary too.
+    edge = reg.baosong("registry", "--format", "json", "--now", at(180 + 1441 + 2 * 1440).isoformat())
+    assert incident(json.loads(edge.stdout), ids["at_deadline"])["missed_followup"] is None  # exactly at the line
+    after = json.loads(reg.baosong("registry", "--format", "json", "--now",
+                                   at(180 + 1441 + 2 * 1440 + 1).isoformat()).stdout)
+    missed = incident(after, ids["at_deadline"])["missed_followup"]
+    assert (missed["sequence"], missed["rule"]) == (3, "followup.interval_minutes")
+    assert datetime.fromisoformat(missed["missed_at"]) == at(180 + 1441 + 2 * 1440)
+    assert after["summary"]["missed_followups"] == 7
 
 
 def test_closed_incident_and_silent_unit(case):

@@ -7,6 +7,7 @@ import random
 import subprocess
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -59,20 +60,23 @@ def test_receipts_are_signed_and_verify(world, tmp_path):
     assert "无需登记" in receive(reg, "2026-11-25T11:05:00+08:00").stdout
     proc = reg.baosong("verify")
     assert proc.returncode == 0 and "共验证 1 份回执、1 个检查点" in proc.stdout
+    # The receipt (11:00) vouches for the merge (10:40): the arrival is the earlier of the two.
     arrival = read_arrivals(reg.root)[path]
-    assert (arrival.time_source, arrival.received_at) == ("receipt", parse_datetime("2026-11-25T11:00:00+08:00"))
+    assert (arrival.time_source, arrival.received_at) == ("commit", parse_datetime("2026-11-25T10:40:00+08:00"))
+    assert (arrival.receipt_time, arrival.receipt_via) == (parse_datetime("2026-11-25T11:00:00+08:00"), "receive")
+    assert (arrival.attested, arrival.catch_up) == (True, False)
     assert arrival.main_time == parse_datetime("2026-11-25T10:40:00+08:00")
 
 
 def test_altered_receipt_does_not_verify(world, tmp_path):
     reg = world.registry(tmp_path / "r")
     path, text = th.emergency("gaj", "wanghao", "liuzhenhua")
-    merge_report(reg, path, text, commit_date="2026-11-25T10:30:00+08:00", merge_date="2026-11-25T10:40:00+08:00")
-    assert receive(reg, "2026-11-25T13:00:00+08:00").returncode == 0
+    merge_report(reg, path, text, commit_date="2026-11-25T10:30:00+08:00", merge_date="2026-11-25T13:00:00+08:00")
+    assert receive(reg, "2026-11-25T13:05:00+08:00").returncode == 0
     blob = reg.git("rev-parse", f"HEAD:{path}")
     rpath = receipt_path(blob)
     # Someone with write access to the ref back-dates the receipt (keeping the old signature).
-    forged = reg.git("show", f"{RECEIPTS_REF}:{rpath}").replace("13:00:00", "11:00:00")
+    forged = reg.git("show", f"{RECEIPTS_REF}:{rpath}").replace("13:05:00", "11:05:00")
     oid = reg.git("hash-object", "-w", "--stdin", input=forged.encode())
     env_index = tmp_path / "index"
     run = lambda *a: th.run(["git", *a], cwd=reg.root, env={**world.env, "GIT_INDEX_FILE": str(env_index)})  # noqa: E731
@@ -84,8 +88,9 @@ def test_altered_receipt_does_not_verify(world, tmp_path):
     proc = reg.baosong("verify")
     assert proc.returncode == 1
     assert rpath in proc.stdout and "receipt-signature" in proc.stdout and "receipt-altered" in proc.stdout
-    # The register does not take the forged time: it reads the signed checkpoint.
-    assert status_of(reg, path) == ("late", "receipt")
+    # The register does not take the forged time (11:05, before the 12:00 deadline): it reads the
+    # signed checkpoint (13:05), so the merge (13:00) is the arrival.
+    assert status_of(reg, path) == ("late", "commit")
 
 
 def test_forged_commit_date_does_not_make_a_late_report_on_time(world, tmp_path):
@@ -94,8 +99,10 @@ def test_forged_commit_date_does_not_make_a_late_report_on_time(world, tmp_path)
     # The commit claims 10:30 (deadline 12:00), but it reached the registry at 15:00.
     merge_report(reg, path, text, commit_date="2026-11-25T10:30:00+08:00", merge_date="2026-11-25T15:00:00+08:00")
     assert status_of(reg, path) == ("late", "commit")  # fallback: main-line time, marked as such
+    assert read_arrivals(reg.root)[path].attested is False
     assert receive(reg, "2026-11-25T15:01:00+08:00").returncode == 0
-    assert status_of(reg, path) == ("late", "receipt")
+    assert status_of(reg, path) == ("late", "commit")  # the receipt one minute later vouches for it
+    assert read_arrivals(reg.root)[path].attested is True
 
 
 def test_content_swapped_after_the_deadline_gets_the_later_time(world, tmp_path):
@@ -103,13 +110,33 @@ def test_content_swapped_after_the_deadline_gets_the_later_time(world, tmp_path)
     path, text = th.emergency("gaj", "wanghao", "liuzhenhua")
     merge_report(reg, path, text, commit_date="2026-11-25T10:30:00+08:00", merge_date="2026-11-25T10:40:00+08:00")
     assert receive(reg, "2026-11-25T11:00:00+08:00").returncode == 0
-    assert status_of(reg, path) == ("on_time", "receipt")
+    assert status_of(reg, path) == ("on_time", "commit")
     # A push that bypasses PR mode swaps the content at the same path after the deadline.
+    swapped = text.replace("造成人员受伤", "无人员伤亡")
+    reg.add_report(path, swapped, signer="wanghao", date="2026-11-25T16:00:00+08:00")
+    assert receive(reg, "2026-11-25T16:02:00+08:00").returncode == 0
+    arrival = read_arrivals(reg.root)[path]
+    assert arrival.received_at == parse_datetime("2026-11-25T16:00:00+08:00")
+    assert status_of(reg, path) == ("late", "commit")
+    assert reg.baosong("audit").returncode == 1  # report-changed
+
+
+def test_back_dated_swap_is_marked_and_audited(world, tmp_path):
+    """Where no server guard attests main-line times, a swap committed on main with a back-dated
+    committer date takes that date (the earliest trusted time is the main line's): the register
+    marks its late receipt as a catch-up and the time as unattested, and `audit` names the change."""
+    reg = world.registry(tmp_path / "r")
+    path, text = th.emergency("gaj", "wanghao", "liuzhenhua")
+    merge_report(reg, path, text, commit_date="2026-11-25T10:30:00+08:00", merge_date="2026-11-25T10:40:00+08:00")
+    assert receive(reg, "2026-11-25T10:41:00+08:00").returncode == 0
     reg.add_report(path, text.replace("造成人员受伤", "无人员伤亡"), signer="wanghao", date="2026-11-25T10:35:00+08:00")
     assert receive(reg, "2026-11-25T16:00:00+08:00").returncode == 0
     arrival = read_arrivals(reg.root)[path]
-    assert arrival.received_at == parse_datetime("2026-11-25T16:00:00+08:00")
-    assert status_of(reg, path) == ("late", "receipt")
+    assert (arrival.time_source, arrival.catch_up, arrival.attested) == ("commit", True, False)
+    findings = json.loads(reg.baosong("audit", "--format", "json").stdout)
+    assert {"report-changed", "main-time-backwards"} <= {f["rule"] for f in findings}
+    verify = reg.baosong("verify")
+    assert verify.returncode == 0 and "receipt-catch-up" in verify.stdout and "补登回执" in verify.stdout
 
 
 def test_receive_refuses_an_unregistered_key(world, tmp_path):
@@ -125,8 +152,11 @@ def test_tsa_stamp_verifies_with_openssl(world, tmp_path):
     units["registry"]["tsa"] = th.make_tsa(tmp_path / "tsa")
     reg = world.registry(tmp_path / "r", units)
     path, text = th.emergency("gaj", "wanghao", "liuzhenhua")
-    merge_report(reg, path, text, commit_date="2026-11-25T10:30:00+08:00", merge_date="2026-11-25T10:40:00+08:00")
-    assert receive(reg, "2026-11-25T11:00:00+08:00").returncode == 0
+    # The authority stamps with the real clock: the merge is dated after it, so the stamp is the
+    # earliest trusted time.
+    later = (datetime.now(UTC) + timedelta(days=1)).astimezone(parse_datetime(th.T0).tzinfo).isoformat()
+    merge_report(reg, path, text, commit_date=later, merge_date=later)
+    assert receive(reg, later).returncode == 0
     blob = reg.git("rev-parse", f"HEAD:{path}")
     for name in (".json", ".tsr"):
         (tmp_path / f"r{name}").write_bytes(th.run(["git", "show", f"{RECEIPTS_REF}:{receipt_path(blob, name)}"],
@@ -225,5 +255,7 @@ def assert_store_complete(world: th.World, server: Path, n: int) -> None:
     audit = th.run([th.BAOSONG, "audit", "--repo", str(server), "--rev", "main"], env=world.env, check=False)
     assert audit.returncode == 0, audit.stdout.decode()
     arrivals = read_arrivals(server, "main")
-    assert sorted(a.time_source for a in arrivals.values()) == ["receipt"] * n
+    # Every blob has its receipt (11:00); the pushes themselves (10:30-10:45) are the earlier time.
+    assert sorted(a.receipt_via for a in arrivals.values()) == ["receive"] * n
+    assert {(a.time_source, a.attested) for a in arrivals.values()} == {("commit", True)}
     assert {a.signature for a in arrivals.values()} == {"good"}

@@ -26,6 +26,7 @@ LABELS = {
     ("policy", "report"): (vocab.REPORT_ZH,),
     ("policy", "stages"): (vocab.STAGE_ZH,),
     ("policy", "clock"): (vocab.CLOCK_ZH,),
+    ("policy", "missed_clock"): (vocab.CLOCK_ZH,),
     ("policy", "periods"): (vocab.PERIOD_ZH,),
     ("policy", "quota_levels"): (vocab.UNIT_LEVEL_ZH,),
     ("policy", "quota_kinds"): (vocab.KIND_ZH, vocab.KIND_SHORT),

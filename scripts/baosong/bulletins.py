@@ -117,7 +117,7 @@ def _item(scores: Scores, e: dict) -> dict:
             "date": e["date"], "points": e["points"], "level": e.get("level"), "leader": e.get("leader"),
             "outlet": e.get("outlet"), "delay_minutes": e.get("delay_minutes"), "deadline_at": e.get("deadline_at"),
             "received_at": e.get("received_at"), "source": e.get("source"), "occurrence": e.get("occurrence"),
-            "multiplier": e.get("multiplier", 1), "incident": e.get("incident")}
+            "multiplier": e.get("multiplier", 1), "incident": e.get("incident"), "followup": e.get("followup")}
 
 
 def _addressee(scores: Scores) -> str:
@@ -219,7 +219,10 @@ def criticism_text(scores: Scores, x: dict) -> str:
     """One criticised item: unit, report and delay, in the notice's words."""
     kind = x["type"]
     title = f"《{x['title']}》（{x['report']}）" if x.get("report") else ""
-    if kind in ("late", "missed") and x.get("source") == "register":
+    if kind == "missed" and x.get("followup"):
+        text = (f"{x['name']}对事件（{x['incident']}）的第{x['followup']}次续报应于{zh_time(x.get('deadline_at'), scores)}"
+                f"前报送，超过漏报界限仍未报送，属于漏报")
+    elif kind in ("late", "missed") and x.get("source") == "register":
         what = "迟报" if kind == "late" else "漏报"
         text = (f"{x['name']}报送的{title}应于{zh_time(x.get('deadline_at'), scores)}前报送，"
                 f"实际于{zh_time(x.get('received_at'), scores)}送达，超过时限{duration(x.get('delay_minutes'))}，"

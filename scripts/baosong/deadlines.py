@@ -4,11 +4,13 @@ Written reports: every `deadline_rules` entry with `report: written` whose stage
 filters match applies, each counting from its own clock; the earliest deadline wins (the strictest
 rule; filters: stages, categories, grades, units). Follow-ups also carry the policy's follow-up duty: follow-up 1 is due
 `followup.first_within_minutes` after the first report arrived, follow-up n > 1
-`followup.interval_minutes` after follow-up n-1 arrived. Final reports, info items, opinions and office
-records have no deadline unless a rule names their stage explicitly.
+`followup.interval_minutes` after follow-up n-1 arrived. A final report discharges the follow-up
+duty pending when it arrives (`series_deadlines`). Info items, opinions and office records have no
+deadline unless a rule names their stage explicitly.
 
-A report arriving exactly at its deadline is on time; after it, late; after `missed_at` (the clock
-plus `missed_after_minutes`, 漏报), missed. Pure functions: the caller supplies the arrival times.
+A report arriving exactly at its deadline is on time; after it, late; after `missed_at` (漏报: the
+policy's `missed_clock`, the event by default, plus `missed_after_minutes`; for a follow-up duty, its
+deadline plus `missed_after_minutes`), missed. Pure functions: the caller supplies the arrival times.
 """
 
 from __future__ import annotations
@@ -59,6 +61,7 @@ def _candidates(doc: dict, policy: dict, incident: dict | None) -> dict[str, lis
              "grade": effective_grade(doc, policy, incident), "unit": doc.get("unit")}
     missed_after = policy.get("missed_after_minutes")
     clocks: dict[str, datetime | None] = {}
+    missed_start = _missed_start(doc, policy, incident)
     out: dict[str, list[dict]] = {"written": [], "phone": []}
     for rule in policy.get("deadline_rules", []):
         if any(facts[key] not in rule[filt] for filt, key in _FILTERS if filt in rule):
@@ -77,11 +80,20 @@ def _candidates(doc: dict, policy: dict, incident: dict | None) -> dict[str, lis
         if start is None:
             continue
         deadline = start + timedelta(minutes=rule["minutes"])
-        missed = start + timedelta(minutes=missed_after) if missed_after is not None else None
+        missed = (missed_start or start) + timedelta(minutes=missed_after) if missed_after is not None else None
         out.setdefault(rule.get("report", "written"), []).append(
             {"deadline_at": deadline, "rule": rule["id"], "clock": clock, "minutes": rule["minutes"],
              "missed_at": max(missed, deadline) if missed else None})
     return out
+
+
+def _missed_start(doc: dict, policy: dict, incident: dict | None) -> datetime | None:
+    """Where the 漏报 window starts: the clock the policy names (`missed_clock`, default the event)."""
+    clock = policy.get("missed_clock", "occurred")
+    start = parse_datetime(_field(doc, incident, CLOCK_FIELDS.get(clock, "occurred_at")))
+    if start is None and clock == "discovered":
+        start = parse_datetime(_field(doc, incident, "occurred_at"))
+    return start
 
 
 def followup_deadline(sequence: int, cfg: Any, first_arrival: datetime | None,
@@ -153,6 +165,34 @@ def judge(deadline: dict | None, arrived_at: datetime | None) -> tuple[str, int 
     if missed_at is not None and arrived_at > missed_at:
         return "missed", delay
     return "late", delay
+
+
+def series_deadlines(doc: dict, cfg: Any, *, incident: dict | None, first_arrival: datetime | None,
+                     followups: list[tuple[int, datetime | None]], arrived_at: datetime | None,
+                     ) -> tuple[dict | None, dict | None]:
+    """(written deadline, phone deadline) of one report of an incident, given the other reports' arrivals.
+
+    `followups`: (sequence, arrival) of the incident's follow-ups other than this report. A
+    follow-up n counts from follow-up n-1's arrival. A final report discharges the follow-up duty
+    pending when it arrives (follow-up 1 if none had arrived, else the next after the latest one
+    that had): it is late if it comes after that follow-up was due. The register and `check
+    --base` both judge with this function, so they agree.
+    """
+    if doc.get("kind") != "emergency":
+        return None, None
+    if doc.get("stage") == "first":
+        return deadlines_for(doc, cfg)
+    sequence = doc.get("sequence")
+    previous = None
+    if doc.get("stage") == "followup" and isinstance(sequence, int) and not isinstance(sequence, bool) and sequence > 1:
+        previous = next((a for s, a in followups if s == sequence - 1), None)
+    written, phone = deadlines_for(doc, cfg, first_arrival, previous, incident=incident)
+    if doc.get("stage") == "final" and arrived_at is not None:
+        before = sorted((s, a) for s, a in followups if a is not None and a <= arrived_at and isinstance(s, int))
+        duty = next_followup_due(cfg, first_arrival, [a for _, a in before])
+        if duty is not None and (written is None or duty["deadline_at"] < written["deadline_at"]):
+            written = duty
+    return written, phone
 
 
 def next_followup_due(cfg: Any, first_arrival: datetime | None, followup_arrivals: list[datetime],

@@ -1,10 +1,13 @@
 """`baosong demo`: a complete registry repository for the fictional city, with a year of activity.
 
 Made the way it happens in life: each report is committed on a branch by its unit's officer (an
-SSH-signed commit), merged into main by the registry administrator (a signed merge commit), and the
-registry's clock is the merge time. The simulation is seeded: the same seed gives the same reports,
-the same trees and the same commit dates; only the throwaway keys (and so the signatures and commit
-ids) differ between runs.
+SSH-signed commit) and pushed; the registry server's hook receipts the pushed blob at once (a push
+receipt, 收文登记: the report's arrival); the registry administrator merges it into main later (a
+signed merge commit) — within minutes in office hours, next morning or after the weekend otherwise
+(the duty officer merges emergencies at night, more slowly). One two-day outage of the receipt
+service leaves its reports with main-line times and catch-up receipts. The simulation is seeded: the
+same seed gives the same reports, the same trees and the same commit dates; only the throwaway keys
+(and so the signatures and commit ids) differ between runs.
 
 Speed (`--reports 50000` in minutes): git is never forked per report. Every object goes into one
 pack written here and indexed by one `git index-pack`: blobs whole, trees as deltas of their
@@ -285,7 +288,8 @@ class _Trees:
 
 @dataclass
 class Submission:
-    """One report file and how it came in: committed on a branch, merged into main (= arrival)."""
+    """One report file and how it came in: committed on a branch, pushed (= arrival, the push receipt's
+    time), merged into main by the office (`merged`, set by `_office_merges`)."""
 
     doc: dict
     unit: str
@@ -296,6 +300,8 @@ class Submission:
     thread: int
     planted: bool = False
     refs: dict[str, Submission] = field(default_factory=dict)  # field -> submission, resolved to ids
+    merge_delay: timedelta | None = None  # a planted office delay instead of the office's habits
+    merged: datetime | None = None
 
     @property
     def id(self) -> str:
@@ -426,6 +432,7 @@ class _Simulation:
         self.now = now
         self.subs: list[Submission] = []
         self.thread = 0
+        self.outage = outage_window(start, now)
 
     # ---- helpers ------------------------------------------------------------------------------
     def minutes(self, lo: float, hi: float) -> timedelta:
@@ -469,7 +476,8 @@ class _Simulation:
     def incident(self, when: datetime, *, category: str | None = None, unit: str | None = None,
                  fate: str = "on_time", followups: int | None = None, close: bool = True,
                  involved: str | None = None, silent: bool = False, planted: bool = False,
-                 late_followup: bool = False, pending: bool = False) -> Submission | None:
+                 late_followup: bool = False, pending: bool = False, pushed_before_deadline: timedelta | None = None,
+                 merge_delay: timedelta | None = None) -> Submission | None:
         rng = self.rng
         if unit is None:
             unit = rng.choice(self.w.emergency_units)
@@ -504,7 +512,9 @@ class _Simulation:
         deadline = deadline_for({**doc, "unit": unit}, self.w.policy)
         assert deadline is not None, "every first report has a deadline in the shipped policy"
         due = deadline["deadline_at"]
-        if fate == "on_time":
+        if pushed_before_deadline is not None:
+            arrival = due - pushed_before_deadline
+        elif fate == "on_time":
             arrival = discovered + (due - discovered) * rng.uniform(0.35, 0.95)
         elif fate == "late":
             arrival = due + self.minutes(8, 240)
@@ -516,6 +526,7 @@ class _Simulation:
         first = self.add(doc, unit, created, arrival, thread, planted)
         if first is None:
             return None
+        first.merge_delay = merge_delay
         n = followups if followups is not None else rng.choice((1, 1, 2, 2, 3, 4))
         self.series(first, n, close, involved, silent, late_followup, pending, casualties, loss, grade)
         if not planted:
@@ -721,8 +732,20 @@ class _Simulation:
                                fate="missed", planted=True, followups=1)
         if missed:
             self.notice(missed, "missed")
-        self.incident(self.now - timedelta(days=3, hours=5), category="public_health", planted=True,
+        self.incident(self.now - timedelta(days=2), category="public_health", planted=True,
                       followups=1, close=False)
+        # An incident never followed up: past its 漏报 window, the missing follow-up counts as missed.
+        self.incident(at(0.7, 0.75), category="fire", unit="xfzd" if "xfzd" in units else None, planted=True,
+                      followups=0, close=False)
+        # Issue 10's first scenario: a traffic first report pushed 19 minutes before its deadline and
+        # merged by the office an hour later — on time by its push receipt.
+        self.incident(at(0.8, 0.85), category="traffic", unit="jjzd" if "jjzd" in units else None, planted=True,
+                      followups=1, pushed_before_deadline=timedelta(minutes=19), merge_delay=timedelta(minutes=60))
+        # Reports filed during the receipt service's outage: main-line times, catch-up receipts.
+        in_outage = self.outage[0] + timedelta(hours=3)
+        self.incident(in_outage, category="accident", unit="yjj" if "yjj" in units else None, planted=True,
+                      followups=1)
+        self.info(in_outage + timedelta(hours=5), info_type="dynamic", planted=True, single=True)
         silent_unit = "zjj" if "zjj" in self.w.units else self.w.reporting[-1]
         self.incident(at(0.45, 0.55), category="other", unit=self.w.districts[0], involved=silent_unit,
                       silent=True, planted=True, followups=2)
@@ -771,6 +794,62 @@ def _trim(subs: list[Submission], target: int) -> list[Submission]:
             dropped.add(i)
             excess -= 1
     return [s for i, s in enumerate(subs) if i not in dropped]
+
+
+OUTAGE = timedelta(days=2)
+
+
+def outage_window(start: datetime, now: datetime) -> tuple[datetime, datetime]:
+    """The receipt service's one outage: two days from a Tuesday 09:00 about 60% into the year."""
+    day = (start + (now - start) * 0.6).astimezone(TZ).replace(hour=9, minute=0, second=0, microsecond=0)
+    day += timedelta(days=(1 - day.weekday()) % 7)
+    return day, day + OUTAGE
+
+
+def _working(when: datetime) -> bool:
+    local = when.astimezone(TZ)
+    return local.weekday() < 5 and (8, 30) <= (local.hour, local.minute) < (18, 0)
+
+
+def _next_morning(when: datetime) -> datetime:
+    """08:30 of the next working day after `when` (local time)."""
+    local = when.astimezone(TZ)
+    day = local.replace(hour=8, minute=30, second=0, microsecond=0)
+    if (local.hour, local.minute) >= (8, 30):
+        day += timedelta(days=1)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    return day
+
+
+def _office_merges(subs: list[Submission], outage: tuple[datetime, datetime], now: datetime, seed: int) -> None:
+    """When the office merges each pushed report: minutes in office hours, the next working morning
+    for ordinary items, hours at night for emergencies (the duty officer). A report is never merged
+    before the reports it refers to; nothing after now. During the receipt outage (no push receipts)
+    emergencies are merged at once (even before the first report of their incident), so the outage
+    costs no unit a deadline."""
+    rng = random.Random(seed * 7919 + 17)
+    by_arrival = sorted(subs, key=lambda s: (s.arrival, s.thread, s.id))
+    for sub in by_arrival:
+        t = sub.arrival
+        refs = list(sub.refs.values())
+        if sub.merge_delay is not None:
+            merged = t + sub.merge_delay
+        elif sub.doc["kind"] == "emergency":
+            if outage[0] <= t < outage[1]:
+                merged, refs = t + timedelta(seconds=rng.randint(20, 60)), []
+            elif _working(t):
+                merged = t + timedelta(seconds=rng.randint(120, 1500))
+            else:
+                merged = t + timedelta(seconds=rng.randint(1200, 10800))
+        elif _working(t) and rng.random() < 0.8:
+            merged = t + timedelta(seconds=rng.randint(300, 7200))
+        else:
+            merged = _next_morning(t) + timedelta(seconds=rng.randint(300, 5400))
+        for target in refs:
+            if target.merged is not None:
+                merged = max(merged, target.merged + timedelta(seconds=rng.randint(30, 300)))
+        sub.merged = max(t, min(merged, now - timedelta(seconds=1)))
 
 
 def _assign_ids(subs: list[Submission]) -> None:
@@ -946,9 +1025,10 @@ def generate_demo(out: Path, reports: int = DEFAULT_REPORTS, seed: int = 1, now:
     sim.fill(reports)
     subs = _trim(sim.subs, reports)
     _assign_ids(subs)
-    subs.sort(key=lambda s: (s.arrival, s.id))
+    _office_merges(subs, sim.outage, now, seed)
+    subs.sort(key=lambda s: (s.merged, s.arrival, s.id))
 
-    _write_history(out, cfg, subs, keys, keys[world.admin], world.admin, registry_key, progress)
+    _write_history(out, cfg, subs, keys, keys[world.admin], world.admin, registry_key, sim.outage, progress)
     head = _git(out, "rev-parse", "HEAD").decode().strip()
     counts: dict[str, int] = defaultdict(int)
     for s in subs:
@@ -964,11 +1044,13 @@ def _planted_summary(subs: list[Submission]) -> dict[str, list[str]]:
 
 
 def _write_history(out: Path, cfg: Config, subs: list[Submission], keys: dict[str, SshKey], admin_key: SshKey,
-                   admin: str, registry_key: SshKey, progress: Progress | None) -> None:
+                   admin: str, registry_key: SshKey, outage: tuple[datetime, datetime],
+                   progress: Progress | None) -> None:
     """Every object in one pack, then the refs; check out main.
 
-    Per submission: the report blob, the changed trees, the officer's signed branch commit, the
-    administrator's signed merge, and the registry job's receipts-store commit (see _Receipts).
+    Main first, in merge order — per submission: the report blob, the changed trees, the officer's
+    signed branch commit and the administrator's signed merge. Then the receipts store, in the
+    order the registry wrote it (see _Receipts).
     """
     _git(out, "init", "-q", "-b", "main")
     _git(out, "config", "core.quotepath", "false")
@@ -988,9 +1070,11 @@ def _write_history(out: Path, cfg: Config, subs: list[Submission], keys: dict[st
     tip, _ = pack.add(OBJ_COMMIT, signed_commit(
         trees.flush(), [], person(admin, first_time), person(admin, first_time),
         f"建立{office_name}信息报送登记库\n\n初始化 schema/ 与 config/（演示库）。\n", admin_key))
-    receipts = _Receipts(pack, cfg, keys, registry_key, seed=len(subs))
+    mains: list[tuple[datetime, str]] = [(first_time, tip)]  # (merge time, main tip) in order
+    written: list[tuple[Submission, str, str, str]] = []  # (submission, blob, branch commit, merge commit)
     items = list(enumerate(subs, start=1))
     for n, sub in progress(items, "写入提交") if progress else items:
+        assert sub.merged is not None
         blob, _ = pack.add(OBJ_BLOB, render_report(sub.doc))
         trees.set(sub.path, blob)
         tree = trees.flush()
@@ -998,9 +1082,12 @@ def _write_history(out: Path, cfg: Config, subs: list[Submission], keys: dict[st
             tree, [tip], person(sub.author, sub.committed), person(sub.author, sub.committed),
             f"报送：{sub.doc['title']}\n\n{sub.path}\n", keys[sub.author]))
         tip, _ = pack.add(OBJ_COMMIT, signed_commit(
-            tree, [tip, branch], person(admin, sub.arrival), person(admin, sub.arrival),
+            tree, [tip, branch], person(admin, sub.merged), person(admin, sub.merged),
             f"合并报送 #{n}：{sub.id}\n\n{sub.unit}/{sub.id} → main\n", admin_key))
-        receipts.receive(sub, blob, branch, tip)
+        mains.append((sub.merged, tip))
+        written.append((sub, blob, branch, tip))
+    receipts = _Receipts(pack, cfg, keys, registry_key, seed=len(subs))
+    receipts.replay(written, mains, outage)
     pack.finish(out)
     _git(out, "update-ref", "refs/heads/main", tip)
     if receipts.tip:
@@ -1012,12 +1099,16 @@ def _write_history(out: Path, cfg: Config, subs: list[Submission], keys: dict[st
 
 
 class _Receipts:
-    """The registry job, run after every merge: one signed receipt and one signed checkpoint per merge.
+    """The registry's receipt service over the year: the server hook receipts each pushed report blob
+    at its push (`via: push`, naming the pushed ref), one receipt and one checkpoint per push; the
+    post-merge job receipts what has no receipt (`via: receive`): after the merge, or — for what was
+    merged during the outage, when neither ran — in one catch-up run when the service is back. (The
+    real `receive` also writes a checkpoint whenever main moved; here the job writes one only when it
+    adds receipts, which keeps a 50,000-report store half the size.)
 
     The same records as `receipts.receive` writes (its format helpers are reused), produced in bulk:
-    `receive` forks git and ssh-keygen a dozen times per run, which at one run per merge would take
-    hours for a large demo. The receipt time is the merge time plus the job's few seconds of latency
-    (seeded), so the register's time source is `receipt`.
+    `receive` forks git and ssh-keygen a dozen times per run, which at one run per push would take
+    hours for a large demo.
     """
 
     def __init__(self, pack: _Pack, cfg: Config, keys: dict[str, SshKey], registry_key: SshKey, seed: int) -> None:
@@ -1031,35 +1122,64 @@ class _Receipts:
         self.previous: str | None = None
         self.tip: str | None = None
         self.sequence = 0
+        self.accepted = 0
 
-    def receive(self, sub: Submission, blob: str, commit: str, merge: str) -> None:
+    def replay(self, written: list[tuple[Submission, str, str, str]], mains: list[tuple[datetime, str]],
+               outage: tuple[datetime, datetime]) -> None:
+        """Every run of the hook and the job, in time order."""
+        runs: list[tuple[datetime, int, list[tuple[Submission, str, str, str]], str]] = []
+        catch_up = []
+        for item in written:
+            sub = item[0]
+            assert sub.merged is not None
+            if not outage[0] <= sub.arrival < outage[1]:
+                runs.append((sub.arrival, len(runs), [item], "push"))
+            elif sub.merged < outage[1]:
+                catch_up.append(item)
+            else:  # pushed while the service was down, merged after: the job receipts it after the merge
+                runs.append((sub.merged + timedelta(seconds=self.latency.randint(3, 40)), len(runs), [item], "receive"))
+        if catch_up:
+            runs.append((outage[1], len(runs), catch_up, "receive"))
+        times = [t for t, _ in mains]
+        for when, _, items, via in sorted(runs, key=lambda r: (r[0], r[1])):
+            main_tip = mains[bisect.bisect_right(times, when) - 1][1]
+            self.run(when, main_tip, items, via)
+
+    def run(self, now: datetime, main_tip: str, items: list[tuple[Submission, str, str, str]], via: str) -> None:
         fmt = self.fmt
         self.sequence += 1
-        now = sub.arrival + timedelta(seconds=self.latency.randint(3, 40))
         when = iso(now)
-        record = {"format": fmt.FORMAT_VERSION, "kind": "receipt", "path": sub.path, "blob": blob, "commit": commit,
-                  "main_commit": merge, "signer": sub.author, "principal": self.cfg.staff[sub.author]["principal"],
-                  "key": self.sig.fingerprint(self.keys[sub.author].blob), "signature": "good", "received_at": when,
-                  "registry": self.principal}
-        data = fmt.canonical(record)
+        files: dict[str, bytes] = {}
+        added = []
+        for sub, blob, commit, merge in items:
+            record = {"format": fmt.FORMAT_VERSION, "kind": "receipt", "path": sub.path, "blob": blob,
+                      "commit": commit, "main_commit": main_tip if via == "push" else merge, "signer": sub.author,
+                      "principal": self.cfg.staff[sub.author]["principal"],
+                      "key": self.sig.fingerprint(self.keys[sub.author].blob), "signature": "good",
+                      "received_at": when, "registry": self.principal, "via": via}
+            if via == "push":
+                record["ref"] = f"refs/heads/report/{sub.id}"
+            data = fmt.canonical(record)
+            files[fmt.receipt_path(blob)] = data
+            files[fmt.receipt_path(blob, ".json.sig")] = self.key.sign(data, self.sig.RECEIPT_NAMESPACE.encode()).encode()
+            added.append([sub.path, blob, _object_id(b"blob", data), when, None])
+        self.accepted += len(added)
         checkpoint = {"format": fmt.FORMAT_VERSION, "kind": "checkpoint", "sequence": self.sequence,
-                      "previous": self.previous, "main_commit": merge, "created_at": when, "registry": self.principal,
-                      "added": [[sub.path, blob, _object_id(b"blob", data), when, None]],
-                      "accepted_count": self.sequence}
+                      "previous": self.previous, "main_commit": main_tip, "created_at": when, "registry": self.principal,
+                      "added": sorted(added), "accepted_count": self.accepted}
         raw = fmt.canonical(checkpoint)
         self.previous = hashlib.sha256(raw).hexdigest()
-        files = {fmt.receipt_path(blob): data,
-                 fmt.receipt_path(blob, ".json.sig"): self.key.sign(data, self.sig.RECEIPT_NAMESPACE.encode()).encode(),
-                 fmt.CHECKPOINT_FILE: raw,
-                 fmt.CHECKPOINT_FILE + ".sig": self.key.sign(raw, self.sig.CHECKPOINT_NAMESPACE.encode()).encode()}
+        files[fmt.CHECKPOINT_FILE] = raw
+        files[fmt.CHECKPOINT_FILE + ".sig"] = self.key.sign(raw, self.sig.CHECKPOINT_NAMESPACE.encode()).encode()
         for name, content in files.items():
             self.trees.set(name, self.pack.add(OBJ_BLOB, content)[0])
         ident = _ident("baosong registry", "registry@baosong.invalid", now)
         parents = f"parent {self.tip}\n" if self.tip else ""
+        what = "hook" if via == "push" else "receive"
         obj = (f"tree {self.trees.flush()}\n{parents}author {ident}\ncommitter {ident}\n\n"
-               f"receive: 1 receipt(s), checkpoint {self.sequence} at {merge[:10]}\n").encode()
+               f"{what}: {len(added)} receipt(s), checkpoint {self.sequence} at {main_tip[:10]}\n").encode()
         self.tip, _ = self.pack.add(OBJ_COMMIT, obj)
 
 
-__all__ = ["DEFAULT_NOW", "DEFAULT_REPORTS", "DemoError", "DemoResult", "SshKey", "generate_demo",
+__all__ = ["DEFAULT_NOW", "DEFAULT_REPORTS", "DemoError", "DemoResult", "SshKey", "generate_demo", "outage_window",
            "render_report", "signed_commit", "tool_root"]

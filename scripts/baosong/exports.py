@@ -228,7 +228,8 @@ def context_scores(ctx) -> Scores:
                 if doc is not None:
                     office[r["id"]] = doc
         cached = compute_scores(ctx.register.get("reports", []), office, ctx.policy, ctx.units, now=ctx.now,
-                                registry_office=ctx.extra.get("registry_office"))
+                                registry_office=ctx.extra.get("registry_office"),
+                                incidents=ctx.register.get("incidents", []))
         ctx.extra["_scores"] = cached
     return cached
 
@@ -278,7 +279,7 @@ def rows(ctx: Context) -> list[list[object]]:
             r.get("grade_declared"), r.get("grade_computed"),
             fmt_time(r.get("occurred_at"), ctx.tz), fmt_time(r.get("discovered_at"), ctx.tz),
             fmt_time(r.get("received_at"), ctx.tz),
-            labels.TIME_SOURCE_ZH.get(r.get("time_source") or "", r.get("time_source") or ""),
+            labels.time_source(r) if r.get("time_source") else "",
             fmt_time(r.get("deadline_at"), ctx.tz), rule_title(ctx, r.get("deadline_rule")) if r.get("deadline_rule")
             else "", labels.STATUS_ZH.get(r.get("status") or "", r.get("status")), r.get("delay_minutes"),
             r.get("delay_reason"), ctx.staff_name(r.get("author")), ctx.staff_name(r.get("signer")),

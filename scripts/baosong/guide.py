@@ -105,9 +105,11 @@ def _index(cfg: Config) -> str:
 4. **检查**：`baosong check reports/<年份>/<单位代码>/<报告编号>.yaml`，按提示修改直到“检查通过”。
 5. **签名提交**：`git switch -c report/<报告编号>`，`git add <文件>`，`git commit -S -m "标题"`。
 6. **推送并创建合并请求**：`git push -u origin report/<报告编号>`，然后在代码托管平台上为该分支创建
-   合并请求（Pull Request / Merge Request）。
+   合并请求（Pull Request / Merge Request）。推送时登记服务器签收（收文登记），写下签名的收文回执，
+   **以推送时的回执时间作为送达时间**，不以文件中填写的时间为准；登记机关何时合并不影响送达时间。
+   推送后又修改了报告的，以最后一次推送的内容的签收时间为准。
 7. **等待 CI 检查**：CI 检查格式、签名（提交人须是本单位登记过的人员）、只新增不修改，以及是否超时。
-   检查通过后由登记机关合并，合并时系统记录登记回执，**以回执时间作为送达时间**，不以文件中填写的时间为准。
+   检查通过后由登记机关合并。没有收文回执时（如登记服务器签收故障），以合并进主分支的时间作为送达时间。
 8. **续报和终报**：事件未处置完毕前持续续报（首报送达后 {_minutes(first)} 内首次续报，具体见
    [报送时限](deadlines.md)），处置完毕后报送终报。续报只写变化的情况。
 
@@ -242,6 +244,16 @@ def _filter(values: Any, mapping: dict | None = None) -> str:
     return "、".join(esc((mapping or {}).get(v, v)) for v in values)
 
 
+def _missed_text(policy: dict) -> str:
+    """The 漏报 line: which clock the window counts from (the policy's `missed_clock`), and follow-ups."""
+    window = _minutes(policy.get("missed_after_minutes"))
+    clock = policy.get("missed_clock", "occurred")
+    whatever = "无论时限按事发时间还是获知时间起算，" if clock == "occurred" else ""
+    return (f"书面报告晚于{CLOCK_ZH.get(clock, esc(clock))} {window} 仍未送达，按漏报处理"
+            f"（{whatever}漏报界限都自{CLOCK_ZH.get(clock, esc(clock))}起算，且不早于报送时限）。"
+            f"续报自应报之时起算：超过应报时间 {window} 仍未报送的续报，即使一直没有报送，也按漏报登记和扣分。")
+
+
 def _deadlines(policy: dict) -> str:
     stage_zh, cat_zh = nr.STAGE_ZH, _category_labels()
     rules = policy.get("deadline_rules", [])
@@ -259,12 +271,13 @@ def _deadlines(policy: dict) -> str:
 ## 书面和电话报告时限
 
 一份报告适用的所有规则同时生效，**以最早的截止时间为准**（最严者为准）。书面报告以登记系统记录的
-送达时间衡量（合并请求被检查和合并的时间），电话报告以报告中填写的 `phoned_at` 衡量。
+送达时间衡量：登记系统对该报告内容最早的可信时间——推送时的收文回执、合并后的登记回执或合并进主分支的时间，
+取最早者（登记机关的合并延误、回执作业的故障都不会让报告变晚）；电话报告以报告中填写的 `phoned_at` 衡量。
 定级按申报等级和伤亡数字对应等级中较高的一个。
 
 """, table(["编号", "规则", "方式", "阶段", "事件类别", "事件等级", "单位", "起算", "时限", "依据"], rows),
         f"""
-- **漏报**：书面报告晚于起算时间 {_minutes(policy.get('missed_after_minutes'))} 仍未送达，按漏报处理。
+- **漏报**：{_missed_text(policy)}
 - **迟报**：超过时限但未到漏报界限。迟报的报告照常登记，但须在 `delay_reason` 中写明原因，否则 CI 不予通过。
 
 ## 续报要求
@@ -274,7 +287,8 @@ def _deadlines(policy: dict) -> str:
 | 首报送达后第一次续报 | {_minutes(followup.get('first_within_minutes'))}内 |
 | 此后每两次续报之间 | 不超过 {_minutes(followup.get('interval_minutes'))} |
 
-续报持续到事件处置完毕、报送终报为止。
+续报持续到事件处置完毕、报送终报为止。终报同时视为当时应报的那一次续报：终报晚于该次续报的时限即为迟报
+（超过漏报界限为漏报）。
 
 ## 事件分级标准
 

@@ -1,5 +1,5 @@
 """For every report on main: the commit that added it, the main-line commit that brought it in, its
-signer, and the trusted arrival time (RFC 3161 stamp > registry receipt > main-line commit time).
+signer, and the trusted arrival time: the earliest trusted registry time for its blob (`trusted_arrival`).
 
 One parsed `git log` pass over the whole history gives every commit's parents and changes; the
 main line is followed by first parents, and every other commit is attributed to the main-line merge
@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 from baosong.config import Config, load_config
 from baosong.gitrepo import (
@@ -26,13 +27,45 @@ from baosong.gitrepo import (
     owners,
     rev_parse,
 )
-from baosong.receipts import load_receipts, lookup_receipts
+from baosong.receipts import Receipt, load_receipts, lookup_receipts
 from baosong.rules import PATH_RE
 from baosong.signatures import SigResult, Verifier
 from baosong.timeutil import iso
 
-TIME_SOURCES = ("receipt", "tsa", "commit")
+TIME_SOURCES = ("push", "receipt", "tsa", "commit")
 _REGULAR = ("100644", "100755")
+# A receipt written more than this after the merge that brought its blob in is a catch-up receipt:
+# the receipt job was not running then, so the receipt does not vouch for the merge time.
+CATCH_UP_AFTER = timedelta(minutes=30)
+
+
+class Trusted(NamedTuple):
+    """A blob's arrival under the one arrival rule (see `trusted_arrival`)."""
+
+    at: datetime
+    source: str  # push | receipt | tsa | commit (TIME_SOURCES)
+    catch_up: bool  # its receipt was written long after the merge (CATCH_UP_AFTER)
+    attested: bool  # False: the time is the main-line commit's alone, no timely receipt vouches for it
+
+
+def trusted_arrival(receipt: Receipt | None, main_time: datetime) -> Trusted:
+    """The arrival of a blob: the earliest trusted registry time for it — its receipt (a push receipt
+    written by the server hook when the blob was pushed, or the post-merge receipt; the RFC 3161 time
+    instead of the registry clock where the receipt is stamped) or the main-line commit that merged it.
+
+    So an outage of the receipt job never makes a report later than the merge that accepted it, and
+    a report pushed on time stays on time however long the office takes to merge it. The one rule
+    for the register, `check --base` (with now as the main-line time of a change not merged yet),
+    `verify` and the time signatures are verified at.
+    """
+    if receipt is None:
+        return Trusted(main_time, "commit", False, False)
+    registry_time = receipt.tsa_time or receipt.received_at
+    if registry_time <= main_time:
+        source = "tsa" if receipt.tsa_time else "push" if receipt.via == "push" else "receipt"
+        return Trusted(registry_time, source, False, True)
+    catch_up = registry_time - main_time > CATCH_UP_AFTER
+    return Trusted(main_time, "commit", catch_up, not catch_up)
 
 
 @dataclass(slots=True)
@@ -49,8 +82,11 @@ class Arrival:
     signature: str  # good unsigned unknown_key bad expired revoked wrong_unit
     receipt_time: datetime | None
     tsa_time: datetime | None
-    time_source: str  # tsa | receipt | commit
+    time_source: str  # push | receipt | tsa | commit
     received_at: datetime  # the trusted arrival time
+    receipt_via: str | None = None  # push | receive, None without a receipt
+    catch_up: bool = False  # the receipt was written long after the merge
+    attested: bool = True  # False: the arrival is the main-line time with no timely receipt
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -166,8 +202,8 @@ def read_arrivals(repo: Path, rev: str = "HEAD", cfg: Config | None = None, *,
     """Arrival records for every report on main at rev (or only `paths`), keyed by path.
 
     cfg: the trust roots to verify with (default: the configuration in rev's own tree).
-    Commits are verified at their trusted time (the earliest receipt of a report they added, else
-    the main-line time), never at their committer date.
+    Commits are verified at their trusted time (the earliest arrival of a report they added, see
+    `trusted_arrival`), never at their committer date.
     """
     repo = Path(repo)
     tip = rev_parse(repo, rev)
@@ -181,47 +217,48 @@ def read_arrivals(repo: Path, rev: str = "HEAD", cfg: Config | None = None, *,
             receipts = load_receipts(repo, verifier, use_cache=use_cache)
         else:  # a few paths (PR mode): each receipt checked on its own, no replay of the chain
             receipts = lookup_receipts(repo, verifier, (i.blob for i in state.values()))
-        times: dict[str, tuple[datetime | None, datetime | None, datetime]] = {}
+        times: dict[str, tuple[Receipt | None, Trusted]] = {}
         commit_time: dict[str, tuple[datetime, datetime]] = {}
         for path, intro in state.items():
             rec = receipts.get(intro.blob)
             if rec is not None and rec.path != path:
                 rec = None  # a receipt vouches for a blob at one path only
-            receipt_time = rec.received_at if rec else None
-            tsa_time = rec.tsa_time if rec else None
-            trusted = tsa_time or receipt_time or intro.main_time
-            times[path] = (receipt_time, tsa_time, trusted)
+            trusted = trusted_arrival(rec, intro.main_time)
+            times[path] = (rec, trusted)
             prev = commit_time.get(intro.commit)
-            if prev is None or trusted < prev[0]:
-                commit_time[intro.commit] = (trusted, intro.claimed_time)
+            if prev is None or trusted.at < prev[0]:
+                commit_time[intro.commit] = (trusted.at, intro.claimed_time)
         sigs = verifier.verify_commits(repo, [(c, t, claimed) for c, (t, claimed) in commit_time.items()])
     out: dict[str, Arrival] = {}
     for path in sorted(state):
         intro = state[path]
-        receipt_time, tsa_time, trusted = times[path]
+        rec, trusted = times[path]
         sig = unit_check(sigs[intro.commit], report_unit(path))
-        source = "tsa" if tsa_time else "receipt" if receipt_time else "commit"
         out[path] = Arrival(path, intro.blob, intro.commit, intro.main_commit, intro.main_time,
-                            sig.staff, sig.key, sig.status, receipt_time, tsa_time, source, trusted)
+                            sig.staff, sig.key, sig.status, rec.received_at if rec else None,
+                            rec.tsa_time if rec else None, trusted.source, trusted.at,
+                            rec.via if rec else None, trusted.catch_up, trusted.attested)
     return out
 
 
 def arrival_times(repo: Path, rev: str, paths: Iterable[str], cfg: Config, *, use_cache: bool = True,
-                  ) -> dict[str, tuple[datetime, str]]:
-    """(received_at, time_source) of a few reports on rev: from their receipts when they have one (a
-    receipt is found by blob id, no history walk), else from the main line (read_arrivals).
+                  ) -> dict[str, Arrival]:
+    """Arrivals of a few reports on rev (PR mode's look-up: receipts found by blob id, main-line
+    times from a path-limited log), under the same rule as the register.
     use_cache=False (`--no-cache`) neither reads nor writes the signature cache."""
     wanted = sorted(set(paths))
-    blobs = {e.path: e.oid for e in ls_tree(Path(repo), rev, *wanted)} if wanted else {}
-    out: dict[str, tuple[datetime, str]] = {}
+    return read_arrivals(repo, rev, cfg, paths=wanted, use_cache=use_cache) if wanted else {}
+
+
+def pending_arrivals(repo: Path, blobs: dict[str, str], cfg: Config, now: datetime, *, use_cache: bool = True,
+                     ) -> dict[str, Trusted]:
+    """Arrivals of report blobs a change adds (path -> blob), not merged yet: the same rule, with now
+    as the earliest possible merge. A blob the server hook already receipted when it was pushed
+    arrived then, whenever the check runs and whenever the office merges it."""
     with Verifier(cfg, Path(repo), use_cache=use_cache) as verifier:
         found = lookup_receipts(Path(repo), verifier, blobs.values())
+    out: dict[str, Trusted] = {}
     for path, blob in blobs.items():
         rec = found.get(blob)
-        if rec is not None and rec.path == path:
-            out[path] = (rec.tsa_time, "tsa") if rec.tsa_time else (rec.received_at, "receipt")
-    rest = [p for p in blobs if p not in out]
-    if rest:
-        rest_arrivals = read_arrivals(repo, rev, cfg, paths=rest, use_cache=use_cache)
-        out.update((p, (a.received_at, a.time_source)) for p, a in rest_arrivals.items())
+        out[path] = trusted_arrival(rec if rec is not None and rec.path == path else None, now)
     return out

@@ -8,8 +8,9 @@ merge-base(REV, HEAD)..HEAD produced exactly that content. Every commit in that 
 by a key the base configuration knows, valid at *now* (the CI clock, not the committer date); every
 added report is attributed by tree content to the commits that introduced it, whose signers must be
 staff of the report's unit. Nothing a first-parent diff hides (an evil merge) escapes these rules.
-Lateness is judged with now as the arrival time: a late report needs `delay_reason`, and with
-one it passes, recorded as late. Report content is read from git objects, never the work tree.
+Lateness is judged under the register's arrival rule: an added report arrived when the server
+receipted its push (a push receipt), else now: a late report needs `delay_reason`, and with one it
+passes, recorded as late. Report content is read from git objects, never the work tree.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from pathlib import Path
 from baosong.cache import Cache, code_fingerprint
 from baosong.check import CheckResult, check_bytes
 from baosong.config import UNITS_PATH, Config, load_config
-from baosong.deadlines import STATUS_ZH, deadline_for, judge
+from baosong.deadlines import STATUS_ZH, judge, series_deadlines
 from baosong.gitrepo import (
     REPORTS_PREFIX,
     Change,
@@ -39,11 +40,12 @@ from baosong.gitrepo import (
     resolve_commit,
     shown,
 )
-from baosong.history import arrival_times, report_unit, unit_check
+from baosong.history import arrival_times, pending_arrivals, report_unit, unit_check
 from baosong.problems import Problem, sort_key
 from baosong.rules import PATH_RE, check_collection, is_real_reason
 from baosong.signatures import SigResult, Verifier, message, short
 from baosong.timeutil import iso
+from baosong.vocab import fmt_minutes
 from baosong.yamlload import load_yaml
 
 REGULAR = "100644"
@@ -316,15 +318,13 @@ def _summaries(repo: Path, base: str, tree: GitTree, cfg: Config, added: list[st
 
 
 def _duration_zh(minutes: int) -> str:
-    days, rest = divmod(minutes, 1440)
-    hours, mins = divmod(rest, 60)
-    parts = [f"{days} 天" if days else "", f"{hours} 小时" if hours else "", f"{mins} 分钟" if mins else ""]
-    return " ".join(x for x in parts if x) or "0 分钟"
+    return fmt_minutes(minutes)
 
 
 def _lateness(repo: Path, base: str, tree: GitTree, cfg: Config, now: datetime, added_data: dict[str, bytes],
               summaries: list[dict], result: PRResult, *, use_cache: bool) -> list[Problem]:
-    """Judge each added emergency report with now as its arrival; late without delay_reason is refused."""
+    """Judge each added emergency report as the register will (its push receipt, else now, as its
+    arrival); late without delay_reason is refused."""
     problems: list[Problem] = []
     by_id = {s["id"]: s for s in summaries}
     docs: dict[str, dict] = {}
@@ -334,47 +334,61 @@ def _lateness(repo: Path, base: str, tree: GitTree, cfg: Config, now: datetime, 
             docs[path] = loaded.data
     if not docs:
         return problems
+    members: dict[str, list[str]] = {}  # incident id -> paths of its follow-ups
+    for s in summaries:
+        incident = s.get("refs", {}).get("incident")
+        if s.get("stage") == "followup" and isinstance(incident, str):
+            members.setdefault(incident, []).append(s["path"])
+    sequence = {s["path"]: s.get("sequence") for s in summaries}
     arrivals_needed: set[str] = set()
-    plans: dict[str, tuple[dict | None, str | None, str | None]] = {}
+    plans: dict[str, tuple[dict | None, str | None, list[str]]] = {}
     for path, doc in docs.items():
-        first_doc, first_path, prev_path = None, None, None
+        first_doc, first_path, followups = None, None, []
         incident = doc.get("incident")
         if doc.get("stage") != "first" and isinstance(incident, str) and incident in by_id:
             first_path = by_id[incident]["path"]
+            # A follow-up counts from the one before it; a final from all that came before it.
             seq = doc.get("sequence")
-            if isinstance(seq, int) and seq > 1:
-                prev = [s for s in summaries if s.get("refs", {}).get("incident") == incident
-                        and s.get("stage") == "followup" and s.get("sequence") == seq - 1]
-                prev_path = prev[0]["path"] if prev else None
+            followups = [p for p in members.get(incident, []) if p != path
+                         and (doc.get("stage") == "final" or (isinstance(seq, int) and sequence.get(p) == seq - 1))]
             raw = tree.read(first_path)
             first_loaded = load_yaml(raw, first_path) if raw is not None else None
             first_doc = first_loaded.data if first_loaded and isinstance(first_loaded.data, dict) else None
-        plans[path] = (first_doc, first_path, prev_path)
-        arrivals_needed.update(p for p in (first_path, prev_path) if p and p not in added_data)
+        plans[path] = (first_doc, first_path, followups)
+        arrivals_needed.update(p for p in (first_path, *followups) if p and p not in added_data)
+    # One arrival rule for the register and this check (history.trusted_arrival): a report already
+    # on the base arrived when the register says; an added one when the server receipted its push,
+    # else now (the earliest it can be merged).
     arrived = arrival_times(repo, base, arrivals_needed, cfg, use_cache=use_cache)
+    pending = pending_arrivals(repo, {p: tree.entries[p].oid for p in added_data}, cfg, now,
+                               use_cache=use_cache)
 
     def arrival(p: str | None) -> datetime | None:
         if p is None:
             return None
-        if p in added_data:
-            return now  # arrives with this change
-        return arrived[p][0] if p in arrived else None
+        if p in pending:
+            return pending[p].at
+        return arrived[p].received_at if p in arrived else None
 
     for path, doc in docs.items():
-        first_doc, first_path, prev_path = plans[path]
-        fallback = [p for p in (first_path, prev_path) if p in arrived and arrived[p][1] == "commit"]
+        first_doc, first_path, followups = plans[path]
+        fallback = [p for p in (first_path, *followups) if p in arrived and not arrived[p].attested]
         if fallback:
             problems.append(_p(path, "arrival-from-commit",
-                               f"{'、'.join(fallback)} 没有登记回执，续报时限按其进入主分支的提交时间计算。"
+                               f"{'、'.join(fallback)} 没有及时的登记回执，续报时限按其进入主分支的提交时间计算（未经回执证实）。"
                                "CI 中请先获取回执库：git fetch origin 'refs/baosong/*:refs/baosong/*'。", "warning"))
-        deadline = deadline_for(doc, cfg, arrival(first_path), arrival(prev_path), incident=first_doc)
-        status, delay = judge(deadline, now)
+        deadline, _ = series_deadlines(doc, cfg, incident=first_doc, first_arrival=arrival(first_path),
+                                       followups=[(sequence.get(p), arrival(p)) for p in followups],
+                                       arrived_at=arrival(path))
+        arrived_at = pending[path]
+        status, delay = judge(deadline, arrived_at.at)
         if status not in ("late", "missed") or deadline is None or delay is None:
             continue
         result.late[path] = {"status": status, "delay_minutes": delay, "deadline_at": iso(deadline["deadline_at"]),
                              "rule": deadline["rule"]}
-        how = (f"按本次检查时间 {iso(now)} 作为送达时间，已超过截止时间 {iso(deadline['deadline_at'])}"
-               f"（规则 {deadline['rule']}）{_duration_zh(delay)}")
+        when = (f"按本次检查时间 {iso(now)}" if arrived_at.source == "commit"
+                else f"按登记服务器签收推送的回执时间 {iso(arrived_at.at)}")
+        how = f"{when}作为送达时间，已超过截止时间 {iso(deadline['deadline_at'])}（规则 {deadline['rule']}）{_duration_zh(delay)}"
         reason = doc.get("delay_reason")
         if is_real_reason(reason, cfg.policy):
             problems.append(_p(path, "late-recorded", f"{how}，将登记为{STATUS_ZH[status]}（已附迟报原因说明）。",

@@ -48,6 +48,7 @@ from baosong.gitrepo import (
     ls_tree,
     read_objects,
     ref_value,
+    rev_parse,
 )
 from baosong.problems import Problem
 from baosong.signatures import CHECKPOINT_NAMESPACE, RECEIPT_NAMESPACE, SigResult, Verifier, sign
@@ -88,6 +89,8 @@ class Receipt:
     received_at: datetime
     tsa_time: datetime | None
     sequence: int  # the checkpoint that accepted it
+    via: str = "receive"  # push: written by the server hook when the blob was pushed; receive: after the merge
+    ref: str | None = None  # the ref a push receipt's blob was pushed to
 
 
 @dataclass(slots=True)
@@ -179,7 +182,7 @@ def chain_problems(checkpoints: list[Checkpoint]) -> list[tuple[Checkpoint, str]
 
 
 REPLAY_CACHE = "receipts-replay"
-REPLAY_FORMAT = 2  # 2: JSON in the git directory; 1 was a pickle in the work tree
+REPLAY_FORMAT = 3  # 3: receipts carry via and ref; 2: JSON in the git directory; 1 was a pickle
 
 
 def _replay_store(repo: Path, digest: str, enabled: bool = True) -> Cache:
@@ -205,13 +208,14 @@ def _decode_replay(stored: object) -> tuple[str, Checkpoint, dict[str, Receipt]]
 
 
 def _receipt_from_json(blob: str, r: object) -> Receipt | None:
-    if not (isinstance(r, list) and len(r) == 5 and all(isinstance(v, str) for v in r[:3])
-            and (r[3] is None or isinstance(r[3], str)) and type(r[4]) is int):
+    if not (isinstance(r, list) and len(r) == 7 and all(isinstance(v, str) for v in r[:3])
+            and (r[3] is None or isinstance(r[3], str)) and type(r[4]) is int and r[5] in ("push", "receive")
+            and (r[6] is None or isinstance(r[6], str))):
         return None
     received, tsa = parse_datetime(r[2]), parse_datetime(r[3])
     if received is None or (r[3] is not None and tsa is None):
         return None
-    return Receipt(r[0], blob, r[1], received, tsa, r[4])
+    return Receipt(r[0], blob, r[1], received, tsa, r[4], r[5], r[6])
 
 
 def _save_replay(repo: Path, digest: str, tip: str, last: Checkpoint, receipts: dict[str, Receipt]) -> None:
@@ -220,20 +224,25 @@ def _save_replay(repo: Path, digest: str, tip: str, last: Checkpoint, receipts: 
         "tip": tip, "raw": base64.b64encode(last.raw).decode("ascii"),
         "sig": None if last.sig is None else base64.b64encode(last.sig).decode("ascii"),
         "receipts": {b: [r.path, r.oid, r.received_at.isoformat(), r.tsa_time.isoformat() if r.tsa_time else None,
-                         r.sequence] for b, r in receipts.items()}})  # a read-only repository replays again
+                         r.sequence, r.via, r.ref] for b, r in receipts.items()}})  # a read-only repository replays again
 
 
 def unsigned_checkpoints(verifier: Verifier, checkpoints: list[Checkpoint]) -> list[tuple[Checkpoint, str]]:
-    """(checkpoint, status) for checkpoints whose registry signature does not hold.
+    """(checkpoint, status) for every checkpoint whose registry signature does not hold.
 
-    The hash links bind every checkpoint to the next, so verifying the latest one covers its whole
-    unbroken chain; the end of each segment before a broken link is verified too.
+    Every checkpoint is verified, not only the latest: a forged, unsigned checkpoint that the
+    registry job later chained a signed one onto is bound by the hash links, but was never
+    signed by the registry, and its receipts must not be believed (`audit` and `verify`).
     """
-    breaks = {id(cp) for cp, _ in chain_problems(checkpoints)}
-    ends = [cp for i, cp in enumerate(checkpoints) if i == len(checkpoints) - 1 or id(checkpoints[i + 1]) in breaks]
+    def one(cp: Checkpoint) -> str:
+        status = verifier.record_status(cp.raw, cp.sig)
+        if status is None:
+            status = verify_record(verifier, cp.raw, cp.sig, CHECKPOINT_NAMESPACE, cp.commit).status
+        return status
+
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        results = pool.map(lambda cp: verify_record(verifier, cp.raw, cp.sig, CHECKPOINT_NAMESPACE, cp.commit), ends)
-        return [(cp, r.status) for cp, r in zip(ends, results, strict=True) if not r.good]
+        results = list(pool.map(one, checkpoints))
+    return [(cp, status) for cp, status in zip(checkpoints, results, strict=True) if status != "good"]
 
 
 def load_receipts(repo: Path, verifier: Verifier, *, use_cache: bool = True) -> dict[str, Receipt]:
@@ -270,15 +279,40 @@ def load_receipts(repo: Path, verifier: Verifier, *, use_cache: bool = True) -> 
         verifier.remember_record(latest.raw, latest.sig, status)
     if status != "good":
         return {}
+    fresh: list[Receipt] = []
     for cp in checkpoints:
         for entry in cp.doc.get("added", []):
             path, blob, oid, received, tsa = entry
             when = parse_datetime(received)
             if when is not None and blob not in out:
                 out[blob] = Receipt(path, blob, oid, when, parse_datetime(tsa), cp.sequence)
+                fresh.append(out[blob])
+    _read_via(repo, fresh)
     if use_cache:
         _save_replay(repo, verifier.digest, tip, latest, out)
     return out
+
+
+def receipt_via(record: dict) -> tuple[str, str | None]:
+    """(via, ref) of a receipt record: stores from before push receipts hold only post-merge ones."""
+    via = record.get("via")
+    ref = record.get("ref")
+    return (via if isinstance(via, str) and via else "receive"), (ref if isinstance(ref, str) else None)
+
+
+def _read_via(repo: Path, receipts: list[Receipt]) -> None:
+    """Fill in `via` and `ref` from the receipt JSONs (the checkpoint binds each by its blob id)."""
+    if not receipts:
+        return
+    objs = read_objects(repo, sorted({r.oid for r in receipts}))
+    for r in receipts:
+        raw = objs.get(r.oid)
+        try:
+            record = json.loads(raw) if raw is not None else None
+        except ValueError:
+            record = None
+        if isinstance(record, dict):
+            r.via, r.ref = receipt_via(record)
 
 
 def lookup_receipts(repo: Path, verifier: Verifier, blobs: Iterable[str]) -> dict[str, Receipt]:
@@ -311,7 +345,8 @@ def lookup_receipts(repo: Path, verifier: Verifier, blobs: Iterable[str]) -> dic
         if tsr is not None and tsa_cfg.get("cert") and tsa_verify(raw, tsr, tsa_cfg["cert"])[0]:
             stamp_time = tsa_time(tsr)
             stamp_time = stamp_time.astimezone(when.tzinfo) if stamp_time else None
-        out[b] = Receipt(record.get("path", ""), b, blob_id(raw), when, stamp_time, 0)
+        via, ref = receipt_via(record)
+        out[b] = Receipt(record.get("path", ""), b, blob_id(raw), when, stamp_time, 0, via, ref)
     return out
 
 
@@ -604,8 +639,9 @@ def _store_commit(repo: Path, old: str | None, last: Checkpoint | None, tip: str
 # The witness: the last checkpoint this machine wrote, kept outside the refs
 
 
-class WitnessError(ReceiveError):
-    """The witness file exists but cannot be read: a Chinese message naming the file."""
+class WitnessError(ReceiveError, ValueError):
+    """The witness file exists but cannot be read: a Chinese message naming the file (a ValueError too,
+    which the audit side catches as "damaged")."""
 
 
 def witness_path(repo: Path, explicit: Path | None = None, common_dir: Path | None = None) -> Path:
@@ -960,11 +996,40 @@ def receive_push(repo: Path, key_path: Path, now: datetime, updates: list[RefUpd
 class VerifyResult:
     receipts: int = 0
     checkpoints: int = 0
+    catch_up: int = 0  # receipts written later than the merge that brought their blob in (see history.CATCH_UP_AFTER)
     problems: list[Problem] = field(default_factory=list)
 
 
-def _finding(path: str, rule: str, message: str) -> Problem:
-    return Problem(store_label(path), 1, 1, "", rule, message)
+def _finding(path: str, rule: str, message: str, severity: str = "error") -> Problem:
+    return Problem(store_label(path), 1, 1, "", rule, message, severity)  # type: ignore[arg-type]
+
+
+def first_listings(checkpoints: list[Checkpoint]) -> tuple[dict[str, list], list[Problem]]:
+    """Each blob's first listing in the checkpoint chain (blob -> [path, blob, oid, received_at, tsa_time]),
+    and a finding for every later listing of the same blob.
+
+    The store holds one receipt per blob, so the registry never lists a blob twice: a second
+    listing can only come from a forged or replayed checkpoint, and what it claims is not believed.
+    """
+    listed: dict[str, list] = {}
+    where: dict[str, int] = {}
+    problems: list[Problem] = []
+    for cp in checkpoints:
+        for entry in cp.doc.get("added", []):
+            if not isinstance(entry, list) or len(entry) != 5:
+                problems.append(Problem(f"{cp.commit[:10]}:{CHECKPOINT_FILE}", 1, 1, "", "checkpoint-entry",
+                                        f"检查点 {cp.sequence} 的登记条目格式不正确：{str(entry)[:80]}"))
+                continue
+            blob = entry[1]
+            if blob in listed:
+                problems.append(_finding(receipt_path(blob), "receipt-relisted",
+                                         f"检查点 {cp.sequence} 再次登记了 blob {blob[:10]}（{entry[0]}，回执时间 {entry[3]}），"
+                                         f"该 blob 已由检查点 {where[blob]} 登记（{listed[blob][0]}，{listed[blob][3]}）。"
+                                         "每个 blob 只有一份回执，重复登记只能来自伪造或重放的检查点，以首次登记为准。"))
+                continue
+            listed[blob] = entry
+            where[blob] = cp.sequence
+    return listed, problems
 
 
 def receipt_file_problems(entries: dict, listed: dict[str, list]) -> list[Problem]:
@@ -980,22 +1045,107 @@ def receipt_file_problems(entries: dict, listed: dict[str, list]) -> list[Proble
     return out
 
 
-def verify_store(repo: Path, cfg: Config) -> VerifyResult:
-    """Check every receipt offline: registry signature, TSA stamp, the blob still present, the checkpoints."""
+def _count(repo: Path, spec: str) -> int:
+    return int(git_text(repo, "rev-list", "--count", spec) or 0)
+
+
+def store_problems(repo: Path, tip: str | None, checkpoints: list[Checkpoint], witness_file: Path,
+                   reports_on_main: bool) -> list[Problem]:
+    """The store as a whole against the witness kept outside the repository: deleted, rewound,
+    rewritten. Without a witness a missing store is only a warning (nothing says it ever existed)."""
+    label = str(witness_file)
+    try:
+        witness = read_witness(witness_file)
+    except ValueError as exc:
+        return [Problem(label, 1, 1, "", "witness-unreadable", str(exc))]
+    if witness is None:
+        if tip is None and reports_on_main:
+            return [Problem(RECEIPTS_REF, 1, 1, "", "store-absent",
+                            f"回执库 {RECEIPTS_REF} 不存在，送达时间均按主线合并时间计算（未经回执证实）。如登记系统曾写过回执，"
+                            f"回执库可能已被删除（例如从普通克隆执行 git push --mirror）；请用 --witness 指定登记服务器的见证文件核对。",
+                            "warning")]
+        return []
+    commit, sequence, digest = witness.get("commit"), witness.get("sequence"), witness.get("digest")
+    if not isinstance(commit, str) or not re.fullmatch(r"[0-9a-f]{40,64}", commit):
+        return [Problem(label, 1, 1, "commit", "witness-unreadable", "见证文件缺少有效的 commit（回执库提交）。")]
+    seen = f"见证文件 {label} 记载回执库在 {witness.get('at') or '?'} 已到检查点 {sequence}（提交 {commit[:10]}）"
+    if tip is None:
+        restore = f"git update-ref {RECEIPTS_REF} {commit}" if rev_parse(repo, commit) else "从备份恢复回执库"
+        return [Problem(RECEIPTS_REF, 1, 1, "", "store-missing",
+                        f"回执库 {RECEIPTS_REF} 不存在，但{seen}：回执库被删除（例如从普通克隆执行 git push --mirror）。"
+                        f"在恢复之前不要运行 baosong receive（它会以当前时间重新登记全部报告）；恢复：{restore}。")]
+    if rev_parse(repo, commit) is None:
+        return [Problem(RECEIPTS_REF, 1, 1, "", "store-rewound",
+                        f"{seen}，但该提交已不在仓库中：回执库被回退或改写。请从备份恢复回执库并核对。")]
+    if tip != commit and not is_ancestor(repo, commit, tip):
+        if is_ancestor(repo, tip, commit):
+            return [Problem(RECEIPTS_REF, 1, 1, "", "store-rewound",
+                            f"{seen}，而回执库现在的提交 {tip[:10]} 落后其 {_count(repo, f'{tip}..{commit}')} 个提交："
+                            f"回执库被回退，其间的回执丢失。恢复：git update-ref {RECEIPTS_REF} {commit}。")]
+        return [Problem(RECEIPTS_REF, 1, 1, "", "store-rewound",
+                        f"{seen}，而回执库现在的提交 {tip[:10]} 不是它的后续：回执库历史被改写。请从备份恢复回执库并核对。")]
+    at_seq = [cp for cp in checkpoints if cp.sequence == sequence]
+    if not at_seq:
+        return [Problem(label, 1, 1, "sequence", "witness-mismatch",
+                        f"{seen}，但回执库中没有序号为 {sequence} 的检查点：检查点链被改写。")]
+    if digest is not None and at_seq[-1].digest != digest:
+        return [Problem(label, 1, 1, "digest", "witness-mismatch",
+                        f"{seen}，但回执库中检查点 {sequence} 的摘要 {at_seq[-1].digest[:12]} 与见证记载的 {str(digest)[:12]} "
+                        "不符：检查点链被改写。")]
+    return []
+
+
+def catch_up_problems(repo: Path, rev: str, listed: dict[str, list], vias: dict[str, str]) -> list[Problem]:
+    """Receipts written long after the merge that brought their blob in (warnings: the arrival then
+    counts from the merge, unattested). The rule is history.trusted_arrival."""
+    from baosong.history import is_report, main_reports, trusted_arrival
+
+    tip = rev_parse(repo, rev)
+    if tip is None or not listed:
+        return []
+    out = []
+    for path, intro in sorted(main_reports(repo, tip).items()):
+        entry = listed.get(intro.blob)
+        if entry is None or entry[0] != path or not is_report(intro):
+            continue
+        when = parse_datetime(entry[3])
+        if when is None:
+            continue
+        rec = Receipt(path, intro.blob, entry[2], when, parse_datetime(entry[4]), 0, vias.get(intro.blob, "receive"))
+        trusted = trusted_arrival(rec, intro.main_time)
+        if trusted.catch_up:
+            registry_time = rec.tsa_time or rec.received_at
+            hours = (registry_time - intro.main_time).total_seconds() / 3600
+            out.append(_finding(receipt_path(intro.blob), "receipt-catch-up",
+                                f"补登回执：{path} 的回执时间 {iso(registry_time)} 晚于合并进主分支的时间 "
+                                f"{iso(intro.main_time)}（{hours:.1f} 小时）。回执作业当时未运行，送达时间按合并时间计算，"
+                                "合并时间未经回执证实。", "warning"))
+    return out
+
+
+def verify_store(repo: Path, cfg: Config, *, rev: str = "HEAD", witness: Path | None = None) -> VerifyResult:
+    """Check every receipt and checkpoint offline: registry signatures (every checkpoint, not only the
+    latest), hash links, TSA stamps, the blobs still present, the store against the witness; and
+    name the catch-up receipts of the reports on rev."""
     repo = Path(repo)
     result = VerifyResult()
+    problems = result.problems
     tip = ref_value(repo, RECEIPTS_REF)
+    checkpoints = read_checkpoints(repo, tip) if tip else []
+    main = rev_parse(repo, rev)
+    on_main = bool(main and any(e.path.endswith(".yaml") for e in ls_tree(repo, main, "reports")))
+    problems.extend(store_problems(repo, tip, checkpoints, witness_path(repo, witness), on_main))
     if tip is None:
         return result
     entries = {e.path: e for e in ls_tree(repo, tip)}
     jsons = sorted(p for p in entries if p.startswith("receipts/") and p.endswith(".json"))
     objs = read_objects(repo, [entries[p].oid for p in entries if p.startswith("receipts/")])
     tsa_cfg = (cfg.units_doc.get("registry") or {}).get("tsa") or {}
-    problems = result.problems
-    checkpoints = read_checkpoints(repo, tip)
-    listed = {e[1]: e for cp in checkpoints for e in cp.doc.get("added", [])}  # blob -> entry
+    listed, relisted = first_listings(checkpoints)
+    problems.extend(relisted)
     blobs_named = {p: p.rsplit("/", 1)[1][:-5] for p in jsons}
     present = read_objects(repo, sorted(set(blobs_named.values())))
+    vias: dict[str, str] = {}
 
     with Verifier(cfg, repo, use_cache=False) as verifier:
         def check(path: str) -> list[Problem]:
@@ -1005,7 +1155,10 @@ def verify_store(repo: Path, cfg: Config) -> VerifyResult:
             try:
                 record = json.loads(raw)
             except ValueError:
+                record = None
+            if not isinstance(record, dict):
                 return [_finding(path, "receipt-unreadable", "回执不是有效的 JSON，已被损坏或篡改。")]
+            vias[blob] = receipt_via(record)[0]
             sig = objs.get(entries[path + ".sig"].oid) if path + ".sig" in entries else None
             r = verify_record(verifier, raw, sig, RECEIPT_NAMESPACE, path)
             if not r.good:
@@ -1035,10 +1188,14 @@ def verify_store(repo: Path, cfg: Config) -> VerifyResult:
                 problems.extend(found)
         for cp, status in unsigned_checkpoints(verifier, checkpoints):
             problems.append(Problem(f"{cp.commit[:10]}:{CHECKPOINT_FILE}", 1, 1, "", "checkpoint-signature",
-                                    f"检查点 {cp.sequence} 的登记系统签名不成立（{status}）。"))
+                                    f"检查点 {cp.sequence} 的登记系统签名不成立（{status}）：检查点是伪造或被篡改的，"
+                                    "即使其后有已签名的检查点链接到它，它登记的回执也不可信。"))
         for cp, text in chain_problems(checkpoints):
             problems.append(Problem(f"{cp.commit[:10]}:{CHECKPOINT_FILE}", 1, 1, "", "checkpoint-chain", text))
     problems.extend(receipt_file_problems(entries, listed))
+    catch_up = catch_up_problems(repo, rev, listed, vias)
+    problems.extend(catch_up)
     result.receipts = len(jsons)
     result.checkpoints = len(checkpoints)
+    result.catch_up = len(catch_up)
     return result

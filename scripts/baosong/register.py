@@ -23,7 +23,7 @@ from typing import Any
 
 from baosong.check import _Cache, check_bytes_doc, problem_tuple
 from baosong.config import Config, load_config
-from baosong.deadlines import deadlines_for, judge, next_followup_due
+from baosong.deadlines import judge, next_followup_due, series_deadlines
 from baosong.gitrepo import GitTree, read_objects
 from baosong.grading import computed_grade, figures_of
 from baosong.history import Arrival, read_arrivals
@@ -61,6 +61,9 @@ class Register:
                 "not_applicable": counts["not_applicable"], "incidents": len(self.incidents),
                 "open": sum(1 for i in self.incidents if i["closed_at"] is None),
                 "overdue": sum(1 for i in self.incidents if i["overdue"]),
+                "missed_followups": sum(1 for i in self.incidents if i["missed_followup"]),
+                "catch_up": sum(1 for r in self.reports if r["catch_up"]),
+                "unattested": sum(1 for r in self.reports if r["received_at"] is not None and not r["attested"]),
                 "silent": sum(1 for i in self.incidents if i["silent_units"])}
 
 
@@ -192,14 +195,17 @@ def _set_aside_foreign_series_reports(repo: Path, tree: GitTree, docs: dict[str,
 # Pure computation
 
 
-ARRIVAL_FIELDS = ("received_at", "time_source", "commit", "main_commit", "blob", "signer", "signature")
+ARRIVAL_FIELDS = ("received_at", "time_source", "attested", "catch_up", "receipt_at", "receipt_via", "merged_at",
+                  "commit", "main_commit", "blob", "signer", "signature")
 
 
 def _arrival_fields(arrival: Arrival | None) -> dict:
     """The arrival's part of a record; all None when the path has no arrival (not on the main line)."""
     if arrival is None:
-        return dict.fromkeys(ARRIVAL_FIELDS)
-    return {"received_at": arrival.received_at, "time_source": arrival.time_source, "commit": arrival.commit,
+        return {**dict.fromkeys(ARRIVAL_FIELDS), "attested": False, "catch_up": False}
+    return {"received_at": arrival.received_at, "time_source": arrival.time_source, "attested": arrival.attested,
+            "catch_up": arrival.catch_up, "receipt_at": arrival.tsa_time or arrival.receipt_time,
+            "receipt_via": arrival.receipt_via, "merged_at": arrival.main_time, "commit": arrival.commit,
             "main_commit": arrival.main_commit, "blob": arrival.blob, "signer": arrival.signer,
             "signature": arrival.signature}
 
@@ -246,28 +252,17 @@ def compute_register(docs: dict[str, dict], arrivals: dict[str, Arrival], cfg: C
         doc = docs[path]
         incident_doc = docs[firsts[doc["incident"]]] if doc.get("incident") in firsts else None
         first_arrival = received[firsts[doc["incident"]]] if incident_doc is not None else None
-        previous_arrival = _previous_followup_arrival(doc, series.get(doc.get("incident") or "", []), docs,
-                                                      received)
-        deadline, phone = deadlines_for(doc, cfg, first_arrival, previous_arrival,
-                                        incident=incident_doc if doc.get("stage") != "first" else None)
+        followups = [(docs[p].get("sequence"), received[p]) for p in series.get(doc.get("incident") or "", [])
+                     if p != path and docs[p].get("stage") == "followup"]
+        deadline, phone = series_deadlines(doc, cfg, incident=incident_doc if doc.get("stage") != "first" else None,
+                                           first_arrival=first_arrival, followups=followups,
+                                           arrived_at=received[path])
         records[path] = _report_record(path, doc, arrivals.get(path), deadline, phone, incident_doc, policy)
 
     incidents = []
     for incident_id in sorted(firsts):
         incidents.append(_incident_record(incident_id, series[incident_id], docs, records, received, cfg, now))
     return [records[p] for p in sorted(records)], incidents
-
-
-def _previous_followup_arrival(doc: dict, series_paths: list[str], docs: dict[str, dict],
-                               received: dict[str, datetime | None]) -> datetime | None:
-    seq = doc.get("sequence")
-    if doc.get("stage") != "followup" or not isinstance(seq, int) or seq < 2:
-        return None
-    for p in series_paths:
-        d = docs[p]
-        if d.get("stage") == "followup" and d.get("sequence") == seq - 1:
-            return received[p]
-    return None
 
 
 def _report_record(path: str, doc: dict, arrival: Arrival | None, deadline: dict | None, phone: dict | None,
@@ -295,7 +290,9 @@ def _report_record(path: str, doc: dict, arrival: Arrival | None, deadline: dict
                                                                  if doc.get("kind") == "emergency" else None)),
         "discovered_at": _time(doc.get("discovered_at") or (base.get("discovered_at")
                                                                      if doc.get("kind") == "emergency" else None)),
-        "received_at": received_at, "time_source": fields["time_source"],
+        "received_at": received_at, "time_source": fields["time_source"], "attested": fields["attested"],
+        "catch_up": fields["catch_up"], "receipt_at": fields["receipt_at"], "receipt_via": fields["receipt_via"],
+        "merged_at": fields["merged_at"],
         "deadline_at": deadline["deadline_at"] if deadline else None,
         "deadline_rule": deadline["rule"] if deadline else None,
         "clock": deadline["clock"] if deadline else None,
@@ -330,6 +327,12 @@ def _incident_record(incident_id: str, paths: list[str], docs: dict[str, dict], 
     if closed_at is None and received[paths[0]] is not None:
         arrived = [received[p] for p in followups if received[p] is not None]
         due = next_followup_due(cfg, received[paths[0]], arrived)  # type: ignore[arg-type]
+    # A follow-up never filed once its 漏报 window has passed is a missed report of its own (the
+    # register and the scores count it), though there is no file to carry the status.
+    missed_followup = None
+    if due and due.get("missed_at") is not None and now > due["missed_at"]:
+        missed_followup = {"sequence": len(followups) + 1, "deadline_at": due["deadline_at"],
+                           "missed_at": due["missed_at"], "rule": due["rule"]}
     reporting_units = {docs[p].get("unit") for p in paths}
     involved = {u for p in paths for u in docs[p].get("involved_units") or []}
     statuses = [records[p]["status"] for p in paths]
@@ -343,6 +346,7 @@ def _incident_record(incident_id: str, paths: list[str], docs: dict[str, dict], 
         "next_followup_due": due["deadline_at"] if due else None,
         "next_followup_rule": due["rule"] if due else None,
         "overdue": bool(due and now > due["deadline_at"]),
+        "missed_followup": missed_followup,
         "silent_units": sorted(involved - reporting_units),
         "figures": {k: figures[k] for k in ("deaths", "serious_injuries", "injuries", "missing", "economic_loss")
                     if k in figures},

@@ -26,6 +26,8 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from baosong.timeutil import parse_datetime, parse_offset
+from baosong.vocab import QUARTER_ZH
+from baosong.vocab import SCORE_TYPE_ZH as TYPE_ZH
 
 PERIOD_KINDS = ("month", "bimonth", "quarter", "year")
 PERIOD_MONTHS = {"month": 1, "bimonth": 2, "quarter": 3, "year": 12}
@@ -33,7 +35,6 @@ LEVELS = ("own", "city", "prefecture", "province", "national")
 FINDINGS = ("late", "missed", "concealed", "fabricated")
 ENTRY_TYPES = ("adoption", "instruction", "shortfall", *FINDINGS)
 COUNTED_KINDS = ("emergency", "info", "opinion")
-QUARTER_ZH = ("第一季度", "第二季度", "第三季度", "第四季度")
 DEFAULT_PRAISE_TOP = 3
 
 
@@ -187,13 +188,15 @@ def _empty_counts() -> dict:
 
 
 def compute_scores(reports: Iterable[dict], office_docs: Mapping[str, dict], policy: dict,
-                   units: Mapping[str, dict], *, now: datetime, registry_office: str | None = None) -> Scores:
+                   units: Mapping[str, dict], *, now: datetime, registry_office: str | None = None,
+                   incidents: Iterable[dict] = ()) -> Scores:
     """The ledger of every unit from the register records and the office records' documents.
 
     `reports`: register records (`register.py`; times as datetimes or ISO strings). `office_docs`:
     report id → full document of the `adoption`, `instruction` and `notice` records among them
     (records whose document is missing are listed in `unattributed`). `units`: units.yaml entries
-    by code, in the order tables list them before ranking.
+    by code, in the order tables list them before ranking. `incidents`: the register's incident
+    records; a follow-up never filed past its 漏报 window (`missed_followup`) is charged as missed.
     """
     rules = policy.get("scoring") or {}
     tz = parse_offset(policy.get("timezone", "+08:00"))
@@ -214,7 +217,7 @@ def compute_scores(reports: Iterable[dict], office_docs: Mapping[str, dict], pol
 
     _count(scores, records, month_of)
     _office_points(scores, records, office_docs, by_id)
-    _offences(scores, records, office_docs, by_id)
+    _offences(scores, records, office_docs, by_id, list(incidents))
     _shortfall(scores)
     scores.entries.sort(key=lambda e: (e["date"], ENTRY_TYPES.index(e["type"]), e["id"]))
     for e in scores.entries:
@@ -289,7 +292,7 @@ def _office_points(scores: Scores, records: list[dict], docs: Mapping[str, dict]
 
 
 def _offences(scores: Scores, records: list[dict], docs: Mapping[str, dict], by_id: dict[str, dict],
-              ) -> None:
+              incidents: list[dict]) -> None:
     deductions = scores.rules.get("deductions", {})
     offences: list[dict] = []
     charged: dict[tuple[str, str], dict] = {}      # (finding, report id) -> entry
@@ -305,6 +308,16 @@ def _offences(scores: Scores, records: list[dict], docs: Mapping[str, dict], by_
                        incident=r.get("incident"))
             charged[(status, r["id"])] = e
             offences.append(e)
+    for inc in incidents:
+        # A follow-up never filed: there is no report to carry the status, so the incident does.
+        miss = inc.get("missed_followup")
+        when = _when((miss or {}).get("missed_at"))
+        if not miss or "missed" not in deductions or when is None:
+            continue
+        offences.append(_entry(scores, "missed", f"{inc['id']}#followup-{miss['sequence']}", inc.get("unit") or "",
+                               when, -float(deductions["missed"]), source="register", incident=inc["id"],
+                               followup=miss["sequence"], deadline_at=_when(miss.get("deadline_at")),
+                               received_at=None, delay_minutes=None))
     incident_reports: dict[tuple[str, str, str], dict] = {}   # (finding, incident, unit) -> first entry
     for e in sorted(offences, key=lambda x: (x["date"], x["id"])):
         if e.get("incident"):
@@ -468,10 +481,6 @@ def fmt_points(value: float | None, sign: bool = False) -> str:
 
 def json_number(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
-
-
-TYPE_ZH = {"adoption": "采用", "instruction": "领导批示", "shortfall": "任务缺额", "late": "迟报", "missed": "漏报",
-           "concealed": "瞒报", "fabricated": "谎报"}
 
 
 def entry_text(entry: dict, level_zh: Mapping[str, str]) -> str:

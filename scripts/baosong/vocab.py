@@ -49,6 +49,14 @@ SIGNATURE_ZH = {"good": "有效", "unsigned": "未签名", "unknown_key": "未�
 SIGNATURE_SHORT = {"good": "有效", "unsigned": "未签名", "unknown_key": "未登记密钥", "bad": "无效",
                    "expired": "过期", "revoked": "已吊销", "wrong_unit": "非本单位"}
 SEVERITY_ZH = {"error": "错误", "warning": "警告"}
+# Where a report's arrival time comes from (register records' `time_source`).
+TIME_SOURCE_ZH = {"push": "收文回执", "receipt": "登记回执", "tsa": "可信时间戳", "commit": "合并时间"}
+TIME_SOURCE_SHORT = {"push": "收文回执", "receipt": "回执", "tsa": "时间戳", "commit": "合并时间"}
+
+# Scores and bulletins (scoring.py).
+SCORE_TYPE_ZH = {"adoption": "采用", "instruction": "领导批示", "shortfall": "任务缺额", "late": "迟报", "missed": "漏报",
+                 "concealed": "瞒报", "fabricated": "谎报"}
+QUARTER_ZH = ("第一季度", "第二季度", "第三季度", "第四季度")
 
 FOLLOWUP_FIRST_RULE = "followup.first_within_minutes"
 FOLLOWUP_INTERVAL_RULE = "followup.interval_minutes"

@@ -8,15 +8,17 @@ import unicodedata
 from datetime import datetime
 from pathlib import Path
 
+from baosong import vocab
 from baosong.commands.common import add_repo_option, colour, git_failed, parse_now, progress
 from baosong.deadlines import CLOCK_ZH, STATUS_ZH
 from baosong.problems import json_safe, terminal_safe
 
 NAME = "registry"
 HELP = "生成登记簿：每份报告的送达时间、适用时限与按时/迟报/漏报状态，事件续报情况"
-DESCRIPTION = """生成登记簿：每份报告由谁提交、何时真正送达（可信时间戳 > 登记回执 > 主线合并时间）、
+DESCRIPTION = """生成登记簿：每份报告由谁提交、何时真正送达（登记系统对该内容最早的可信时间：推送时的收文回执、
+合并后的登记回执（有可信时间戳时取时间戳）或合并进主线的时间，取最早者；登记机关的合并延误不算报送单位迟报）、
 适用哪条报送时限（多条适用时以最严者为准）、是否按时；每起事件的报告序列、下次续报时限、
-是否续报超期，以及被其他单位报告列为涉及单位却从未报告的单位。
+是否续报超期（超过漏报界限仍未报送的续报按漏报计），以及被其他单位报告列为涉及单位却从未报告的单位。
 
 未通过格式检查的报告不会被略去，单独列在“无效报告”中。
 
@@ -26,12 +28,11 @@ DESCRIPTION = """生成登记簿：每份报告由谁提交、何时真正送达
   baosong registry --rev main --now 2026-11-20T12:00:00+08:00
 """
 
-SIGNATURE_ZH = {"good": "有效", "unsigned": "未签名", "unknown_key": "未登记密钥", "bad": "无效",
-                "expired": "过期", "revoked": "已吊销", "wrong_unit": "非本单位", None: "—"}
-SOURCE_ZH = {"receipt": "回执", "tsa": "时间戳", "commit": "合并时间", None: "—"}
-KIND_ZH = {"emergency": "紧急", "info": "政务", "opinion": "舆情", "adoption": "采用", "instruction": "批示",
-           "notice": "通报", "correction": "更正"}
-STAGE_ZH = {"first": "首报", "followup": "续报", "final": "终报"}
+# The terminal table's narrow columns take the short forms.
+SIGNATURE_ZH: dict[str | None, str] = {**vocab.SIGNATURE_SHORT, None: "—"}
+SOURCE_ZH: dict[str | None, str] = {**vocab.TIME_SOURCE_SHORT, None: "—"}
+KIND_ZH = vocab.KIND_SHORT
+STAGE_ZH = vocab.STAGE_ZH
 STATUS_COLOUR = {"on_time": "32", "late": "33", "missed": "31", "not_applicable": "0"}
 
 
@@ -100,6 +101,13 @@ def _table(headers: list[tuple[str, int]], rows: list[list[str]], colours: list[
         print(colour(line, colours[i]) if colours and colours[i] != "0" else line)
 
 
+def _source(r: dict) -> str:
+    label = SOURCE_ZH.get(r["time_source"], "")
+    if r["time_source"] != "commit":
+        return label
+    return label + ("·补登" if r["catch_up"] else "·佐证" if r["attested"] else "·未证实")
+
+
 def print_table(reg) -> None:  # a baosong.register.Register
     s = reg.summary()
     print(f"登记簿（版本 {terminal_safe(reg.rev)} = {reg.commit[:10]}，截至 {reg.now.isoformat(timespec='minutes')}）")
@@ -110,18 +118,19 @@ def print_table(reg) -> None:  # a baosong.register.Register
         if r["stage"] == "followup" and r["sequence"]:
             kind += str(r["sequence"])
         delay = f"{r['delay_minutes']}" if r["delay_minutes"] else ""
-        rows.append([r["id"] or r["path"], r["unit"] or "", kind, _t(r["received_at"]), SOURCE_ZH.get(r["time_source"], ""),
+        rows.append([r["id"] or r["path"], r["unit"] or "", kind, _t(r["received_at"]), _source(r),
                      _t(r["deadline_at"]), r["deadline_rule"] or "", STATUS_ZH[r["status"]], delay,
                      SIGNATURE_ZH.get(r["signature"], r["signature"] or "")])
         colours.append(STATUS_COLOUR[r["status"]])
-    _table([("报告编号", 32), ("单位", 5), ("类别", 10), ("送达时间", 11), ("时间来源", 8), ("时限", 11),
+    _table([("报告编号", 32), ("单位", 5), ("类别", 10), ("送达时间", 11), ("时间来源", 14), ("时限", 11),
             ("时限规则", 22), ("状态", 6), ("迟(分)", 6), ("签名", 8)], rows, colours)
     if reg.incidents:
         print()
         print("事件")
         rows, colours = [], []
         for i in reg.incidents:
-            state = "已终报" if i["closed_at"] else ("续报超期" if i["overdue"] else "处置中")
+            state = "已终报" if i["closed_at"] else ("漏报续报" if i["missed_followup"] else
+                                                      "续报超期" if i["overdue"] else "处置中")
             due = _t(i["next_followup_due"]) if i["next_followup_due"] else "—"
             rows.append([i["id"], i["unit"] or "", i["grade"] or "", str(len(i["reports"])), _t(i["opened_at"]),
                          state, due, "、".join(i["silent_units"]) or "", i["title"] or ""])
@@ -137,6 +146,10 @@ def print_table(reg) -> None:  # a baosong.register.Register
     print()
     print(f"共 {s['reports']} 份报告：按时 {s['on_time']}，迟报 {s['late']}，漏报 {s['missed']}，不适用 {s['not_applicable']}"
           f"；无效 {s['invalid']}。事件 {s['incidents']} 起：处置中 {s['open']}，续报超期 {s['overdue']}，"
-          f"有未报告涉及单位 {s['silent']}。")
+          f"有未报告涉及单位 {s['silent']}，漏报续报 {s['missed_followups']}（一直未报送的续报，按漏报计）。")
+    if s["catch_up"] or s["unattested"]:
+        print(f"补登回执 {s['catch_up']} 份；送达时间未经回执证实 {s['unattested']} 份（按合并时间计算）。")
     clocks = "、".join(f"{k}={v}" for k, v in CLOCK_ZH.items())
-    print(f"时限起算：{clocks}；时间来源：回执 = 登记回执时间，时间戳 = 可信时间戳，合并时间 = 主线合并提交时间（无回执时）。")
+    print(f"时限起算：{clocks}；送达时间取最早的可信时间：收文回执 = 推送时登记服务器签收的时间，回执 = 合并后的登记回执，"
+          "时间戳 = 可信时间戳，合并时间 = 合并进主线的时间（“佐证”：有及时的回执；“补登”：回执在合并 30 分钟以后才补写；"
+          "“未证实”：没有回执）。")

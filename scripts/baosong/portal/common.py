@@ -113,7 +113,7 @@ def register_row(ctx: Context, page: str, record: dict, serial: str, *, unit_col
         status_cell(record.get("status")),
         cell(ctx.staff_name(record.get("signer")) or "—"),
         signature_cell(record.get("signature")),
-        cell(labels.TIME_SOURCE_ZH.get(record.get("time_source") or "", record.get("time_source") or "—")),
+        cell(labels.time_source(record)),
     ]
     return row
 

@@ -75,7 +75,7 @@ def incident_rows(ctx: Context, page: str, incidents: list[dict], *, with_due: b
             row.append(Cell(due_html(ctx, inc), str(inc.get("next_followup_due") or "")))
         else:
             row.append(Cell(_state(inc, ctx.tz), "0" if is_open(inc) else "1"))
-            late = (inc.get("late_reports") or 0) + (inc.get("missed_reports") or 0)
+            late = (inc.get("late_reports") or 0) + (inc.get("missed_reports") or 0) + (1 if inc.get("missed_followup") else 0)
             row.append(cell(late or "—", f"{late:05d}"))
         silent = inc.get("silent_units") or []
         row.append(cell("、".join(ctx.unit_name(u) for u in silent) or "—"))
@@ -138,6 +138,11 @@ def incident_detail(ctx: Context, inc: dict) -> StaticPage:
         ("下次续报", (f"续报（{esc(inc.get('next_followup'))}）时限 " + due_html(ctx, inc))
          if is_open(inc) and inc.get("next_followup_due") else "—"),
     ]
+    missed = inc.get("missed_followup")
+    if missed:
+        facts.append(("漏报续报", '<span class="bs-warn">'
+                      + esc(f"续报（{missed.get('sequence')}）应于 {fmt_time(missed.get('deadline_at'), ctx.tz)} 前报送，"
+                            f"至 {fmt_time(missed.get('missed_at'), ctx.tz)} 仍未报送，按漏报计") + "</span>"))
     if first_doc.get("sensitive"):
         facts.append(("敏感事件", esc(first_doc.get("sensitive_reason") or "是")))
     body = [f"<h1>{esc(inc.get('title') or inc['id'])}</h1>", definition_list(facts),

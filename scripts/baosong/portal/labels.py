@@ -14,12 +14,25 @@ from baosong.vocab import (
     SIGNATURE_ZH,
     STAGE_ZH,
     STATUS_ZH,
+    TIME_SOURCE_ZH,
 )
 
-TIME_SOURCE_ZH = {"receipt": "登记回执", "tsa": "可信时间戳", "commit": "合并时间（参考）"}
+
+def time_source(record: dict) -> str:
+    """Where a report's arrival time comes from, with what vouches for it: 收文回执 (the server hook
+    receipted the push), 登记回执, 可信时间戳, or the merge time — vouched for by a timely receipt,
+    or 未经证实 (no receipt, or only a 补登回执 written long after the merge)."""
+    source = record.get("time_source")
+    label = TIME_SOURCE_ZH.get(source or "", source or "—")
+    if source != "commit":
+        return label
+    if record.get("catch_up"):
+        return label + "（补登回执，未经证实）"
+    return label + ("（回执佐证）" if record.get("attested") else "（无回执，未经证实）")
+
 
 __all__ = ["CATEGORY_ZH", "CLOCK_ZH", "FIGURES_ZH", "GRADE_SHORT", "GRADE_ZH", "INFO_TYPE_ZH", "KIND_ZH",
-           "LEVEL_ZH", "SIGNATURE_ZH", "STAGE_ZH", "STATUS_ZH", "TIME_SOURCE_ZH"]
+           "LEVEL_ZH", "SIGNATURE_ZH", "STAGE_ZH", "STATUS_ZH", "TIME_SOURCE_ZH", "time_source"]
 
 
 def kind_stage(record: dict) -> str:

@@ -50,6 +50,19 @@ def _person(ctx: Context, staff_id: object) -> str:
     return esc(f"{ctx.staff_name(str(staff_id))}（{staff_id}）")
 
 
+def _receipt_facts(record: dict, tz) -> list[tuple[str, str]]:
+    """The registry's receipt and the merge, when they are not the arrival itself."""
+    out = []
+    receipt_at, merged_at = record.get("receipt_at"), record.get("merged_at")
+    if receipt_at and record.get("time_source") == "commit":
+        what = "补登回执" if record.get("catch_up") else "登记回执"
+        note = "：回执作业当时未运行，回执晚于合并，送达时间按合并时间计算" if record.get("catch_up") else ""
+        out.append((what, esc(f"{fmt_time(receipt_at, tz)}{note}")))
+    if merged_at and record.get("time_source") in ("push", "receipt", "tsa") and merged_at != record.get("received_at"):
+        out.append(("合并时间", esc(f"{fmt_time(merged_at, tz)}（登记机关合并的时间，不计入报送单位的时限）")))
+    return out
+
+
 def report_html(ctx: Context, record: dict, doc: dict, serial: str) -> str:
     page = report_page(record["id"])
     tz = ctx.tz
@@ -72,7 +85,8 @@ def report_html(ctx: Context, record: dict, doc: dict, serial: str) -> str:
               ("签发人", _person(ctx, doc.get("signer")) + (" （先报后审，签发待补）" if doc.get("signoff_pending") else "")),
               ("起草时间", esc(fmt_time(record.get("created_at"), tz) or "—")),
               ("收到时间", esc(fmt_time(record.get("received_at"), tz) or "—")
-               + esc(f"（{labels.TIME_SOURCE_ZH.get(record.get('time_source') or '', '—')}）")),
+               + esc(f"（{labels.time_source(record)}）")),
+              *_receipt_facts(record, tz),
               ("报送时限", esc(fmt_time(record.get("deadline_at"), tz) or "—")
                + (esc(f"（{rule_title(ctx, record.get('deadline_rule'))}）") if record.get("deadline_rule") else "")),
               ("状态", status_badge(record.get("status"))

@@ -225,6 +225,9 @@ def sources_html(ctx: Context, page: str, titles: dict[str, str], item: dict) ->
     if item.get("report"):
         rid = item["report"]
         parts.append(report_link(ctx, page, rid, f"{titles[rid]}（{rid}）" if rid in titles else rid))
+    elif item.get("followup") and item.get("incident"):
+        parts.append(f"事件 {report_link(ctx, page, item['incident'], item['incident'])} "
+                     f"第{int(item['followup'])}次续报（未报送）")
     parts += ["登记机关记录 " + report_link(ctx, page, rid, rid) for rid in item.get("records", [])
               if rid != item.get("report")]
     if item.get("type") == "shortfall":
