@@ -14,7 +14,7 @@ from baosong import vocab
 from baosong.check import check_registry
 from baosong.commands.common import add_repo_option, colour, not_a_registry, parse_now
 from baosong.config import load_config
-from baosong.deadlines import deadline_for, phone_deadline_for
+from baosong.deadlines import phone_deadline_for, series_deadlines
 from baosong.rules import OFFICE_KINDS, reason_problem
 from baosong.sources import WorkTree
 
@@ -380,7 +380,7 @@ def _ask_delay_reason(root: Path, cfg, asker: Asker, doc: dict, context: dict, n
     schema = cfg.report_schema.schema
     if "delay_reason" in asker.presets:
         doc["delay_reason"] = asker.ask("delay_reason", "迟报原因说明", _checked_reason(cfg, now))
-    deadline = _deadline(root, cfg, doc, context)
+    deadline = _deadline(root, cfg, doc, context, now)
     context["deadline"] = deadline
     if deadline is None or now <= deadline["deadline_at"] or "delay_reason" in doc:
         return
@@ -405,16 +405,22 @@ def _checked_reason(cfg, now: datetime) -> Callable[[str], Any]:
     return inner
 
 
-def _deadline(root: Path, cfg, doc: dict, context: dict) -> dict | None:
+def _deadline(root: Path, cfg, doc: dict, context: dict, now: datetime) -> dict | None:
+    """The written deadline as the register will judge it (`deadlines.series_deadlines`: the same
+    first report, previous follow-up and final-report rules), the report assumed to arrive `now`.
+    Arrivals are the local clone's estimate: the commit that added each report (receipts are the
+    registry's and may not be fetched here); a follow-up not committed yet goes with this one, `now`."""
     incident = context.get("incident")
     if doc.get("kind") != "emergency":
         return None
-    first_arrival = previous = None
-    if incident is not None and doc.get("stage") == "followup":
+    first_arrival = None
+    followups: list[tuple[int | None, datetime | None]] = []
+    if incident is not None and doc.get("stage") != "first":
         first_arrival = nr.arrival_time(root, incident.path)
-        earlier = [p for p, d in incident.followups if d.get("sequence", 0) < doc.get("sequence", 0)]
-        previous = nr.arrival_time(root, earlier[-1]) if earlier else None
-    return deadline_for(doc, cfg, first_arrival, previous, incident=incident.first if incident else None)
+        followups = [(d.get("sequence"), nr.arrival_time(root, p) or now) for p, d in incident.followups]
+    written, _ = series_deadlines(doc, cfg, incident=incident.first if incident else None,
+                                  first_arrival=first_arrival, followups=followups, arrived_at=now)
+    return written
 
 
 def _write_and_report(root: Path, cfg, doc: dict, context: dict, now: datetime, args: argparse.Namespace) -> int:
