@@ -8,7 +8,7 @@ Prints, all measured in the same run:
 - `baosong demo --reports N` wall time (with --time-demo, or when the cached demo is missing);
 - the floor: one `git log --name-status` pass over the same history;
 - `baosong registry --format json`: cold (no caches: every blob parsed, every commit's signature
-  verified with ssh-keygen) and warm (caches by blob id and commit id, the normal case), and the
+  verified, in-process) and warm (caches by blob id and commit id, the normal case), and the
   warm/floor ratio (target ≤ 3×);
 - the obvious per-file approach, GitPython `iter_commits(paths=f)` for a sample of files,
   extrapolated to all files (when GitPython is installed; baosong itself does not use it).

@@ -10,6 +10,7 @@ import sys
 import unicodedata
 
 from baosong import __version__
+from baosong.commands.common import print_signature_note
 
 # Each module defines NAME, HELP, add_arguments(parser) and run(args) -> exit status.
 COMMAND_MODULES = ["check", "new", "demo", "registry", "receive", "verify", "audit", "build", "serve", "export",
@@ -143,7 +144,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return args._run(args)
+        status = args._run(args)
+        print_signature_note()
+        return status
     except KeyboardInterrupt:
         print("已中断。", file=sys.stderr)
         return 130

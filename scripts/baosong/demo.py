@@ -13,14 +13,13 @@ Speed (`--reports 50000` in minutes): git is never forked per report. Every obje
 pack written here and indexed by one `git index-pack`: blobs whole, trees as deltas of their
 previous version (a report adds one entry to a directory of up to thousands, so a full copy per
 commit would cost gigabytes; chains are capped at 50 like git's own), commits whole. Commits are
-signed in-process (SSHSIG over the exact payload, ed25519 via `cryptography`, ~0.1 ms each): one
+signed in-process (SSHSIG over the exact payload, ed25519, `baosong.sshsig`, ~0.1 ms each): one
 `ssh-keygen -Y sign` per commit costs ~5 ms and cannot be batched, because each merge's payload
 names the previous merge's id, signature included. git 2.39's fast-import cannot carry `gpgsig`.
 """
 
 from __future__ import annotations
 
-import base64
 import bisect
 import hashlib
 import json
@@ -42,6 +41,7 @@ from baosong.config import Config, load_config
 from baosong.deadlines import deadline_for
 from baosong.grading import GRADES, computed_grade, severity
 from baosong.sources import WorkTree
+from baosong.sshsig import SshKey
 from baosong.timeutil import iso
 
 TZ = timezone(timedelta(hours=8))
@@ -62,45 +62,8 @@ class DemoError(Exception):
 
 
 # --------------------------------------------------------------------------------------------------
-# SSH signatures (SSHSIG, as `ssh-keygen -Y sign -n git` writes them) and the throwaway keys
+# SSH signatures: the throwaway keys sign in-process with the registry's own SSHSIG code (sshsig.py)
 # --------------------------------------------------------------------------------------------------
-
-def _sshstr(data: bytes) -> bytes:
-    return struct.pack(">I", len(data)) + data
-
-
-class SshKey:
-    """A throwaway ed25519 key that signs like `ssh-keygen -Y sign` (verifiable with `-Y verify`)."""
-
-    def __init__(self, comment: str) -> None:
-        from cryptography.hazmat.primitives import serialization
-        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-
-        self._key = Ed25519PrivateKey.generate()
-        raw = self._key.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-        self.blob = _sshstr(b"ssh-ed25519") + _sshstr(raw)
-        self.comment = comment
-        self.public = f"ssh-ed25519 {base64.b64encode(self.blob).decode()} {comment}"
-        self.private_pem = self._key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,
-                                                   serialization.NoEncryption())
-
-    def sign(self, data: bytes, namespace: bytes = b"git") -> str:
-        """The armored SSHSIG signature of data (hash sha512, as ssh-keygen uses)."""
-        digest = hashlib.sha512(data).digest()
-        tail = _sshstr(namespace) + _sshstr(b"") + _sshstr(b"sha512")
-        raw = self._key.sign(b"SSHSIG" + tail + _sshstr(digest))
-        blob = b"SSHSIG" + struct.pack(">I", 1) + _sshstr(self.blob) + tail + \
-            _sshstr(_sshstr(b"ssh-ed25519") + _sshstr(raw))
-        text = base64.b64encode(blob).decode()
-        body = "\n".join(text[i:i + 70] for i in range(0, len(text), 70))
-        return f"-----BEGIN SSH SIGNATURE-----\n{body}\n-----END SSH SIGNATURE-----\n"
-
-    def save(self, directory: Path, name: str) -> Path:
-        path = directory / name
-        path.write_bytes(self.private_pem)
-        path.chmod(0o600)
-        path.with_suffix(".pub").write_text(self.public + "\n")
-        return path
 
 
 def signed_commit(tree: str, parents: list[str], author: str, committer: str, message: str,

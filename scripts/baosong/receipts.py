@@ -187,7 +187,8 @@ REPLAY_FORMAT = 3  # 3: receipts carry via and ref; 2: JSON in the git directory
 
 def _replay_store(repo: Path, digest: str, enabled: bool = True) -> Cache:
     # The allowed-signers digest is in the fingerprint: the replay was authenticated with those keys.
-    fingerprint = f"{digest}-{code_fingerprint('baosong.signatures', __name__)}"
+    code = code_fingerprint("baosong.signatures", "baosong.sshsig", __name__)
+    fingerprint = f"{digest}-{code}"
     return Cache(repo, REPLAY_CACHE, version=REPLAY_FORMAT, fingerprint=fingerprint, enabled=enabled)
 
 
@@ -1148,6 +1149,12 @@ def verify_store(repo: Path, cfg: Config, *, rev: str = "HEAD", witness: Path | 
     vias: dict[str, str] = {}
 
     with Verifier(cfg, repo, use_cache=False) as verifier:
+        def signature(path: str) -> SigResult:
+            sig = objs.get(entries[path + ".sig"].oid) if path + ".sig" in entries else None
+            return verify_record(verifier, objs[entries[path].oid] or b"", sig, RECEIPT_NAMESPACE, path)
+
+        signed = dict(zip(jsons, verifier.map(signature, jsons), strict=True))  # on a free core too
+
         def check(path: str) -> list[Problem]:
             out: list[Problem] = []
             raw = objs[entries[path].oid] or b""
@@ -1160,7 +1167,7 @@ def verify_store(repo: Path, cfg: Config, *, rev: str = "HEAD", witness: Path | 
                 return [_finding(path, "receipt-unreadable", "回执不是有效的 JSON，已被损坏或篡改。")]
             vias[blob] = receipt_via(record)[0]
             sig = objs.get(entries[path + ".sig"].oid) if path + ".sig" in entries else None
-            r = verify_record(verifier, raw, sig, RECEIPT_NAMESPACE, path)
+            r = signed[path]
             if not r.good:
                 why = "缺少签名文件" if sig is None else f"签名状态：{r.status}（密钥 {r.key or '未知'}）"
                 out.append(_finding(path, "receipt-signature", f"回执的登记系统签名不成立（{why}），回执可能被篡改。"))

@@ -81,3 +81,12 @@ def git_failed(exc: Exception) -> int:
         return 2
     print(f"错误：git 命令失败：{terminal_safe(getattr(exc, 'stderr', '') or exc)}", file=sys.stderr)
     return 2
+
+
+def print_signature_note() -> None:
+    """On stderr, when ssh-keygen had to judge signatures the in-process verifier could not (which
+    and how many): the verdicts are the same, but the run was slower and the reader should know."""
+    signatures = sys.modules.get("baosong.signatures")  # not imported: no signature was verified
+    note = signatures.fallback_note() if signatures is not None else None
+    if note:
+        print(colour(note, "33", sys.stderr), file=sys.stderr)
