@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import grimp
 
-# The one cycle left, also ignored in pyproject.toml's acyclic contract: receipts.receive() needs
-# history's arrivals. It goes when receipts.py is split (issue 12, step 1).
-KNOWN_CYCLES = {frozenset({"baosong.history", "baosong.receipts"})}
-
 
 def module_cycles() -> set[frozenset[str]]:
     """Pairs of modules that import each other, directly or through others (function-level imports count)."""
@@ -21,6 +17,4 @@ def module_cycles() -> set[frozenset[str]]:
 
 
 def test_no_module_imports_back_what_imports_it():
-    cycles = module_cycles()
-    assert cycles >= KNOWN_CYCLES, "a known cycle is gone: remove it from KNOWN_CYCLES and pyproject.toml"
-    assert cycles - KNOWN_CYCLES == set()
+    assert module_cycles() == set()

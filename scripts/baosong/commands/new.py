@@ -414,7 +414,7 @@ def _deadline(root: Path, cfg, doc: dict, context: dict, now: datetime) -> dict 
     if doc.get("kind") != "emergency":
         return None
     first_arrival = None
-    followups: list[tuple[int | None, datetime | None]] = []
+    followups: list[tuple[Any, datetime | None]] = []  # (sequence as written, arrival)
     if incident is not None and doc.get("stage") != "first":
         first_arrival = nr.arrival_time(root, incident.path)
         followups = [(d.get("sequence"), nr.arrival_time(root, p) or now) for p, d in incident.followups]
