@@ -25,6 +25,8 @@ echo "» ruff" >&2
 ruff check scripts tests bench
 echo "» lint-imports" >&2
 lint-imports --no-cache
+echo "» mypy" >&2
+mypy
 echo "» pytest" >&2
 set +e
 python -m pytest -q "$@"

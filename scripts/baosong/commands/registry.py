@@ -7,6 +7,7 @@ import sys
 import unicodedata
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from baosong import vocab
 from baosong.commands.common import add_repo_option, colour, git_failed, parse_now, progress
@@ -29,8 +30,8 @@ DESCRIPTION = """生成登记簿：每份报告由谁提交、何时真正送达
 """
 
 # The terminal table's narrow columns take the short forms.
-SIGNATURE_ZH: dict[str | None, str] = {**vocab.SIGNATURE_SHORT, None: "—"}
-SOURCE_ZH: dict[str | None, str] = {**vocab.TIME_SOURCE_SHORT, None: "—"}
+SIGNATURE_ZH: dict[Any, str] = {**vocab.SIGNATURE_SHORT, None: "—"}
+SOURCE_ZH: dict[Any, str] = {**vocab.TIME_SOURCE_SHORT, None: "—"}
 KIND_ZH = vocab.KIND_SHORT
 STAGE_ZH = vocab.STAGE_ZH
 STATUS_COLOUR = {"on_time": "32", "late": "33", "missed": "31", "not_applicable": "0"}

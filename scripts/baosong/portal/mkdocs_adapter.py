@@ -113,9 +113,9 @@ def _front_matter(title: str, *, search: bool, wide: bool, template: str | None 
 
 
 def _config(content: SiteContent, docs: Path, site: Path, template: dict) -> dict:
-    theme_in = template.get("theme") if isinstance(template.get("theme"), dict) else {}
+    theme_in = template["theme"] if isinstance(template.get("theme"), dict) else {}
     theme = material.theme_config(theme_in, str(docs.parent / "overrides"))
-    extra_in = template.get("extra") if isinstance(template.get("extra"), dict) else {}
+    extra_in = template["extra"] if isinstance(template.get("extra"), dict) else {}
     extra = material.extra_config(extra_in)
     not_in_nav = sorted({"/" + (posixpath.dirname(p.path) + "/" if "/" in p.path else p.path)
                          for p in content.pages if not p.nav}
