@@ -431,12 +431,12 @@ def _examples(cfg: Config, schema: dict) -> str:
     unit = docs["first"]["unit"]
     unit_name = cfg.units.get(unit, {}).get("name", unit)
     deadline = deadline_for(docs["first"], cfg)
-    rule = next((r for r in cfg.policy.get("deadline_rules", []) if deadline and r.get("id") == deadline["rule"]), None)
+    rule = next((r for r in cfg.policy.get("deadline_rules", []) if deadline and r.get("id") == deadline.rule), None)
     when = ""
     if deadline is not None:
-        at = deadline["deadline_at"]
+        at = deadline.at
         when = (f"按 `config/policy.yaml`，本例书面报告须在 {at:%Y-%m-%d %H:%M} 前送达"
-                f"（{esc(rule.get('title', '')) if rule else ''}，规则 {code(deadline['rule'])}）。")
+                f"（{esc(rule.get('title', '')) if rule else ''}，规则 {code(deadline.rule)}）。")
     sections = [
         ("first", "紧急信息首报", f"首报要素齐全：何时、何地、发生了什么、伤亡和损失、发展趋势、已采取措施。"
                              f"等级按伤亡数字自动建议，不得低于数字对应的等级。{when}"),

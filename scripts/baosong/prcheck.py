@@ -384,11 +384,11 @@ def _lateness(repo: Path, base: str, tree: GitTree, cfg: Config, now: datetime, 
         status, delay = judge(deadline, arrived_at.at)
         if status not in ("late", "missed") or deadline is None or delay is None:
             continue
-        result.late[path] = {"status": status, "delay_minutes": delay, "deadline_at": iso(deadline["deadline_at"]),
-                             "rule": deadline["rule"]}
+        result.late[path] = {"status": status, "delay_minutes": delay, "deadline_at": iso(deadline.at),
+                             "rule": deadline.rule}
         when = (f"按本次检查时间 {iso(now)}" if arrived_at.source == "commit"
                 else f"按登记服务器签收推送的回执时间 {iso(arrived_at.at)}")
-        how = f"{when}作为送达时间，已超过截止时间 {iso(deadline['deadline_at'])}（规则 {deadline['rule']}）{_duration_zh(delay)}"
+        how = f"{when}作为送达时间，已超过截止时间 {iso(deadline.at)}（规则 {deadline.rule}）{_duration_zh(delay)}"
         reason = doc.get("delay_reason")
         if is_real_reason(reason, cfg.policy):
             problems.append(_p(path, "late-recorded", f"{how}，将登记为{STATUS_ZH[status]}（已附迟报原因说明）。",

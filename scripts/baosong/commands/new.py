@@ -15,6 +15,7 @@ from baosong.check import check_registry
 from baosong.commands.common import add_repo_option, colour, not_a_registry, parse_now
 from baosong.config import load_config
 from baosong.deadlines import phone_deadline_for, series_deadlines
+from baosong.records import Deadline
 from baosong.rules import OFFICE_KINDS, reason_problem
 from baosong.sources import WorkTree
 
@@ -382,10 +383,10 @@ def _ask_delay_reason(root: Path, cfg, asker: Asker, doc: dict, context: dict, n
         doc["delay_reason"] = asker.ask("delay_reason", "迟报原因说明", _checked_reason(cfg, now))
     deadline = _deadline(root, cfg, doc, context, now)
     context["deadline"] = deadline
-    if deadline is None or now <= deadline["deadline_at"] or "delay_reason" in doc:
+    if deadline is None or now <= deadline.at or "delay_reason" in doc:
         return
-    late = _duration(now - deadline["deadline_at"])
-    print(colour(f"注意：本报告已超过报送时限 {late}（{_rule_title(cfg, deadline['rule'])}）。"
+    late = _duration(now - deadline.at)
+    print(colour(f"注意：本报告已超过报送时限 {late}（{_rule_title(cfg, deadline.rule)}）。"
                  "迟报须附书面说明，否则 CI 不予通过。", "33"))
     doc["delay_reason"] = asker.ask("delay_reason", "迟报原因说明（delay_reason）",
                                     _checked_reason(cfg, now),
@@ -405,7 +406,7 @@ def _checked_reason(cfg, now: datetime) -> Callable[[str], Any]:
     return inner
 
 
-def _deadline(root: Path, cfg, doc: dict, context: dict, now: datetime) -> dict | None:
+def _deadline(root: Path, cfg, doc: dict, context: dict, now: datetime) -> Deadline | None:
     """The written deadline as the register will judge it (`deadlines.series_deadlines`: the same
     first report, previous follow-up and final-report rules), the report assumed to arrive `now`.
     Arrivals are the local clone's estimate: the commit that added each report (receipts are the
@@ -455,7 +456,7 @@ def _write_and_report(root: Path, cfg, doc: dict, context: dict, now: datetime, 
     return status
 
 
-def _print_deadline(cfg, deadline: dict | None, now: datetime, doc: dict, first: dict | None) -> None:
+def _print_deadline(cfg, deadline: Deadline | None, now: datetime, doc: dict, first: dict | None) -> None:
     if doc.get("kind") != "emergency":
         return
     _print_phone_deadline(cfg, now, doc, first)
@@ -466,9 +467,9 @@ def _print_deadline(cfg, deadline: dict | None, now: datetime, doc: dict, first:
         else:
             print("本报告没有适用的书面报送时限。")
         return
-    at = deadline["deadline_at"].astimezone(now.tzinfo)
-    left = deadline["deadline_at"] - now
-    line = f"适用时限：{_rule_title(cfg, deadline['rule'])}，截止 {at:%Y-%m-%d %H:%M}"
+    at = deadline.at.astimezone(now.tzinfo)
+    left = deadline.at - now
+    line = f"适用时限：{_rule_title(cfg, deadline.rule)}，截止 {at:%Y-%m-%d %H:%M}"
     if left.total_seconds() >= 0:
         print(colour(f"{line}，还剩 {_duration(left)}。请尽快提交并创建合并请求（以登记系统收到的时间为准）。", "1"))
     else:
@@ -480,12 +481,12 @@ def _print_phone_deadline(cfg, now: datetime, doc: dict, first: dict | None) -> 
     phone = phone_deadline_for(doc, cfg, incident=first)
     if phone is None:
         return
-    at = phone["deadline_at"].astimezone(now.tzinfo)
-    rule = _rule_title(cfg, phone["rule"])
+    at = phone.at.astimezone(now.tzinfo)
+    rule = _rule_title(cfg, phone.rule)
     phoned = nr.parse_datetime(doc.get("phoned_at"))
     if phoned is None:
         print(colour(f"电话报告时限：{rule}，截止 {at:%Y-%m-%d %H:%M}。已电话报告的，请在 phoned_at 中填写报告时间。", "1"))
-    elif phoned > phone["deadline_at"]:
+    elif phoned > phone.at:
         print(colour(f"注意：电话报告时间 {phoned.astimezone(now.tzinfo):%H:%M} 晚于时限 {at:%H:%M}（{rule}），"
                      "将被记为电话迟报。", "33"))
 
