@@ -60,6 +60,20 @@ def test_receipts_verify_and_audit_is_clean(demo):
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+def test_demo_keeps_a_witness_of_its_receipts_store(demo, tmp_path):
+    # The registry's writer keeps the store's last checkpoint beside it (the git directory here): a
+    # clone of the demo rewound by two store commits is found against that witness.
+    witness = json.loads((demo / ".git" / "baosong-witness.json").read_text(encoding="utf-8"))
+    assert witness["commit"] == git(demo, "rev-parse", "refs/baosong/receipts")
+    assert witness["sequence"] == int(git(demo, "rev-list", "--count", "refs/baosong/receipts"))
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", "--mirror", str(demo), str(clone)], check=True)
+    git(clone, "update-ref", "refs/baosong/receipts", "refs/baosong/receipts~2")
+    proc = run("audit", "--repo", str(clone), "--witness", str(demo / ".git" / "baosong-witness.json"),
+               "--format", "json", cwd=tmp_path)
+    assert proc.returncode == 1 and "store-rewound" in {f["rule"] for f in json.loads(proc.stdout)}
+
+
 def test_commits_are_ssh_signed_by_registered_keys(demo):
     allowed = demo / ".demo-keys" / "allowed_signers"
     out = git(demo, "-c", "gpg.format=ssh", "-c", f"gpg.ssh.allowedSignersFile={allowed}",

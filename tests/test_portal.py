@@ -245,6 +245,15 @@ def test_home_page_uses_the_given_now(site):
     assert HOSTILE_TITLE in open_part and "还有 23小时40分钟" in open_part  # follow-up 2 due 11-21 13:40
 
 
+def test_home_page_publishes_the_receipts_witness(built, site):
+    repo, _ = built
+    published = site / "downloads" / "receipts-witness.json"
+    assert published.read_bytes() == (repo / ".git" / "baosong-witness.json").read_bytes()
+    home = article_text(site / "index.html")
+    sequence = json.loads(published.read_text(encoding="utf-8"))["sequence"]
+    assert "回执库见证" in home and f"第 {sequence} 号检查点" in home and "baosong audit --witness" in home
+
+
 def test_no_reference_to_outside_hosts(site):
     for path in site.rglob("*"):
         if path.suffix in (".html", ".css"):

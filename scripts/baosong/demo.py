@@ -1054,9 +1054,13 @@ def _write_history(out: Path, cfg: Config, subs: list[Submission], keys: dict[st
     pack.finish(out)
     _git(out, "update-ref", "refs/heads/main", tip)
     if receipts.tip:
-        from baosong.receipts import RECEIPTS_REF
+        from baosong.receipts import RECEIPTS_REF, witness_path, write_witness
 
         _git(out, "update-ref", RECEIPTS_REF, receipts.tip)
+        # What the registry's server keeps beside the store (here the git directory, the default):
+        # `audit`/`verify` compare the store with it, and the portal publishes it.
+        assert receipts.previous is not None and receipts.last_run is not None
+        write_witness(witness_path(out), receipts.tip, receipts.sequence, receipts.previous, receipts.last_run)
     _git(out, "symbolic-ref", "HEAD", "refs/heads/main")
     _git(out, "read-tree", "-u", "--reset", "HEAD")
 
@@ -1083,6 +1087,7 @@ class _Receipts:
         self.principal = (cfg.units_doc.get("registry") or {}).get("principal")
         self.latency = random.Random(seed)
         self.previous: str | None = None
+        self.last_run: datetime | None = None
         self.tip: str | None = None
         self.sequence = 0
         self.accepted = 0
@@ -1111,6 +1116,7 @@ class _Receipts:
     def run(self, now: datetime, main_tip: str, items: list[tuple[Submission, str, str, str]], via: str) -> None:
         fmt = self.fmt
         self.sequence += 1
+        self.last_run = now
         when = iso(now)
         files: dict[str, bytes] = {}
         added = []

@@ -15,6 +15,7 @@ from pathlib import Path
 from baosong.config import load_config
 from baosong.gitrepo import GitTree, RevisionError, git_text, read_objects
 from baosong.portal.model import Context
+from baosong.receipts import read_witness, witness_path
 from baosong.register import build_register, register_json
 from baosong.timeutil import parse_datetime, parse_offset
 from baosong.yamlload import load_yaml
@@ -75,4 +76,16 @@ def load_context(repo: Path, rev: str = "HEAD", *, now: datetime | None = None,
     return Context(register=data, units=cfg.units, staff=cfg.staff, policy=cfg.policy,
                    city=cfg.units_doc.get("city", ""), now=when.astimezone(tz), tz=tz,
                    document=Documents(repo, data["reports"]), commit=tree.commit, config=cfg,
-                   extra={"registry_office": cfg.registry_office})
+                   extra={"registry_office": cfg.registry_office, "witness": _witness(repo)})
+
+
+def _witness(repo: Path) -> tuple[bytes, dict] | None:
+    """The receipts store's witness (receipts.witness_path), published on the portal so that anyone
+    can run `baosong audit --witness` against it; None when there is none or it is unreadable (the
+    store's own checks report that, the portal does not guess)."""
+    try:
+        path = witness_path(repo)
+        doc = read_witness(path)
+        return (path.read_bytes(), doc) if doc is not None else None
+    except (OSError, ValueError, RuntimeError):
+        return None

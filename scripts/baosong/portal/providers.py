@@ -18,4 +18,5 @@ PROVIDERS: list[str] = [
     "baosong.portal.guide_pages:provide",
     "baosong.portal.score_pages:provide",
     "baosong.portal.bulletin_pages:provide",
+    "baosong.portal.witness:provide",
 ]
