@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING, Any
 from baosong import __version__
 from baosong.problems import Problem, snippet
 from baosong.sources import Source, WorkTree
-from baosong.vocab import ROLE_ZH as ROLE_ZH
 
 if TYPE_CHECKING:
     from baosong.schemas import Schema

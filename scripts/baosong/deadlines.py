@@ -21,9 +21,7 @@ from typing import Any
 from baosong.grading import computed_grade, figures_of, severity
 from baosong.records import Deadline
 from baosong.timeutil import minutes_between, parse_datetime
-from baosong.vocab import CLOCK_ZH as CLOCK_ZH
 from baosong.vocab import FOLLOWUP_FIRST_RULE, FOLLOWUP_INTERVAL_RULE
-from baosong.vocab import STATUS_ZH as STATUS_ZH
 
 _FILTERS = (("stages", "stage"), ("categories", "category"), ("grades", "grade"), ("units", "unit"))
 STATUSES = ("on_time", "late", "missed", "not_applicable")

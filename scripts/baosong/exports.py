@@ -23,7 +23,6 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from baosong.bulletins import all_bulletins, bulletin, criticism_text
-from baosong.guide import LEVEL_ZH
 from baosong.portal import labels
 from baosong.portal.common import by_arrival, received_month, report_page, rule_title, serials
 from baosong.portal.html import fmt_time, page_url
@@ -41,6 +40,7 @@ from baosong.scoring import (
     period_table,
     table_json,
 )
+from baosong.vocab import LEVEL_ZH
 
 WHATS = ("register", "scores", "bulletin")
 FORMATS = ("csv", "xlsx", "json")

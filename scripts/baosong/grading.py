@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from baosong.vocab import CRITERIA_ZH as CRITERIA_ZH
-from baosong.vocab import GRADE_ZH as GRADE_ZH
+from baosong.vocab import CRITERIA_ZH
 
 GRADES = ("I", "II", "III", "IV")  # most severe first
 

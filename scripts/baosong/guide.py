@@ -14,11 +14,18 @@ from typing import Any
 from baosong import newreport as nr
 from baosong.config import Config
 from baosong.deadlines import deadline_for
-from baosong.grading import GRADE_ZH, GRADES
+from baosong.grading import GRADES
 from baosong.rules import local_offset, reason_min_chars
-from baosong.vocab import FINDING_ZH, REPORT_ZH, UNIT_LEVEL_ZH, fmt_minutes
-from baosong.vocab import LEVEL_ZH as LEVEL_ZH
-from baosong.vocab import PERIOD_ZH as PERIOD_ZH
+from baosong.vocab import (
+    FINDING_ZH,
+    GRADE_ZH,
+    LEVEL_ZH,
+    PERIOD_ZH,
+    REPORT_ZH,
+    STAGE_ZH,
+    UNIT_LEVEL_ZH,
+    fmt_minutes,
+)
 
 GUIDE_DIR = "guide"
 COMMON_FIELDS = ("id", "kind", "unit", "title", "created_at", "author", "reviewer", "signer", "delay_reason")
@@ -255,7 +262,7 @@ def _missed_text(policy: dict) -> str:
 
 
 def _deadlines(policy: dict) -> str:
-    stage_zh, cat_zh = nr.STAGE_ZH, _category_labels()
+    stage_zh, cat_zh = STAGE_ZH, _category_labels()
     rules = policy.get("deadline_rules", [])
     rows = [[code(r.get("id", "")), esc(r.get("title", "")), REPORT_ZH.get(r.get("report", "written"), esc(r.get("report"))),
              _filter(r.get("stages"), stage_zh), _filter(r.get("categories"), cat_zh),

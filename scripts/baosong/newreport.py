@@ -24,8 +24,6 @@ from baosong.grading import GRADES, computed_grade, figures_of, severity
 from baosong.rules import REPORT_ID_RE, may_join_incident
 from baosong.schemas import Schema
 from baosong.timeutil import parse_datetime, parse_offset
-from baosong.vocab import KIND_ZH as KIND_ZH
-from baosong.vocab import STAGE_ZH as STAGE_ZH
 from baosong.yamlload import load_yaml
 
 SCHEMA_LINE = "# yaml-language-server: $schema=../../../schema/report.schema.json"

@@ -24,7 +24,7 @@ from pathlib import Path
 from baosong.cache import Cache, code_fingerprint
 from baosong.check import CheckResult, check_bytes
 from baosong.config import UNITS_PATH, Config, load_config
-from baosong.deadlines import STATUS_ZH, judge, series_deadlines
+from baosong.deadlines import judge, series_deadlines
 from baosong.gitrepo import (
     REPORTS_PREFIX,
     Change,
@@ -45,7 +45,7 @@ from baosong.problems import Problem, sort_key
 from baosong.rules import PATH_RE, check_collection, is_real_reason
 from baosong.signatures import SigResult, Verifier, message, short
 from baosong.timeutil import iso
-from baosong.vocab import fmt_minutes
+from baosong.vocab import STATUS_ZH, fmt_minutes
 from baosong.yamlload import load_yaml
 
 REGULAR = "100644"

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-from baosong.vocab import SEVERITY_ZH as SEVERITY_ZH
+from baosong.vocab import SEVERITY_ZH
 
 Severity = Literal["error", "warning"]
 

@@ -14,11 +14,11 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from baosong.config import ROLE_ZH, Config, staff_roles
-from baosong.grading import GRADE_ZH, computed_grade, figures_of, severity
+from baosong.config import Config, staff_roles
+from baosong.grading import computed_grade, figures_of, severity
 from baosong.problems import Problem, field_name
 from baosong.timeutil import iso, parse_datetime, parse_offset
-from baosong.vocab import INFO_TYPE_ZH as INFO_TYPE_ZH
+from baosong.vocab import GRADE_ZH, INFO_TYPE_ZH, ROLE_ZH
 
 # \Z, not $: `$` also matches before a final newline, and a path "x.yaml\n" must not pass as x.yaml.
 REPORT_ID_RE = re.compile(r"^([a-z][a-z0-9]{1,11})-([0-9]{8})-([a-z][a-z0-9]{1,15})-([0-9]{2})\Z")

@@ -242,7 +242,7 @@ def _collect(root: Path, cfg, asker: Asker, now: datetime, args: argparse.Namesp
     def parse_unit(text: str) -> str:
         code = _known_unit(cfg, text)
         if office_only and code != cfg.registry_office:
-            raise ValueError(f"{nr.KIND_ZH.get(doc['kind'])}只能由登记机关（{cfg.registry_office}）填报。")
+            raise ValueError(f"{vocab.KIND_ZH.get(doc['kind'])}只能由登记机关（{cfg.registry_office}）填报。")
         return code
 
     doc["unit"] = asker.ask("unit", "报送单位（单位代码）", parse_unit, default=unit_default,
@@ -291,7 +291,7 @@ def _ask_incident(root: Path, asker: Asker, unit: str | None, stage: str) -> nr.
 
     label = "所属事件（首报编号" + ("，或上面的序号" if choices else "") + "）"
     return asker.ask("incident", label, parse, choices=choices or None,
-                     hint=f"{nr.STAGE_ZH[stage]}须指向本事件的首报。")
+                     hint=f"{vocab.STAGE_ZH[stage]}须指向本事件的首报。")
 
 
 def _ask_body(cfg, asker: Asker, doc: dict, prefill: dict, now: datetime, first: dict) -> None:
@@ -493,8 +493,8 @@ def _print_phone_deadline(cfg, now: datetime, doc: dict, first: dict | None) -> 
 
 def _print_next_steps(doc: dict, rel: str) -> None:
     branch = f"report/{doc['id']}"
-    kind = nr.KIND_ZH.get(doc["kind"], doc["kind"])
-    stage = nr.STAGE_ZH.get(doc.get("stage", ""), "")
+    kind = vocab.KIND_ZH.get(doc["kind"], doc["kind"])
+    stage = vocab.STAGE_ZH.get(doc.get("stage", ""), "")
     message = f"{kind}{stage}：{doc.get('title', '')}".replace('"', "'")
     print("下一步：")
     print(f"  1. 在编辑器中核对内容（可补充细节），然后检查：baosong check {rel}")

@@ -11,8 +11,8 @@ from typing import Any
 
 from baosong import vocab
 from baosong.commands.common import add_repo_option, colour, git_failed, parse_now, progress
-from baosong.deadlines import CLOCK_ZH, STATUS_ZH
 from baosong.problems import json_safe, terminal_safe
+from baosong.vocab import CLOCK_ZH, STATUS_ZH
 
 NAME = "registry"
 HELP = "生成登记簿：每份报告的送达时间、适用时限与按时/迟报/漏报状态，事件续报情况"
