@@ -46,10 +46,10 @@ def timed(cmd: list, cwd: Path) -> float:
 
 def in_process(root: Path) -> dict[str, float]:
     from baosong.bulletins import all_bulletins
-    from baosong.guide import LEVEL_ZH
     from baosong.portal import bulletin_pages, score_pages
     from baosong.portal.data import load_context
     from baosong.scoring import compute_scores, period_table
+    from baosong.vocab import LEVEL_ZH
 
     start = time.perf_counter()
     ctx = load_context(root)

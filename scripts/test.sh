@@ -23,6 +23,10 @@ if command -v npm >/dev/null 2>&1 && ! cmp -s tests/clients/package-lock.json te
 fi
 echo "» ruff" >&2
 ruff check scripts tests bench
+echo "» lint-imports" >&2
+lint-imports --no-cache
+echo "» mypy" >&2
+mypy
 echo "» pytest" >&2
 set +e
 python -m pytest -q "$@"

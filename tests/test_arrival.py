@@ -19,7 +19,8 @@ import pytest
 import trust_helpers as th
 from baosong.gitrepo import RefUpdate
 from baosong.prcheck import check_pr
-from baosong.receipts import RECEIPTS_REF, Receipt, receive_push
+from baosong.receipts import RECEIPTS_REF, Receipt
+from baosong.receive import receive_push
 from baosong.timeutil import iso, parse_datetime
 
 UNIT, AUTHOR, HEAD = "gaj", "wanghao", "liuzhenhua"

@@ -34,8 +34,8 @@ def minutes(n: float) -> datetime:
 
 def test_city_rule_two_hours_from_the_event(cfg):
     d = deadline_for(first(), cfg)
-    assert (d["rule"], d["clock"], d["minutes"], d["deadline_at"]) == ("city-written", "occurred", 120, minutes(120))
-    assert d["missed_at"] == minutes(1440)
+    assert (d.rule, d.clock, d.minutes, d.at) == ("city-written", "occurred", 120, minutes(120))
+    assert d.missed_at == minutes(1440)
 
 
 @pytest.mark.parametrize(("arrival", "status", "delay"), [
@@ -52,75 +52,75 @@ def test_status_boundaries(cfg, arrival, status, delay):
 
 def test_decree493_counts_from_discovery_and_beats_the_city_rule(cfg):
     d = deadline_for(first(category="accident", discovered_at=minutes(30).isoformat()), cfg)
-    assert (d["rule"], d["clock"], d["deadline_at"]) == ("decree493-written", "discovered", minutes(90))
+    assert (d.rule, d.clock, d.at) == ("decree493-written", "discovered", minutes(90))
     # The 24-hour 漏报 line counts from the clock the policy names (missed_clock: occurred, the
     # event: “超过24小时即视为漏报”), not from the winning rule's discovery clock.
-    assert d["missed_at"] == minutes(1440)
+    assert d.missed_at == minutes(1440)
     assert judge(d, minutes(1441)) == ("missed", 1351)
 
 
 def test_missed_clock_discovered_counts_the_24_hours_from_discovery(cfg):
     policy = {**cfg.policy, "missed_clock": "discovered"}
     d = deadline_for(first(category="accident", discovered_at=minutes(30).isoformat()), policy)
-    assert d["missed_at"] == minutes(30 + 1440)
+    assert d.missed_at == minutes(30 + 1440)
     # Without a discovery time it falls back to the event, like the rules' own clock.
-    assert deadline_for(first(), policy)["missed_at"] == minutes(1440)
+    assert deadline_for(first(), policy).missed_at == minutes(1440)
     # The line is never before the deadline, whatever the clock.
     late_rule = {**policy, "missed_after_minutes": 10}
-    assert deadline_for(first(), late_rule)["missed_at"] == minutes(120)
+    assert deadline_for(first(), late_rule).missed_at == minutes(120)
 
 
 def test_discovered_clock_falls_back_to_occurred(cfg):
     d = deadline_for(first(category="accident"), cfg)
-    assert (d["rule"], d["clock"], d["deadline_at"]) == ("decree493-written", "occurred", minutes(60))
+    assert (d.rule, d.clock, d.at) == ("decree493-written", "occurred", minutes(60))
 
 
 def test_decree493_does_not_apply_to_other_categories(cfg):
-    assert deadline_for(first(category="fire", discovered_at=minutes(30).isoformat()), cfg)["rule"] == "city-written"
+    assert deadline_for(first(category="fire", discovered_at=minutes(30).isoformat()), cfg).rule == "city-written"
 
 
 def test_provincial_overlay_is_strictest_for_major_events(cfg):
     d = deadline_for(first(category="accident", grade="II", discovered_at=minutes(5).isoformat()), cfg)
-    assert (d["rule"], d["deadline_at"]) == ("province-major-written", minutes(35))
-    assert deadline_for(first(grade="I"), cfg)["rule"] == "province-major-written"
-    assert deadline_for(first(grade="III"), cfg)["rule"] == "city-written"
+    assert (d.rule, d.at) == ("province-major-written", minutes(35))
+    assert deadline_for(first(grade="I"), cfg).rule == "province-major-written"
+    assert deadline_for(first(grade="III"), cfg).rule == "city-written"
 
 
 def test_figures_not_the_declared_grade_decide_when_they_are_worse(cfg):
     # Ten deaths in an accident is 重大 (II) whatever the report declares: the overlay applies.
     doc = first(category="accident", grade="IV", casualties={"deaths": 10})
-    assert deadline_for(doc, cfg)["rule"] == "province-major-written"
+    assert deadline_for(doc, cfg).rule == "province-major-written"
 
 
 def test_county_rule_applies_to_county_units_only(cfg):
     # County and city rules are both 2 h from the event: the tie goes to the rule listed first.
-    assert deadline_for(first(unit="nsx"), cfg)["rule"] == "city-written"
-    assert phone_deadline_for(first(unit="nsx"), cfg)["rule"] == "county-phone"
-    assert phone_deadline_for(first(unit="nsx"), cfg)["deadline_at"] == minutes(20)
-    assert phone_deadline_for(first(unit="dcq"), cfg)["rule"] == "city-phone"
-    assert phone_deadline_for(first(unit="dcq"), cfg)["deadline_at"] == minutes(60)
-    assert phone_deadline_for(first(unit="nsx", grade="II"), cfg)["rule"] == "province-major-phone"
+    assert deadline_for(first(unit="nsx"), cfg).rule == "city-written"
+    assert phone_deadline_for(first(unit="nsx"), cfg).rule == "county-phone"
+    assert phone_deadline_for(first(unit="nsx"), cfg).at == minutes(20)
+    assert phone_deadline_for(first(unit="dcq"), cfg).rule == "city-phone"
+    assert phone_deadline_for(first(unit="dcq"), cfg).at == minutes(60)
+    assert phone_deadline_for(first(unit="nsx", grade="II"), cfg).rule == "province-major-phone"
 
 
 def test_followups(cfg):
     first_arrival = minutes(100)
     one = {"kind": "emergency", "stage": "followup", "sequence": 1, "unit": "dcq", "incident": "x"}
     d1 = deadline_for(one, cfg, first_arrival, incident=first())
-    assert (d1["rule"], d1["clock"], d1["deadline_at"]) == ("followup.first_within_minutes", "first_arrival",
+    assert (d1.rule, d1.clock, d1.at) == ("followup.first_within_minutes", "first_arrival",
                                                             minutes(160))
     assert judge(d1, minutes(160)) == ("on_time", 0)
     assert judge(d1, minutes(161)) == ("late", 1)
     two = {**one, "sequence": 2}
     d2 = deadline_for(two, cfg, first_arrival, minutes(150), incident=first())
-    assert (d2["rule"], d2["clock"], d2["deadline_at"]) == ("followup.interval_minutes", "previous_arrival",
+    assert (d2.rule, d2.clock, d2.at) == ("followup.interval_minutes", "previous_arrival",
                                                             minutes(150 + 1440))
-    assert d2["missed_at"] == minutes(150 + 2 * 1440)
+    assert d2.missed_at == minutes(150 + 2 * 1440)
     assert deadline_for(two, cfg, first_arrival, None, incident=first()) is None  # clock unknown
 
 
 def test_next_followup_due(cfg):
-    assert next_followup_due(cfg, minutes(0), [])["deadline_at"] == minutes(60)
-    assert next_followup_due(cfg, minutes(0), [minutes(50), minutes(500)])["deadline_at"] == minutes(500 + 1440)
+    assert next_followup_due(cfg, minutes(0), []).at == minutes(60)
+    assert next_followup_due(cfg, minutes(0), [minutes(50), minutes(500)]).at == minutes(500 + 1440)
 
 
 def test_final_discharges_the_pending_followup_duty(cfg):
@@ -129,7 +129,7 @@ def test_final_discharges_the_pending_followup_duty(cfg):
     def judged(arrived, followups):
         written, _ = series_deadlines(final, cfg, incident=first(), first_arrival=minutes(100),
                                       followups=followups, arrived_at=minutes(arrived))
-        return written["rule"], written["deadline_at"], judge(written, minutes(arrived))
+        return written.rule, written.at, judge(written, minutes(arrived))
 
     # No follow-up before it: the final stands for follow-up 1, due 60 min after the first report.
     assert judged(150, []) == ("followup.first_within_minutes", minutes(160), ("on_time", 0))
@@ -143,7 +143,7 @@ def test_final_discharges_the_pending_followup_duty(cfg):
     two = {**final, "stage": "followup", "sequence": 2}
     written, _ = series_deadlines(two, cfg, incident=first(), first_arrival=minutes(100),
                                   followups=[(1, minutes(150))], arrived_at=minutes(500))
-    assert written["deadline_at"] == minutes(150 + 1440)
+    assert written.at == minutes(150 + 1440)
 
 
 def test_no_deadline_for_finals_and_other_kinds(cfg):
@@ -158,4 +158,4 @@ def test_no_deadline_for_finals_and_other_kinds(cfg):
 def test_policy_is_data(cfg):
     policy = {**cfg.policy, "deadline_rules": [{**r, "minutes": 30} if r["id"] == "city-written" else r
                                                for r in cfg.policy["deadline_rules"]]}
-    assert deadline_for(first(), policy)["deadline_at"] == minutes(30)
+    assert deadline_for(first(), policy).at == minutes(30)

@@ -60,7 +60,7 @@ def test_pages_of_the_bundled_registry(reg: Path) -> None:
     assert row(followup, "`sequence`")[2] == "**必填**" and row(followup, "`place`")[2] == "可选"
     assert "`traffic` 道路交通事故" in row(first, "`category`")[3]
     deadlines = out["guide/deadlines.md"]
-    assert row(deadlines, "`city-written`")[8] == "2 小时"
+    assert row(deadlines, "`city-written`")[8] == "2小时"
     assert row(deadlines, "`decree493-written`")[7].startswith("获知时间")
     assert "| Ⅲ级（较大） | ≥ 3 | ≥ 10 | ≥ 1000 |" in deadlines
     assert row(out["guide/scoring.md"], "国家级（`national`）")[1:] == ["50", "20"]
@@ -96,11 +96,11 @@ def test_policy_change_shows_in_the_deadline_and_scoring_tables(reg: Path) -> No
     path.write_text(yaml.safe_dump(policy, allow_unicode=True, sort_keys=False), encoding="utf-8")
     after = pages(reg)
     assert after["guide/deadlines.md"] != before["guide/deadlines.md"]
-    assert row(after["guide/deadlines.md"], "`city-written`")[8] == "1 小时 30 分钟"
+    assert row(after["guide/deadlines.md"], "`city-written`")[8] == "1小时30分钟"
     town = row(after["guide/deadlines.md"], "`town-written`")
     assert town[1] == "镇级规定：&lt;b&gt;半小时&lt;/b&gt;内书面报告 \\| 加急"  # escaped, one cell
-    assert town[4] == "火灾" and town[8] == "30 分钟"
-    assert "| 首报送达后第一次续报 | 45 分钟内 |" in after["guide/deadlines.md"]
+    assert town[4] == "火灾" and town[8] == "30分钟"
+    assert "| 首报送达后第一次续报 | 45分钟内 |" in after["guide/deadlines.md"]
     assert row(after["guide/scoring.md"], "国家级（`national`）")[1] == "80"
     # The example's deadline sentence follows the policy too (first report at 14:10, now 90 min).
     assert "2026-11-25 15:40" in after["guide/examples.md"]
@@ -110,14 +110,14 @@ def test_the_missed_window_names_the_policys_clock(reg: Path) -> None:
     """The guide says where the 24-hour 漏报 window counts from: the event (the seeds: 超过24小时即视为漏报),
     or whatever clock the policy names; and that a never-filed follow-up is missed too."""
     text = pages(reg)["guide/deadlines.md"]
-    assert "书面报告晚于事发时间 1 天 仍未送达，按漏报处理" in text and "漏报界限都自事发时间起算" in text
+    assert "书面报告晚于事发时间 1天 仍未送达，按漏报处理" in text and "漏报界限都自事发时间起算" in text
     assert "即使一直没有报送，也按漏报登记和扣分" in text and "终报同时视为当时应报的那一次续报" in text
     path = reg / "config/policy.yaml"
     policy = yaml.safe_load(path.read_text(encoding="utf-8"))
     policy["missed_clock"] = "discovered"
     path.write_text(yaml.safe_dump(policy, allow_unicode=True, sort_keys=False), encoding="utf-8")
     text = pages(reg)["guide/deadlines.md"]
-    assert "书面报告晚于获知时间（未填时按事发时间） 1 天 仍未送达" in text and "无论时限" not in text
+    assert "书面报告晚于获知时间（未填时按事发时间） 1天 仍未送达" in text and "无论时限" not in text
 
 
 def test_examples_pass_the_check(reg: Path) -> None:

@@ -59,7 +59,7 @@ def test_options_write_a_valid_first_report(reg: Path, tmp_path: Path) -> None:
     # Next steps and the deadline that applies (city rule: written within 2 h of 14:10).
     assert "git commit -S" in result.stdout and "git push" in result.stdout
     assert "city-written" in result.stdout and "截止 2026-11-25 16:10" in result.stdout
-    assert "还剩 1 小时 10 分钟" in result.stdout
+    assert "还剩 1小时10分钟" in result.stdout
     assert "电话报告时限" in result.stdout and "city-phone" in result.stdout and "15:10" in result.stdout
     assert_check_passes(reg, tmp_path)
     # The unit and officer are remembered in the per-user settings file.
@@ -236,7 +236,7 @@ def test_late_report_asks_for_a_delay_reason(reg: Path, tmp_path: Path) -> None:
     result = bs("new", *late, "--set", "delay_reason=值班人员未及时上报，已批评教育",
                 "--set", "phoned_at=2026-11-25 15:30", cwd=reg, home=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "已超时 1 小时 50 分钟" in result.stdout
+    assert "已超时 1小时50分钟" in result.stdout
     assert "电话报告时间 15:30 晚于时限 15:10" in result.stdout
     assert load(reg / "reports/2026/gaj/gaj-20261125-wanghao-01.yaml")["delay_reason"].startswith("值班人员")
 
@@ -330,3 +330,20 @@ def test_colour_only_on_a_terminal(reg: Path, tmp_path: Path) -> None:
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0 and "\x1b[32m" in child.before and "检查通过" in child.before
+
+
+def test_final_report_is_judged_like_the_register(reg: Path, tmp_path: Path) -> None:
+    """`new` and the register share one series rule (`deadlines.series_deadlines`): a final report
+    discharges the follow-up duty pending when it arrives, so a final after that duty expired is late."""
+    assert bs("new", *FIRST, cwd=reg, home=tmp_path).returncode == 0
+    first_id = "gaj-20261125-wanghao-01"
+    git(reg, "add", "reports")
+    git(reg, "commit", "-q", "-m", "first report")  # arrival 14:30: follow-up 1 due 15:30
+    final = ["new", "--kind", "emergency", "--stage", "final", "--incident", first_id, "--set", "description=处置完毕",
+             "--set", "cause=疲劳驾驶", "--now", "2026-11-25T20:00:00+08:00", "--yes"]
+    result = bs(*final, cwd=reg, home=tmp_path)
+    assert result.returncode == 2 and "--set delay_reason=" in result.stderr
+    assert "已超过报送时限 4小时30分钟" in result.stdout and "followup.first_within_minutes" in result.stdout
+    result = bs(*final, "--set", "delay_reason=现场处置任务重，续报未及时报送，已批评教育", cwd=reg, home=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "截止 2026-11-25 15:30" in result.stdout and "已超时 4小时30分钟" in result.stdout

@@ -208,3 +208,27 @@ def test_table_output_is_chinese_and_deterministic(case):
     assert "漏报" in one.stdout and "迟报" in one.stdout and "续报超期" in one.stdout
     assert "无效报告（1 份" in one.stdout
     assert ids["24h_1min"] in one.stdout
+
+
+def _documented(section: str) -> set[str]:
+    """The field names of a FORMAT.md field list: backticked names outside parentheses and braces."""
+    import re
+
+    while True:
+        shorter = re.sub(r"\([^()]*\)|\{[^{}]*\}", "", section)
+        if shorter == section:
+            return set(re.findall(r"`([a-z_]+)`", section))
+        section = shorter
+
+
+def test_format_md_lists_exactly_the_record_fields(case):
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "scripts/baosong/FORMAT.md").read_text(encoding="utf-8")
+    fields = text[text.index("### Register record fields"):text.index("### Deadlines (deadlines.py)")]
+    _, _, data = case
+    assert _documented(fields[fields.index("Reports:"):fields.index("Incidents:")]) == \
+        set().union(*(r.keys() for r in data["reports"]))
+    assert _documented(fields[fields.index("Incidents:"):fields.index("Summary:")]) == \
+        set().union(*(i.keys() for i in data["incidents"]))
+    assert _documented(fields[fields.index("Summary:"):]) == set(data["summary"])

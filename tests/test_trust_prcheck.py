@@ -183,7 +183,7 @@ def test_late_report_needs_a_reason_and_passes_with_one(world, tmp_path):
     code, problems, _ = pr_check(reg, late_now)
     hit = [p for p in problems if p["rule"] == "late-no-reason"]
     assert code == 1 and hit
-    assert "1 小时 35 分钟" in hit[0]["message"] and "delay_reason" in hit[0]["message"]
+    assert "1小时35分钟" in hit[0]["message"] and "delay_reason" in hit[0]["message"]
     reg.write(path, text + 'delay_reason: "道路中断，现场信号不畅，无法及时上报。"\n')
     reg.commit("explain", signer="wanghao", date=DAY)
     code, problems, _ = pr_check(reg, late_now)

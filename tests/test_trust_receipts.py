@@ -18,7 +18,7 @@ from baosong.deadlines import deadline_for, judge
 from baosong.gitrepo import GitTree
 from baosong.history import read_arrivals
 from baosong.receipts import RECEIPTS_REF, receipt_path
-from baosong.receipts import receive as receive_fn
+from baosong.receive import receive as receive_fn
 from baosong.timeutil import parse_datetime
 from baosong.yamlload import load_yaml
 

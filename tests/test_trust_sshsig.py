@@ -27,14 +27,14 @@ from baosong import signatures, sshsig
 from baosong.config import Config, load_config
 from baosong.gitrepo import GitTree
 from baosong.history import read_arrivals
-from baosong.receipts import (
+from baosong.receipts import RECEIPTS_REF, read_checkpoints, verify_record
+from baosong.signatures import (
     CHECKPOINT_NAMESPACE,
     RECEIPT_NAMESPACE,
-    RECEIPTS_REF,
-    read_checkpoints,
-    verify_record,
+    Verifier,
+    fallback_counts,
+    split_signature,
 )
-from baosong.signatures import Verifier, fallback_counts, split_signature
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
 TZ = timezone(timedelta(hours=8))

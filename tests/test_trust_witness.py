@@ -13,13 +13,12 @@ from baosong.receipts import (
     CHECKPOINT_FILE,
     RECEIPTS_REF,
     WITNESS_FILE,
-    StoreBentError,
     canonical,
     read_witness,
     receipt_path,
-    receive,
     write_witness,
 )
+from baosong.receive import StoreBentError, receive
 from baosong.timeutil import parse_datetime
 
 

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
 from baosong.scoring import DEFAULT_PRAISE_TOP, LEVELS, Period, Scores, fmt_points, period_table
+from baosong.vocab import fmt_minutes
 
 CATEGORIES = {"month": "月度通报", "bimonth": "排名通报", "quarter": "采用情况通报", "year": "年度通报"}
 NUMERALS = "一二三四五六七八九十"
@@ -57,14 +58,7 @@ def zh_time(when: datetime | None, scores: Scores) -> str:
 
 
 def duration(minutes: int | None) -> str:
-    if not minutes:
-        return "—"
-    days, rest = divmod(int(minutes), 1440)
-    hours, mins = divmod(rest, 60)
-    parts = [f"{days}天"] if days else []
-    parts += [f"{hours}小时"] if hours else []
-    parts += [f"{mins}分钟"] if mins else []
-    return "".join(parts)
+    return fmt_minutes(minutes) if minutes else "—"
 
 
 def all_bulletins(scores: Scores, *, issuer: str, city: str = "", level_zh: Mapping[str, str] | None = None) -> list[dict]:

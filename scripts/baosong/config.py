@@ -20,7 +20,6 @@ REPORT_SCHEMA_PATH = "schema/report.schema.json"
 UNITS_SCHEMA_PATH = "schema/units.schema.json"
 POLICY_SCHEMA_PATH = "schema/policy.schema.json"
 
-ROLE_ZH = {"officer": "信息员", "reviewer": "分管领导", "head": "主要负责人", "admin": "登记管理员"}
 
 
 @dataclass

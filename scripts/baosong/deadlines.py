@@ -19,16 +19,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from baosong.grading import computed_grade, figures_of, severity
+from baosong.records import Deadline
 from baosong.timeutil import minutes_between, parse_datetime
+from baosong.vocab import FOLLOWUP_FIRST_RULE, FOLLOWUP_INTERVAL_RULE
 
 _FILTERS = (("stages", "stage"), ("categories", "category"), ("grades", "grade"), ("units", "unit"))
 STATUSES = ("on_time", "late", "missed", "not_applicable")
 CLOCK_FIELDS = {"occurred": "occurred_at", "discovered": "discovered_at"}
-FOLLOWUP_FIRST_RULE = "followup.first_within_minutes"
-FOLLOWUP_INTERVAL_RULE = "followup.interval_minutes"
-CLOCK_ZH = {"occurred": "事发时间", "discovered": "获知时间", "first_arrival": "首报送达时间",
-            "previous_arrival": "上次续报送达时间"}
-STATUS_ZH = {"on_time": "按时", "late": "迟报", "missed": "漏报", "not_applicable": "不适用"}
 
 
 def _policy(cfg: Any) -> dict:
@@ -57,14 +54,14 @@ def effective_grade(doc: dict, policy: dict, incident: dict | None = None) -> st
     return min(candidates, key=severity) if candidates else None
 
 
-def _candidates(doc: dict, policy: dict, incident: dict | None) -> dict[str, list[dict]]:
+def _candidates(doc: dict, policy: dict, incident: dict | None) -> dict[str, list[Deadline]]:
     """Every matching rule's deadline, by report type (`written`, `phone`), in policy order."""
     facts = {"stage": doc.get("stage"), "category": _field(doc, incident, "category"),
              "grade": effective_grade(doc, policy, incident), "unit": doc.get("unit")}
     missed_after = policy.get("missed_after_minutes")
     clocks: dict[str, datetime | None] = {}
     missed_start = _missed_start(doc, policy, incident)
-    out: dict[str, list[dict]] = {"written": [], "phone": []}
+    out: dict[str, list[Deadline]] = {"written": [], "phone": []}
     for rule in policy.get("deadline_rules", []):
         if any(facts[key] not in rule[filt] for filt, key in _FILTERS if filt in rule):
             continue
@@ -84,8 +81,7 @@ def _candidates(doc: dict, policy: dict, incident: dict | None) -> dict[str, lis
         deadline = start + timedelta(minutes=rule["minutes"])
         missed = (missed_start or start) + timedelta(minutes=missed_after) if missed_after is not None else None
         out.setdefault(rule.get("report", "written"), []).append(
-            {"deadline_at": deadline, "rule": rule["id"], "clock": clock, "minutes": rule["minutes"],
-             "missed_at": max(missed, deadline) if missed else None})
+            Deadline(deadline, rule["id"], clock, rule["minutes"], max(missed, deadline) if missed else None))
     return out
 
 
@@ -99,7 +95,7 @@ def _missed_start(doc: dict, policy: dict, incident: dict | None) -> datetime | 
 
 
 def followup_deadline(sequence: int, cfg: Any, first_arrival: datetime | None,
-                      previous_arrival: datetime | None) -> dict | None:
+                      previous_arrival: datetime | None) -> Deadline | None:
     """The follow-up duty for follow-up number `sequence` (1-based), or None when its clock is unknown."""
     policy = _policy(cfg)
     duty = policy.get("followup") or {}
@@ -114,18 +110,17 @@ def followup_deadline(sequence: int, cfg: Any, first_arrival: datetime | None,
     deadline = start + timedelta(minutes=minutes)
     # Missing a follow-up is judged from when it fell due: the incident is already known upstairs.
     grace = policy.get("missed_after_minutes")
-    return {"deadline_at": deadline, "rule": rule, "clock": clock, "minutes": minutes,
-            "missed_at": deadline + timedelta(minutes=grace) if grace is not None else None}
+    return Deadline(deadline, rule, clock, minutes, deadline + timedelta(minutes=grace) if grace is not None else None)
 
 
-def _earliest(candidates: list[dict]) -> dict | None:
+def _earliest(candidates: list[Deadline]) -> Deadline | None:
     # min() keeps the first of equal deadlines, so ties go to the rule listed first in the policy.
-    return min(candidates, key=lambda c: c["deadline_at"]) if candidates else None
+    return min(candidates, key=lambda c: c.at) if candidates else None
 
 
 def deadlines_for(doc: dict, cfg: Any, first_arrival: datetime | None = None,
                   previous_arrival: datetime | None = None, *, incident: dict | None = None,
-                  ) -> tuple[dict | None, dict | None]:
+                  ) -> tuple[Deadline | None, Deadline | None]:
     """(written deadline, phone deadline) in one pass over the rules; see deadline_for."""
     if doc.get("kind") != "emergency":
         return None, None
@@ -141,7 +136,7 @@ def deadlines_for(doc: dict, cfg: Any, first_arrival: datetime | None = None,
 
 
 def deadline_for(doc: dict, cfg: Any, first_arrival: datetime | None = None,
-                 previous_arrival: datetime | None = None, *, incident: dict | None = None) -> dict | None:
+                 previous_arrival: datetime | None = None, *, incident: dict | None = None) -> Deadline | None:
     """The strictest written-report deadline for one report, or None when none applies.
 
     Returns {"deadline_at", "rule", "clock", "minutes", "missed_at"}. For a follow-up pass the first
@@ -151,19 +146,19 @@ def deadline_for(doc: dict, cfg: Any, first_arrival: datetime | None = None,
     return deadlines_for(doc, cfg, first_arrival, previous_arrival, incident=incident)[0]
 
 
-def phone_deadline_for(doc: dict, cfg: Any, *, incident: dict | None = None) -> dict | None:
+def phone_deadline_for(doc: dict, cfg: Any, *, incident: dict | None = None) -> Deadline | None:
     """The strictest phone-report deadline (`report: phone`), judged against `phoned_at`; for warnings."""
     return deadlines_for(doc, cfg, incident=incident)[1]
 
 
-def judge(deadline: dict | None, arrived_at: datetime | None) -> tuple[str, int | None]:
+def judge(deadline: Deadline | None, arrived_at: datetime | None) -> tuple[str, int | None]:
     """(status, delay_minutes). Exactly at the deadline is on time; beyond `missed_at` is missed."""
     if deadline is None or arrived_at is None:
         return "not_applicable", None
-    if arrived_at <= deadline["deadline_at"]:
+    if arrived_at <= deadline.at:
         return "on_time", 0
-    delay = minutes_between(deadline["deadline_at"], arrived_at)
-    missed_at = deadline.get("missed_at")
+    delay = minutes_between(deadline.at, arrived_at)
+    missed_at = deadline.missed_at
     if missed_at is not None and arrived_at > missed_at:
         return "missed", delay
     return "late", delay
@@ -171,7 +166,7 @@ def judge(deadline: dict | None, arrived_at: datetime | None) -> tuple[str, int 
 
 def series_deadlines(doc: dict, cfg: Any, *, incident: dict | None, first_arrival: datetime | None,
                      followups: list[tuple[int, datetime | None]], arrived_at: datetime | None,
-                     ) -> tuple[dict | None, dict | None]:
+                     ) -> tuple[Deadline | None, Deadline | None]:
     """(written deadline, phone deadline) of one report of an incident, given the other reports' arrivals.
 
     `followups`: (sequence, arrival) of the incident's follow-ups other than this report. A
@@ -192,13 +187,13 @@ def series_deadlines(doc: dict, cfg: Any, *, incident: dict | None, first_arriva
     if doc.get("stage") == "final" and arrived_at is not None:
         before = sorted((s, a) for s, a in followups if a is not None and a <= arrived_at and isinstance(s, int))
         duty = next_followup_due(cfg, first_arrival, [a for _, a in before])
-        if duty is not None and (written is None or duty["deadline_at"] < written["deadline_at"]):
+        if duty is not None and (written is None or duty.at < written.at):
             written = duty
     return written, phone
 
 
 def next_followup_due(cfg: Any, first_arrival: datetime | None, followup_arrivals: list[datetime],
-                      ) -> dict | None:
+                      ) -> Deadline | None:
     """The duty for the next follow-up of an open incident, given the arrivals of follow-ups so far."""
     previous = followup_arrivals[-1] if followup_arrivals else None
     return followup_deadline(len(followup_arrivals) + 1, cfg, first_arrival, previous)

@@ -474,7 +474,7 @@ class _Simulation:
             doc["signoff_pending"] = True
         deadline = deadline_for({**doc, "unit": unit}, self.w.policy)
         assert deadline is not None, "every first report has a deadline in the shipped policy"
-        due = deadline["deadline_at"]
+        due = deadline.at
         if pushed_before_deadline is not None:
             arrival = due - pushed_before_deadline
         elif fate == "on_time":
@@ -482,7 +482,7 @@ class _Simulation:
         elif fate == "late":
             arrival = due + self.minutes(8, 240)
         else:  # missed: long past the 24-hour line
-            arrival = deadline["missed_at"] + self.minutes(60, 900)
+            arrival = deadline.missed_at + self.minutes(60, 900)
         if fate != "on_time":
             doc["delay_reason"] = rng.choice(DELAY_REASONS)
         created = max(discovered + (arrival - discovered) * 0.5, occurred + timedelta(minutes=1))

@@ -31,11 +31,10 @@ from typing import Any
 
 import jsonschema
 
+from baosong.vocab import KIND_ZH, STAGE_ZH
+
 GENERATED = ("errorMessage", "enumDescriptions", "doNotSuggest", "deprecationMessage", "defaultSnippets")
 _ABSENT = object()
-KIND_ZH = {"emergency": "紧急信息", "info": "政务信息", "opinion": "网络舆情", "adoption": "采用记录",
-           "instruction": "领导批示记录", "notice": "通报认定", "correction": "更正"}
-STAGE_ZH = {"first": "首报", "followup": "续报", "final": "终报"}
 TIME_EXAMPLE = "2026-11-25T14:30:00+08:00"
 
 

@@ -7,7 +7,7 @@ in local time) or JSON.
 and the portal serves the same bytes as downloads. Inputs are the portal's `Context` (register
 records, units, policy, documents), so an export shows what the portal shows. Every text is masked
 (`privacy.mask`); a text that starts like a spreadsheet formula is quoted in the CSV and stored as
-a string in the XLSX. The XLSX is reproducible (`downloads.reproducible_xlsx`).
+a string in the XLSX. The XLSX is reproducible (`reproducible_xlsx`).
 """
 
 from __future__ import annotations
@@ -15,14 +15,18 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import unicodedata
+import zipfile
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from baosong.bulletins import all_bulletins, bulletin, criticism_text
-from baosong.guide import LEVEL_ZH
-from baosong.portal.downloads import reproducible_xlsx
+from baosong.portal import labels
+from baosong.portal.common import by_arrival, received_month, report_page, rule_title, serials
+from baosong.portal.html import fmt_time, page_url
+from baosong.portal.model import Context
 from baosong.privacy import mask
 from baosong.scoring import (
     FINDINGS,
@@ -36,6 +40,7 @@ from baosong.scoring import (
     period_table,
     table_json,
 )
+from baosong.vocab import LEVEL_ZH
 
 WHATS = ("register", "scores", "bulletin")
 FORMATS = ("csv", "xlsx", "json")
@@ -152,6 +157,28 @@ def xlsx_bytes(sheets: list[Sheet], stamp: datetime) -> bytes:
     return reproducible_xlsx(raw.getvalue(), stamp)
 
 
+_MODIFIED = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:(?:created|modified)>)")
+
+
+def reproducible_xlsx(data: bytes, when: datetime) -> bytes:
+    """An XLSX (as openpyxl saves it) made reproducible: document times and zip entry dates set to
+    `when` (openpyxl stamps the save time into both). Use for every XLSX the portal publishes."""
+    utc = when.astimezone(UTC)
+    iso_z = utc.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    date_time = (max(utc.year, 1980), utc.month, utc.day, utc.hour, utc.minute, utc.second)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            content = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = _MODIFIED.sub(lambda m: m.group(1) + iso_z + m.group(2), content)
+            entry = zipfile.ZipInfo(info.filename, date_time=date_time)
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            dst.writestr(entry, content)
+    return out.getvalue()
+
+
 def _plain(value: Any) -> Any:
     """JSON-ready data: masked strings, ISO times, integral points as integers (commonest types first)."""
     if isinstance(value, str):
@@ -235,26 +262,52 @@ def find_bulletin(ctx, period: Period) -> dict:
 # Tables
 
 
+HEADERS = ["登记序号", "报告编号", "单位代码", "单位", "类别", "阶段", "续报序号", "事件编号", "标题", "事件类别",
+           "申报等级", "核定等级", "事发时间", "获知时间", "收到时间", "时间来源", "报送时限", "时限规则", "状态",
+           "超时（分钟）", "迟报原因说明", "起草人", "提交签名人", "签名", "提交", "页面"]
+
+
+def rows(ctx: Context) -> list[list[object]]:
+    numbers = serials(ctx)
+    out: list[list[object]] = []
+    for r in by_arrival(ctx.register.get("reports", [])):
+        out.append([
+            numbers.get(r.get("id"), ""), r.get("id"), r.get("unit"), ctx.unit_name(r.get("unit")),
+            labels.KIND_ZH.get(r.get("kind") or "", r.get("kind")), labels.STAGE_ZH.get(r.get("stage") or "", ""),
+            r.get("sequence"), r.get("incident"), r.get("title"),
+            labels.CATEGORY_ZH.get(r.get("category") or "", r.get("category") or ""),
+            r.get("grade_declared"), r.get("grade_computed"),
+            fmt_time(r.get("occurred_at"), ctx.tz), fmt_time(r.get("discovered_at"), ctx.tz),
+            fmt_time(r.get("received_at"), ctx.tz),
+            labels.time_source(r) if r.get("time_source") else "",
+            fmt_time(r.get("deadline_at"), ctx.tz), rule_title(ctx, r.get("deadline_rule")) if r.get("deadline_rule")
+            else "", labels.STATUS_ZH.get(r.get("status") or "", r.get("status")), r.get("delay_minutes"),
+            r.get("delay_reason"), ctx.staff_name(r.get("author")), ctx.staff_name(r.get("signer")),
+            labels.SIGNATURE_ZH.get(r.get("signature") or "", r.get("signature") or ""), r.get("commit"),
+            page_url(report_page(r["id"])) if r.get("id") else "",
+        ])
+    return out
+
+
 TIME_HEADERS = ("事发时间", "获知时间", "收到时间", "报送时限")
+TIME_COLUMNS = tuple(HEADERS.index(h) for h in TIME_HEADERS)
 
 
-def register_sheet(ctx, period: Period) -> Sheet:
-    """The register rows of the reports received in the period, with the portal download's columns."""
-    from baosong.portal.common import received_month
-    from baosong.portal.downloads import HEADERS, rows
-
-    months = set(period.months)
-    wanted = {r["id"] for r in ctx.register.get("reports", []) if r.get("id") and received_month(ctx, r) in months}
+def register_sheet(ctx, period: Period | None = None) -> Sheet:
+    """The register (all reports, or those received in `period`) with the portal download's columns;
+    the portal's text times "YYYY-MM-DD HH:MM" (local) become real dates for the spreadsheet."""
+    wanted = None
+    if period is not None:
+        months = set(period.months)
+        wanted = {r["id"] for r in ctx.register.get("reports", []) if r.get("id") and received_month(ctx, r) in months}
     id_col = HEADERS.index("报告编号")
-    times = [HEADERS.index(h) for h in TIME_HEADERS if h in HEADERS]
     out = []
     for row in rows(ctx):
-        if row[id_col] in wanted:
-            row = list(row)
-            for i in times:  # the portal's text "YYYY-MM-DD HH:MM" (local) becomes a real date
+        if wanted is None or row[id_col] in wanted:
+            for i in TIME_COLUMNS:
                 row[i] = datetime.strptime(row[i], "%Y-%m-%d %H:%M") if row[i] else None
             out.append(row)
-    return Sheet(f"登记簿{period.key}", list(HEADERS), out)
+    return Sheet(f"登记簿{period.key}" if period is not None else "登记簿", list(HEADERS), out)
 
 
 RANKING_HEADERS = (["排名", "单位代码", "单位", "紧急信息（份）", "涉及事件（起）", "政务信息（条）", "网络舆情（条）",
@@ -364,8 +417,6 @@ def export_bytes(ctx, what: str, period: Period, fmt: str) -> bytes:
         sheet = register_sheet(ctx, period)
         if fmt == "json":
             months = set(period.months)
-            from baosong.portal.common import received_month
-
             return json_bytes({"period": period.key, "label": period.label, "commit": ctx.commit,
                                "reports": [r for r in ctx.register.get("reports", [])
                                            if received_month(ctx, r) in months]})
@@ -390,4 +441,4 @@ def export_bytes(ctx, what: str, period: Period, fmt: str) -> bytes:
 
 __all__ = ["FORMATS", "WHATS", "ExportError", "Sheet", "context_bulletins", "context_scores", "csv_bytes",
            "display_width", "export_bytes", "file_name", "find_bulletin", "json_bytes", "local_naive",
-           "xlsx_bytes"]
+           "register_sheet", "reproducible_xlsx", "rows", "xlsx_bytes"]

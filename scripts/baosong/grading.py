@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from baosong.vocab import CRITERIA_ZH
+
 GRADES = ("I", "II", "III", "IV")  # most severe first
-GRADE_ZH = {"I": "Ⅰ级（特别重大）", "II": "Ⅱ级（重大）", "III": "Ⅲ级（较大）", "IV": "Ⅳ级（一般）"}
-CRITERIA_ZH = {"deaths": "死亡", "serious_injuries": "重伤", "economic_loss": "直接经济损失（万元）"}
 
 
 def severity(grade: str) -> int:

@@ -14,18 +14,23 @@ from typing import Any
 from baosong import newreport as nr
 from baosong.config import Config
 from baosong.deadlines import deadline_for
-from baosong.grading import GRADE_ZH, GRADES
+from baosong.grading import GRADES
 from baosong.rules import local_offset, reason_min_chars
+from baosong.vocab import (
+    FINDING_ZH,
+    GRADE_ZH,
+    LEVEL_ZH,
+    PERIOD_ZH,
+    REPORT_ZH,
+    STAGE_ZH,
+    UNIT_LEVEL_ZH,
+    fmt_minutes,
+)
 
 GUIDE_DIR = "guide"
 COMMON_FIELDS = ("id", "kind", "unit", "title", "created_at", "author", "reviewer", "signer", "delay_reason")
 KIND_ORDER = ("emergency", "info", "opinion", "adoption", "instruction", "notice", "correction")
-REPORT_ZH = {"written": "书面报告", "phone": "电话报告"}
 CLOCK_ZH = {"occurred": "事发时间", "discovered": "获知时间（未填时按事发时间）"}
-LEVEL_ZH = {"own": "本单位", "city": "市级", "prefecture": "地市级", "province": "省级", "national": "国家级"}
-PERIOD_ZH = {"month": "月度", "bimonth": "双月", "quarter": "季度", "year": "年度"}
-UNIT_LEVEL_ZH = {"city": "市级", "district": "县区", "department": "市直部门", "agency": "局属单位"}
-FINDING_ZH = {"late": "迟报", "missed": "漏报", "concealed": "瞒报", "fabricated": "谎报"}
 CRITERIA = (("deaths", "死亡（人）"), ("serious_injuries", "重伤（人）"), ("economic_loss", "直接经济损失（万元）"))
 
 
@@ -67,11 +72,7 @@ def table(header: list[str], rows: list[list[str]]) -> str:
 def _minutes(n: Any) -> str:
     if not isinstance(n, int):
         return esc(n)
-    if n % 1440 == 0:
-        return f"{n // 1440} 天"
-    if n % 60 == 0:
-        return f"{n // 60} 小时"
-    return f"{n} 分钟" if n < 60 else f"{n // 60} 小时 {n % 60} 分钟"
+    return fmt_minutes(n)
 
 
 def _num(n: Any) -> str:
@@ -261,7 +262,7 @@ def _missed_text(policy: dict) -> str:
 
 
 def _deadlines(policy: dict) -> str:
-    stage_zh, cat_zh = nr.STAGE_ZH, _category_labels()
+    stage_zh, cat_zh = STAGE_ZH, _category_labels()
     rules = policy.get("deadline_rules", [])
     rows = [[code(r.get("id", "")), esc(r.get("title", "")), REPORT_ZH.get(r.get("report", "written"), esc(r.get("report"))),
              _filter(r.get("stages"), stage_zh), _filter(r.get("categories"), cat_zh),
@@ -437,12 +438,12 @@ def _examples(cfg: Config, schema: dict) -> str:
     unit = docs["first"]["unit"]
     unit_name = cfg.units.get(unit, {}).get("name", unit)
     deadline = deadline_for(docs["first"], cfg)
-    rule = next((r for r in cfg.policy.get("deadline_rules", []) if deadline and r.get("id") == deadline["rule"]), None)
+    rule = next((r for r in cfg.policy.get("deadline_rules", []) if deadline and r.get("id") == deadline.rule), None)
     when = ""
     if deadline is not None:
-        at = deadline["deadline_at"]
+        at = deadline.at
         when = (f"按 `config/policy.yaml`，本例书面报告须在 {at:%Y-%m-%d %H:%M} 前送达"
-                f"（{esc(rule.get('title', '')) if rule else ''}，规则 {code(deadline['rule'])}）。")
+                f"（{esc(rule.get('title', '')) if rule else ''}，规则 {code(deadline.rule)}）。")
     sections = [
         ("first", "紧急信息首报", f"首报要素齐全：何时、何地、发生了什么、伤亡和损失、发展趋势、已采取措施。"
                              f"等级按伤亡数字自动建议，不得低于数字对应的等级。{when}"),

@@ -24,7 +24,8 @@ from baosong.config import load_config
 from baosong.demo import tool_root
 from baosong.hook import DEFAULT_MAIN, DEFAULT_SKEW_MINUTES, install_hooks
 from baosong.problems import Problem
-from baosong.receipts import ReceiveError, registry_public_key
+from baosong.receipts import ReceiveError
+from baosong.receive import registry_public_key
 from baosong.sources import WorkTree
 
 CI_TEMPLATES = {  # choice -> (template in ci-templates/, where it goes in the registry)

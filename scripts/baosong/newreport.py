@@ -47,9 +47,6 @@ PROMPT_FIELDS: dict[str, tuple[str, ...]] = {
 }
 # Figures a follow-up carries forward from the incident so far ("截至报告时的累计").
 CARRIED_FIGURES = ("casualties", "economic_loss", "grade")
-STAGE_ZH = {"first": "首报", "followup": "续报", "final": "终报"}
-KIND_ZH = {"emergency": "紧急信息", "info": "政务信息", "opinion": "网络舆情", "adoption": "采用记录",
-           "instruction": "领导批示记录", "notice": "通报认定", "correction": "更正"}
 
 
 # --- ids -----------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from typing import TypeVar
+from typing import TypeVar, cast
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -51,7 +51,8 @@ def fork_chunks(run: Callable[[Sequence[T]], R], chunks: list[Sequence[T]], work
         _JOB = (run, chunks)
         try:
             with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-                return list(pool.map(_run_chunk, range(len(chunks))))
+                # _run_chunk returns run(chunk): an R, which the module-level trampoline cannot spell.
+                return cast("list[R]", list(pool.map(_run_chunk, range(len(chunks)))))
         except (BrokenProcessPool, OSError):
             return None
         finally:

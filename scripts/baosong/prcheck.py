@@ -24,7 +24,7 @@ from pathlib import Path
 from baosong.cache import Cache, code_fingerprint
 from baosong.check import PER_WORKER_FILES, CheckResult, check_bytes
 from baosong.config import UNITS_PATH, Config, load_config
-from baosong.deadlines import STATUS_ZH, judge, series_deadlines
+from baosong.deadlines import judge, series_deadlines
 from baosong.gitrepo import (
     REPORTS_PREFIX,
     Change,
@@ -46,6 +46,7 @@ from baosong.problems import Problem, sort_key
 from baosong.rules import PATH_RE, REPORT_ID_RE, check_collection, is_real_reason
 from baosong.signatures import SigResult, Verifier, message, short
 from baosong.timeutil import iso
+from baosong.vocab import STATUS_ZH, fmt_minutes
 from baosong.yamlload import load_yaml
 
 REGULAR = "100644"
@@ -327,10 +328,7 @@ def _summaries(repo: Path, tree: GitTree, cfg: Config, added: list[str], use_cac
 
 
 def _duration_zh(minutes: int) -> str:
-    days, rest = divmod(minutes, 1440)
-    hours, mins = divmod(rest, 60)
-    parts = [f"{days} 天" if days else "", f"{hours} 小时" if hours else "", f"{mins} 分钟" if mins else ""]
-    return " ".join(x for x in parts if x) or "0 分钟"
+    return fmt_minutes(minutes)
 
 
 def _lateness(repo: Path, base: str, tree: GitTree, cfg: Config, now: datetime, added_data: dict[str, bytes],
@@ -396,11 +394,11 @@ def _lateness(repo: Path, base: str, tree: GitTree, cfg: Config, now: datetime, 
         status, delay = judge(deadline, arrived_at.at)
         if status not in ("late", "missed") or deadline is None or delay is None:
             continue
-        result.late[path] = {"status": status, "delay_minutes": delay, "deadline_at": iso(deadline["deadline_at"]),
-                             "rule": deadline["rule"]}
+        result.late[path] = {"status": status, "delay_minutes": delay, "deadline_at": iso(deadline.at),
+                             "rule": deadline.rule}
         when = (f"按本次检查时间 {iso(now)}" if arrived_at.source == "commit"
                 else f"按登记服务器签收推送的回执时间 {iso(arrived_at.at)}")
-        how = f"{when}作为送达时间，已超过截止时间 {iso(deadline['deadline_at'])}（规则 {deadline['rule']}）{_duration_zh(delay)}"
+        how = f"{when}作为送达时间，已超过截止时间 {iso(deadline.at)}（规则 {deadline.rule}）{_duration_zh(delay)}"
         reason = doc.get("delay_reason")
         if is_real_reason(reason, cfg.policy):
             problems.append(_p(path, "late-recorded", f"{how}，将登记为{STATUS_ZH[status]}（已附迟报原因说明）。",

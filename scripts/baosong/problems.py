@@ -8,9 +8,10 @@ from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
+from baosong.vocab import SEVERITY_ZH
+
 Severity = Literal["error", "warning"]
 
-SEVERITY_ZH = {"error": "错误", "warning": "警告"}
 
 # Characters a terminal or a CI log would interpret rather than show: C0 controls (ESC starts colour
 # and cursor sequences; a newline forges a second problem line), DEL, C1 (U+009B is a one-byte CSI),

@@ -28,6 +28,7 @@ from baosong.gitrepo import GitTree, read_objects
 from baosong.grading import computed_grade, figures_of
 from baosong.history import Arrival, read_arrivals
 from baosong.parallel import fork_map, workers_for
+from baosong.records import Deadline
 from baosong.rules import incident_unit_problem
 from baosong.timeutil import iso, parse_datetime
 from baosong.yamlload import load_yaml
@@ -272,7 +273,7 @@ def compute_register(docs: dict[str, dict], arrivals: dict[str, Arrival], cfg: C
     return [records[p] for p in sorted(records)], incidents
 
 
-def _report_record(path: str, doc: dict, arrival: Arrival | None, deadline: dict | None, phone: dict | None,
+def _report_record(path: str, doc: dict, arrival: Arrival | None, deadline: Deadline | None, phone: Deadline | None,
                    incident: dict | None, policy: dict) -> dict:
     fields = _arrival_fields(arrival)
     received_at = fields["received_at"]
@@ -286,7 +287,7 @@ def _report_record(path: str, doc: dict, arrival: Arrival | None, deadline: dict
     phone_status = None
     if phone is not None:
         phone_status = "not_phoned" if phoned_at is None else \
-            "on_time" if phoned_at <= phone["deadline_at"] else "late"
+            "on_time" if phoned_at <= phone.at else "late"
     return {
         "id": doc.get("id"), "path": path, "unit": doc.get("unit"), "kind": doc.get("kind"),
         "stage": doc.get("stage"), "incident": doc.get("incident") or (doc.get("id") if doc.get("stage") == "first"
@@ -300,16 +301,16 @@ def _report_record(path: str, doc: dict, arrival: Arrival | None, deadline: dict
         "received_at": received_at, "time_source": fields["time_source"], "attested": fields["attested"],
         "catch_up": fields["catch_up"], "receipt_at": fields["receipt_at"], "receipt_via": fields["receipt_via"],
         "merged_at": fields["merged_at"],
-        "deadline_at": deadline["deadline_at"] if deadline else None,
-        "deadline_rule": deadline["rule"] if deadline else None,
-        "clock": deadline["clock"] if deadline else None,
-        "missed_at": deadline["missed_at"] if deadline else None,
+        "deadline_at": deadline.at if deadline else None,
+        "deadline_rule": deadline.rule if deadline else None,
+        "clock": deadline.clock if deadline else None,
+        "missed_at": deadline.missed_at if deadline else None,
         "status": status, "delay_minutes": delay, "delay_reason": doc.get("delay_reason"),
         "commit": fields["commit"], "main_commit": fields["main_commit"], "blob": fields["blob"],
         "signer": fields["signer"], "signature": fields["signature"],
         "author": doc.get("author"), "signoff": doc.get("signer"), "created_at": _time(doc.get("created_at")),
-        "phone_deadline_at": phone["deadline_at"] if phone else None,
-        "phone_rule": phone["rule"] if phone else None, "phone_status": phone_status,
+        "phone_deadline_at": phone.at if phone else None,
+        "phone_rule": phone.rule if phone else None, "phone_status": phone_status,
         "involved_units": list(doc.get("involved_units") or []),
     }
 
@@ -337,9 +338,9 @@ def _incident_record(incident_id: str, paths: list[str], docs: dict[str, dict], 
     # A follow-up never filed once its 漏报 window has passed is a missed report of its own (the
     # register and the scores count it), though there is no file to carry the status.
     missed_followup = None
-    if due and due.get("missed_at") is not None and now > due["missed_at"]:
-        missed_followup = {"sequence": len(followups) + 1, "deadline_at": due["deadline_at"],
-                           "missed_at": due["missed_at"], "rule": due["rule"]}
+    if due and due.missed_at is not None and now > due.missed_at:
+        missed_followup = {"sequence": len(followups) + 1, "deadline_at": due.at,
+                           "missed_at": due.missed_at, "rule": due.rule}
     reporting_units = {docs[p].get("unit") for p in paths}
     involved = {u for p in paths for u in docs[p].get("involved_units") or []}
     statuses = [records[p]["status"] for p in paths]
@@ -350,9 +351,9 @@ def _incident_record(incident_id: str, paths: list[str], docs: dict[str, dict], 
         "occurred_at": parse_datetime(first.get("occurred_at")), "opened_at": received[paths[0]],
         "closed_at": closed_at, "reports": [docs[p]["id"] for p in paths],
         "next_followup": len(followups) + 1 if due else None,
-        "next_followup_due": due["deadline_at"] if due else None,
-        "next_followup_rule": due["rule"] if due else None,
-        "overdue": bool(due and now > due["deadline_at"]),
+        "next_followup_due": due.at if due else None,
+        "next_followup_rule": due.rule if due else None,
+        "overdue": bool(due and now > due.at),
         "missed_followup": missed_followup,
         "silent_units": sorted(involved - reporting_units),
         "figures": {k: figures[k] for k in ("deaths", "serious_injuries", "injuries", "missing", "economic_loss")

@@ -14,10 +14,11 @@ from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from baosong.config import ROLE_ZH, Config, staff_roles
-from baosong.grading import GRADE_ZH, computed_grade, figures_of, severity
+from baosong.config import Config, staff_roles
+from baosong.grading import computed_grade, figures_of, severity
 from baosong.problems import Problem, field_name
 from baosong.timeutil import iso, parse_datetime, parse_offset
+from baosong.vocab import GRADE_ZH, INFO_TYPE_ZH, ROLE_ZH
 
 # \Z, not $: `$` also matches before a final newline, and a path "x.yaml\n" must not pass as x.yaml.
 REPORT_ID_RE = re.compile(r"^([a-z][a-z0-9]{1,11})-([0-9]{8})-([a-z][a-z0-9]{1,15})-([0-9]{2})\Z")
@@ -29,7 +30,6 @@ OFFICE_KINDS = ("adoption", "instruction", "notice")
 # A classification marking: a star, or a level word used as a marking (秘密★1年, 机密级, a line "绝密").
 SECRECY_RE = re.compile(r"★|(?:绝密|机密|秘密)\s*(?:★|级|[0-9]+\s*年)|(?:^|\n)\s*(?:绝密|机密|秘密)\s*(?:$|\n)")
 FUTURE_TOLERANCE = timedelta(minutes=5)  # clock skew between an officer's laptop and CI
-INFO_TYPE_ZH = {"dynamic": "动态", "experience": "经验", "problem": "问题", "suggestion": "建议", "research": "调研"}
 
 Emit = Callable[[tuple, str, str], None]
 

@@ -26,6 +26,8 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 from baosong.timeutil import parse_datetime, parse_offset
+from baosong.vocab import QUARTER_ZH
+from baosong.vocab import SCORE_TYPE_ZH as TYPE_ZH
 
 PERIOD_KINDS = ("month", "bimonth", "quarter", "year")
 PERIOD_MONTHS = {"month": 1, "bimonth": 2, "quarter": 3, "year": 12}
@@ -33,7 +35,6 @@ LEVELS = ("own", "city", "prefecture", "province", "national")
 FINDINGS = ("late", "missed", "concealed", "fabricated")
 ENTRY_TYPES = ("adoption", "instruction", "shortfall", *FINDINGS)
 COUNTED_KINDS = ("emergency", "info", "opinion")
-QUARTER_ZH = ("第一季度", "第二季度", "第三季度", "第四季度")
 DEFAULT_PRAISE_TOP = 3
 
 
@@ -480,10 +481,6 @@ def fmt_points(value: float | None, sign: bool = False) -> str:
 
 def json_number(value: float) -> int | float:
     return int(value) if float(value).is_integer() else value
-
-
-TYPE_ZH = {"adoption": "采用", "instruction": "领导批示", "shortfall": "任务缺额", "late": "迟报", "missed": "漏报",
-           "concealed": "瞒报", "fabricated": "谎报"}
 
 
 def entry_text(entry: dict, level_zh: Mapping[str, str]) -> str:

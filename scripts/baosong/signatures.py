@@ -43,8 +43,6 @@ GIT_NAMESPACE = "git"
 RECEIPT_NAMESPACE = "baosong-receipt"
 CHECKPOINT_NAMESPACE = "baosong-checkpoint"
 STATUSES = ("good", "unsigned", "unknown_key", "bad", "expired", "revoked", "wrong_unit")
-STATUS_ZH = {"good": "有效", "unsigned": "未签名", "unknown_key": "未登记的密钥", "bad": "签名无效",
-             "expired": "密钥不在有效期内", "revoked": "密钥已吊销", "wrong_unit": "非本单位人员"}
 CACHE_FORMAT = 2  # 2: JSON in the git directory; 1 was a pickle in the work tree
 T = TypeVar("T")
 R = TypeVar("R")

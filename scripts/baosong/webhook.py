@@ -26,7 +26,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from baosong.gitrepo import ZERO_ID, GitError, RefUpdate, git, ref_value
-from baosong.receipts import ReceiveError, receive_push
+from baosong.receipts import ReceiveError
+from baosong.receive import receive_push
 
 MAX_BODY = 25 * 1024 * 1024  # GitLab caps push payloads at 20 commits' details; generous
 REF_RE = re.compile(r"^refs/(heads|tags)/[^\s\\~^:?*\[]+$")

@@ -5,11 +5,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from collections.abc import Iterable, Sized
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 from baosong.problems import terminal_safe
 from baosong.timeutil import parse_datetime
+
+T = TypeVar("T")
 
 
 def parse_now(text: str | None) -> datetime:
@@ -47,9 +51,10 @@ def colour(text: str, code: str, stream=None) -> str:
     return f"\033[{code}m{text}\033[0m" if use_colour(stream) else text
 
 
-def progress(items: list, desc: str):
-    """A progress bar on a terminal only; plain iteration in CI logs and pipes."""
-    if not sys.stderr.isatty() or len(items) < 200:
+def progress(items: Iterable[T], desc: str) -> Iterable[T]:
+    """A progress bar on a terminal only (and for collections of 200 or more); plain iteration in CI
+    logs and pipes."""
+    if not sys.stderr.isatty() or not isinstance(items, Sized) or len(items) < 200:
         return items
     from tqdm import tqdm
 

@@ -98,7 +98,8 @@ def _pre_receive(args: argparse.Namespace, updates: list, settings) -> int:
 def _post_receive(args: argparse.Namespace, updates: list, settings) -> int:
     import os
 
-    from baosong.receipts import KEY_ENV, ReceiveError, receive_push
+    from baosong.receipts import KEY_ENV, ReceiveError
+    from baosong.receive import receive_push
 
     key = args.key or settings.key or (Path(os.environ[KEY_ENV]) if os.environ.get(KEY_ENV) else None)
     if key is None:

@@ -10,10 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from baosong import newreport as nr
+from baosong import vocab
 from baosong.check import check_registry
 from baosong.commands.common import add_repo_option, colour, not_a_registry, parse_now
 from baosong.config import load_config
-from baosong.deadlines import deadline_for, phone_deadline_for
+from baosong.deadlines import phone_deadline_for, series_deadlines
+from baosong.records import Deadline
 from baosong.rules import OFFICE_KINDS, reason_problem
 from baosong.sources import WorkTree
 
@@ -240,7 +242,7 @@ def _collect(root: Path, cfg, asker: Asker, now: datetime, args: argparse.Namesp
     def parse_unit(text: str) -> str:
         code = _known_unit(cfg, text)
         if office_only and code != cfg.registry_office:
-            raise ValueError(f"{nr.KIND_ZH.get(doc['kind'])}只能由登记机关（{cfg.registry_office}）填报。")
+            raise ValueError(f"{vocab.KIND_ZH.get(doc['kind'])}只能由登记机关（{cfg.registry_office}）填报。")
         return code
 
     doc["unit"] = asker.ask("unit", "报送单位（单位代码）", parse_unit, default=unit_default,
@@ -289,7 +291,7 @@ def _ask_incident(root: Path, asker: Asker, unit: str | None, stage: str) -> nr.
 
     label = "所属事件（首报编号" + ("，或上面的序号" if choices else "") + "）"
     return asker.ask("incident", label, parse, choices=choices or None,
-                     hint=f"{nr.STAGE_ZH[stage]}须指向本事件的首报。")
+                     hint=f"{vocab.STAGE_ZH[stage]}须指向本事件的首报。")
 
 
 def _ask_body(cfg, asker: Asker, doc: dict, prefill: dict, now: datetime, first: dict) -> None:
@@ -379,12 +381,12 @@ def _ask_delay_reason(root: Path, cfg, asker: Asker, doc: dict, context: dict, n
     schema = cfg.report_schema.schema
     if "delay_reason" in asker.presets:
         doc["delay_reason"] = asker.ask("delay_reason", "迟报原因说明", _checked_reason(cfg, now))
-    deadline = _deadline(root, cfg, doc, context)
+    deadline = _deadline(root, cfg, doc, context, now)
     context["deadline"] = deadline
-    if deadline is None or now <= deadline["deadline_at"] or "delay_reason" in doc:
+    if deadline is None or now <= deadline.at or "delay_reason" in doc:
         return
-    late = _duration(now - deadline["deadline_at"])
-    print(colour(f"注意：本报告已超过报送时限 {late}（{_rule_title(cfg, deadline['rule'])}）。"
+    late = _duration(now - deadline.at)
+    print(colour(f"注意：本报告已超过报送时限 {late}（{_rule_title(cfg, deadline.rule)}）。"
                  "迟报须附书面说明，否则 CI 不予通过。", "33"))
     doc["delay_reason"] = asker.ask("delay_reason", "迟报原因说明（delay_reason）",
                                     _checked_reason(cfg, now),
@@ -404,16 +406,22 @@ def _checked_reason(cfg, now: datetime) -> Callable[[str], Any]:
     return inner
 
 
-def _deadline(root: Path, cfg, doc: dict, context: dict) -> dict | None:
+def _deadline(root: Path, cfg, doc: dict, context: dict, now: datetime) -> Deadline | None:
+    """The written deadline as the register will judge it (`deadlines.series_deadlines`: the same
+    first report, previous follow-up and final-report rules), the report assumed to arrive `now`.
+    Arrivals are the local clone's estimate: the commit that added each report (receipts are the
+    registry's and may not be fetched here); a follow-up not committed yet goes with this one, `now`."""
     incident = context.get("incident")
     if doc.get("kind") != "emergency":
         return None
-    first_arrival = previous = None
-    if incident is not None and doc.get("stage") == "followup":
+    first_arrival = None
+    followups: list[tuple[Any, datetime | None]] = []  # (sequence as written, arrival)
+    if incident is not None and doc.get("stage") != "first":
         first_arrival = nr.arrival_time(root, incident.path)
-        earlier = [p for p, d in incident.followups if d.get("sequence", 0) < doc.get("sequence", 0)]
-        previous = nr.arrival_time(root, earlier[-1]) if earlier else None
-    return deadline_for(doc, cfg, first_arrival, previous, incident=incident.first if incident else None)
+        followups = [(d.get("sequence"), nr.arrival_time(root, p) or now) for p, d in incident.followups]
+    written, _ = series_deadlines(doc, cfg, incident=incident.first if incident else None,
+                                  first_arrival=first_arrival, followups=followups, arrived_at=now)
+    return written
 
 
 def _write_and_report(root: Path, cfg, doc: dict, context: dict, now: datetime, args: argparse.Namespace) -> int:
@@ -448,7 +456,7 @@ def _write_and_report(root: Path, cfg, doc: dict, context: dict, now: datetime, 
     return status
 
 
-def _print_deadline(cfg, deadline: dict | None, now: datetime, doc: dict, first: dict | None) -> None:
+def _print_deadline(cfg, deadline: Deadline | None, now: datetime, doc: dict, first: dict | None) -> None:
     if doc.get("kind") != "emergency":
         return
     _print_phone_deadline(cfg, now, doc, first)
@@ -459,9 +467,9 @@ def _print_deadline(cfg, deadline: dict | None, now: datetime, doc: dict, first:
         else:
             print("本报告没有适用的书面报送时限。")
         return
-    at = deadline["deadline_at"].astimezone(now.tzinfo)
-    left = deadline["deadline_at"] - now
-    line = f"适用时限：{_rule_title(cfg, deadline['rule'])}，截止 {at:%Y-%m-%d %H:%M}"
+    at = deadline.at.astimezone(now.tzinfo)
+    left = deadline.at - now
+    line = f"适用时限：{_rule_title(cfg, deadline.rule)}，截止 {at:%Y-%m-%d %H:%M}"
     if left.total_seconds() >= 0:
         print(colour(f"{line}，还剩 {_duration(left)}。请尽快提交并创建合并请求（以登记系统收到的时间为准）。", "1"))
     else:
@@ -473,20 +481,20 @@ def _print_phone_deadline(cfg, now: datetime, doc: dict, first: dict | None) -> 
     phone = phone_deadline_for(doc, cfg, incident=first)
     if phone is None:
         return
-    at = phone["deadline_at"].astimezone(now.tzinfo)
-    rule = _rule_title(cfg, phone["rule"])
+    at = phone.at.astimezone(now.tzinfo)
+    rule = _rule_title(cfg, phone.rule)
     phoned = nr.parse_datetime(doc.get("phoned_at"))
     if phoned is None:
         print(colour(f"电话报告时限：{rule}，截止 {at:%Y-%m-%d %H:%M}。已电话报告的，请在 phoned_at 中填写报告时间。", "1"))
-    elif phoned > phone["deadline_at"]:
+    elif phoned > phone.at:
         print(colour(f"注意：电话报告时间 {phoned.astimezone(now.tzinfo):%H:%M} 晚于时限 {at:%H:%M}（{rule}），"
                      "将被记为电话迟报。", "33"))
 
 
 def _print_next_steps(doc: dict, rel: str) -> None:
     branch = f"report/{doc['id']}"
-    kind = nr.KIND_ZH.get(doc["kind"], doc["kind"])
-    stage = nr.STAGE_ZH.get(doc.get("stage", ""), "")
+    kind = vocab.KIND_ZH.get(doc["kind"], doc["kind"])
+    stage = vocab.STAGE_ZH.get(doc.get("stage", ""), "")
     message = f"{kind}{stage}：{doc.get('title', '')}".replace('"', "'")
     print("下一步：")
     print(f"  1. 在编辑器中核对内容（可补充细节），然后检查：baosong check {rel}")
@@ -498,23 +506,13 @@ def _print_next_steps(doc: dict, rel: str) -> None:
 
 
 def _rule_title(cfg, rule_id: str) -> str:
-    for rule in cfg.policy.get("deadline_rules", []):
-        if rule.get("id") == rule_id:
-            return f"{rule.get('title', rule_id)}（{rule_id}）"
-    followup = cfg.policy.get("followup", {})
-    if rule_id.endswith("first_within_minutes"):
-        return f"首报送达后 {followup.get('first_within_minutes')} 分钟内首次续报（{rule_id}）"
-    if rule_id.endswith("interval_minutes"):
-        return f"上次续报后 {followup.get('interval_minutes')} 分钟内再次续报（{rule_id}）"
-    return rule_id
+    """`vocab.rule_title` with the rule id, which the officer may need to look the rule up."""
+    title = vocab.rule_title(cfg.policy, rule_id)
+    return title if title == rule_id else f"{title}（{rule_id}）"
 
 
 def _duration(delta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    days, rest = divmod(minutes, 1440)
-    hours, mins = divmod(rest, 60)
-    parts = [f"{days} 天" if days else "", f"{hours} 小时" if hours else "", f"{mins} 分钟" if mins or not minutes else ""]
-    return " ".join(p for p in parts if p)
+    return vocab.fmt_minutes(int(delta.total_seconds() // 60))
 
 
 # --- answer checks -------------------------------------------------------------------------------
@@ -551,10 +549,7 @@ def _person(cfg, unit: str, text: str, role: str) -> str:
     for p in cfg.staff_of(unit):
         if role in p.get("roles", []) and text in (p["id"], p.get("name")):
             return p["id"]
-    raise ValueError(f"“{text}”不是本单位（{unit}）的{_ROLE_ZH[role]}。可选：{_people(cfg, unit, role) or '（无）'}。")
-
-
-_ROLE_ZH = {"officer": "信息员", "reviewer": "分管领导", "head": "主要负责人"}
+    raise ValueError(f"“{text}”不是本单位（{unit}）的{vocab.ROLE_ZH[role]}。可选：{_people(cfg, unit, role) or '（无）'}。")
 
 
 def _people(cfg, unit: str, role: str) -> str:
@@ -563,7 +558,7 @@ def _people(cfg, unit: str, role: str) -> str:
 
 def _people_hint(cfg, unit: str, role: str) -> str:
     people = _people(cfg, unit, role)
-    return f"本单位{_ROLE_ZH[role]}：{people}" if people else ""
+    return f"本单位{vocab.ROLE_ZH[role]}：{people}" if people else ""
 
 
 def _units_hint(cfg) -> str:

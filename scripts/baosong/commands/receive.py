@@ -11,7 +11,8 @@ from pathlib import Path
 from baosong.commands.common import add_repo_option, colour, git_failed, parse_now
 from baosong.gitrepo import GitError
 from baosong.problems import json_safe, render_text, terminal_safe
-from baosong.receipts import KEY_ENV, RECEIPTS_REF, WITNESS_ENV, WITNESS_FILE, ReceiveError, receive
+from baosong.receipts import KEY_ENV, RECEIPTS_REF, WITNESS_ENV, WITNESS_FILE, ReceiveError
+from baosong.receive import receive
 
 NAME = "receive"
 HELP = "登记回执：为主分支上新收到的报告写入登记系统签名的回执和检查点"

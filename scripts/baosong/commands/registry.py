@@ -7,10 +7,12 @@ import sys
 import unicodedata
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+from baosong import vocab
 from baosong.commands.common import add_repo_option, colour, git_failed, parse_now, progress
-from baosong.deadlines import CLOCK_ZH, STATUS_ZH
 from baosong.problems import json_safe, terminal_safe
+from baosong.vocab import CLOCK_ZH, STATUS_ZH
 
 NAME = "registry"
 HELP = "生成登记簿：每份报告的送达时间、适用时限与按时/迟报/漏报状态，事件续报情况"
@@ -27,12 +29,11 @@ DESCRIPTION = """生成登记簿：每份报告由谁提交、何时真正送达
   baosong registry --rev main --now 2026-11-20T12:00:00+08:00
 """
 
-SIGNATURE_ZH = {"good": "有效", "unsigned": "未签名", "unknown_key": "未登记密钥", "bad": "无效",
-                "expired": "过期", "revoked": "已吊销", "wrong_unit": "非本单位", None: "—"}
-SOURCE_ZH = {"push": "收文回执", "receipt": "回执", "tsa": "时间戳", "commit": "合并时间", None: "—"}
-KIND_ZH = {"emergency": "紧急", "info": "政务", "opinion": "舆情", "adoption": "采用", "instruction": "批示",
-           "notice": "通报", "correction": "更正"}
-STAGE_ZH = {"first": "首报", "followup": "续报", "final": "终报"}
+# The terminal table's narrow columns take the short forms.
+SIGNATURE_ZH: dict[Any, str] = {**vocab.SIGNATURE_SHORT, None: "—"}
+SOURCE_ZH: dict[Any, str] = {**vocab.TIME_SOURCE_SHORT, None: "—"}
+KIND_ZH = vocab.KIND_SHORT
+STAGE_ZH = vocab.STAGE_ZH
 STATUS_COLOUR = {"on_time": "32", "late": "33", "missed": "31", "not_applicable": "0"}
 
 

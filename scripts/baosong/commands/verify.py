@@ -9,7 +9,8 @@ from pathlib import Path
 from baosong.commands.common import add_repo_option, git_failed, print_problems
 from baosong.config import load_config
 from baosong.gitrepo import GitError, GitTree
-from baosong.receipts import RECEIPTS_REF, WITNESS_ENV, WITNESS_FILE, verify_store
+from baosong.receipts import RECEIPTS_REF, WITNESS_ENV, WITNESS_FILE
+from baosong.verify import verify_store
 
 NAME = "verify"
 HELP = "离线验证全部登记回执和检查点：签名、时间戳、报告内容是否仍在、回执库是否完整，并列出补登回执"

@@ -8,14 +8,23 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 from baosong.portal import mkdocs_adapter
 from baosong.portal.home import home_page
 from baosong.portal.html import esc
-from baosong.portal.model import SECTIONS, Context, DataFile, HomeBlock, Page, Provider, StaticPage
+from baosong.portal.model import (
+    SECTIONS,
+    Context,
+    DataFile,
+    HomeBlock,
+    Page,
+    Provider,
+    SiteContent,
+    StaticPage,
+)
 from baosong.portal.providers import PROVIDERS
 
 ASSET_DIR = "assets/baosong"
@@ -26,19 +35,6 @@ PLACEHOLDER_TEXT = {"bulletins": "通报功能即将推出：届时这里按月�
 
 Progress = Callable[[Iterable, str], Iterable]
 Note = Callable[[str], None]  # a phase has started (the command prints it)
-
-
-@dataclass
-class SiteContent:
-    """Everything the adapter renders."""
-
-    site_name: str
-    pages: list[Page] = field(default_factory=list)
-    static_pages: list[StaticPage] = field(default_factory=list)
-    files: list[DataFile] = field(default_factory=list)
-    stylesheets: list[str] = field(default_factory=list)
-    scripts: list[str] = field(default_factory=list)
-    build_epoch: int = 0          # seconds since the epoch for any timestamp the generator writes
 
 
 class PortalBuildError(Exception):

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 
 from baosong.bulletins import CATEGORIES, zh_date
 from baosong.exports import context_bulletins, context_scores
-from baosong.guide import LEVEL_ZH
 from baosong.portal.html import Cell, cell, esc, fmt_minutes, link, rel, table
 from baosong.portal.model import Context, DataFile, HomeBlock, Item, Page
 from baosong.portal.score_pages import (
@@ -22,7 +21,9 @@ from baosong.portal.score_pages import (
     ranking_html,
     sources_html,
 )
-from baosong.scoring import TYPE_ZH, Scores, fmt_points
+from baosong.scoring import Scores, fmt_points
+from baosong.vocab import LEVEL_ZH
+from baosong.vocab import SCORE_TYPE_ZH as TYPE_ZH
 
 INDEX = "bulletins/index.md"
 CATEGORY_ORDER = ("month", "bimonth", "quarter", "year")

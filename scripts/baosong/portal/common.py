@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from baosong import vocab
 from baosong.portal import labels
 from baosong.portal.html import Cell, cell, esc, fmt_minutes, fmt_time, link, local, slug, table
 from baosong.portal.model import Context
@@ -145,17 +146,7 @@ def relative(now: datetime, due: object, tz) -> tuple[str, bool]:
 
 def rule_title(ctx: Context, rule_id: str | None) -> str:
     """The policy's title of a deadline rule; follow-up duties described from the policy's numbers."""
-    if not rule_id:
-        return "—"
-    for rule in ctx.policy.get("deadline_rules", []):
-        if rule.get("id") == rule_id:
-            return rule.get("title") or rule_id
-    duty = ctx.policy.get("followup") or {}
-    if rule_id == "followup.first_within_minutes":
-        return f"首报送达后 {fmt_minutes(duty.get('first_within_minutes'))}内第一次续报"
-    if rule_id == "followup.interval_minutes":
-        return f"上次续报送达后 {fmt_minutes(duty.get('interval_minutes'))}内再次续报"
-    return rule_id
+    return vocab.rule_title(ctx.policy, rule_id)
 
 
 def unit_codes(ctx: Context) -> list[str]:

@@ -15,10 +15,11 @@ import posixpath
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
+from baosong import vocab
 from baosong.privacy import mask
-from baosong.timeutil import parse_datetime
+from baosong.vocab import fmt_time as fmt_time
+from baosong.vocab import local as local
 
 _SAFE_SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,80}\Z")
 _TITLE_SUBST = str.maketrans({"<": "＜", ">": "＞", "&": "＆", '"': "＂", "'": "＇", "`": "｀",
@@ -81,30 +82,9 @@ def link(from_page: str, target: str, text: object) -> str:
 
 # ---- times and durations ---------------------------------------------------------------------------
 
-def local(value: object, tz: timezone) -> datetime | None:
-    when = value if isinstance(value, datetime) else parse_datetime(value)
-    return when.astimezone(tz) if when is not None else None
-
-
-def fmt_time(value: object, tz: timezone) -> str:
-    when = local(value, tz)
-    return when.strftime("%Y-%m-%d %H:%M") if when else ""
-
-
 def fmt_minutes(minutes: int | float | None) -> str:
-    """1500 → 1天1小时; 75 → 1小时15分钟; 0 → 0分钟."""
-    if minutes is None:
-        return ""
-    minutes = int(round(minutes))
-    sign = "-" if minutes < 0 else ""
-    days, rest = divmod(abs(minutes), 1440)
-    hours, mins = divmod(rest, 60)
-    parts = [f"{days}天"] if days else []
-    if hours:
-        parts.append(f"{hours}小时")
-    if mins or not parts:
-        parts.append(f"{mins}分钟")
-    return sign + "".join(parts[:2])
+    """`vocab.fmt_minutes` for table cells and notes: the two largest units (1501 → 1天1小时)."""
+    return vocab.fmt_minutes(minutes, max_parts=2)
 
 
 def percent(part: int, whole: int) -> str:

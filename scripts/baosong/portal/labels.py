@@ -1,17 +1,21 @@
-"""Chinese labels for the portal, gathered from the modules that own each vocabulary."""
+"""Chinese labels for the portal: `vocab`'s tables, plus the portal's combined labels."""
 
 from __future__ import annotations
 
-from baosong.deadlines import CLOCK_ZH, STATUS_ZH
-from baosong.grading import GRADE_ZH
-from baosong.guide import LEVEL_ZH
-from baosong.newreport import KIND_ZH, STAGE_ZH
-from baosong.rules import INFO_TYPE_ZH
-from baosong.signatures import STATUS_ZH as SIGNATURE_ZH
-
-CATEGORY_ZH = {"accident": "事故灾难", "traffic": "道路交通", "fire": "火灾", "natural_disaster": "自然灾害",
-               "environment": "生态环境", "public_health": "公共卫生", "social_security": "社会安全", "other": "其他"}
-TIME_SOURCE_ZH = {"push": "收文回执", "receipt": "登记回执", "tsa": "可信时间戳", "commit": "合并时间"}
+from baosong.vocab import (
+    CATEGORY_ZH,
+    CLOCK_ZH,
+    FIGURES_ZH,
+    GRADE_SHORT,
+    GRADE_ZH,
+    INFO_TYPE_ZH,
+    KIND_ZH,
+    LEVEL_ZH,
+    SIGNATURE_ZH,
+    STAGE_ZH,
+    STATUS_ZH,
+    TIME_SOURCE_ZH,
+)
 
 
 def time_source(record: dict) -> str:
@@ -25,9 +29,7 @@ def time_source(record: dict) -> str:
     if record.get("catch_up"):
         return label + "（补登回执，未经证实）"
     return label + ("（回执佐证）" if record.get("attested") else "（无回执，未经证实）")
-GRADE_SHORT = {"I": "Ⅰ级", "II": "Ⅱ级", "III": "Ⅲ级", "IV": "Ⅳ级"}
-FIGURES_ZH = {"deaths": "死亡", "serious_injuries": "重伤", "injuries": "轻伤", "missing": "失踪",
-              "economic_loss": "直接经济损失（万元）"}
+
 
 __all__ = ["CATEGORY_ZH", "CLOCK_ZH", "FIGURES_ZH", "GRADE_SHORT", "GRADE_ZH", "INFO_TYPE_ZH", "KIND_ZH",
            "LEVEL_ZH", "SIGNATURE_ZH", "STAGE_ZH", "STATUS_ZH", "TIME_SOURCE_ZH", "time_source"]

@@ -1,6 +1,6 @@
-"""The only module that knows MkDocs (and mkdocs-material): writes a docs directory and a
-configuration, runs the build through MkDocs' Python API in strict mode, then adds what MkDocs does
-not render itself.
+"""The only module that knows MkDocs' API: writes a docs directory and a configuration, runs the build
+through MkDocs' Python API in strict mode, then adds what MkDocs does not render itself. What the
+theme (mkdocs-material) needs comes from `portal.material`, the only module that knows the theme.
 
 - Configuration: the registry's own `mkdocs.yml` (or this project's template) supplies looks
   (palette, features, copyright); everything that keeps the portal correct is enforced here and
@@ -33,51 +33,24 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from baosong.portal.html import esc, plain_title
-from baosong.portal.model import SECTIONS, Page, StaticPage
-
-if TYPE_CHECKING:
-    from baosong.portal.build import SiteContent
+from baosong.portal import material
+from baosong.portal.html import plain_title
+from baosong.portal.model import SECTIONS, Page, SiteContent
 
 Progress = Callable[[Iterable, str], Iterable]
 
 SHELL_NAME = "bs-shell"
-# The shell's template: the theme's page with a compact drawer navigation (top-level sections only)
-# instead of the full tree, which would otherwise be copied into every one of 50,000 pages.
-SHELL_TEMPLATE = """{% extends "main.html" %}
-{% macro first_url(item) -%}
-  {%- if item.children -%}{{ first_url(item.children | first) }}{%- else -%}{{ item.url | url }}{%- endif -%}
-{%- endmacro %}
-{% block site_nav %}
-  {% if nav %}
-    <div class="md-sidebar md-sidebar--primary" data-md-component="sidebar" data-md-type="navigation" hidden>
-      <div class="md-sidebar__scrollwrap"><div class="md-sidebar__inner">
-        <nav class="md-nav md-nav--primary" aria-label="导航" data-md-level="0">
-          <label class="md-nav__title" for="__drawer">{{ config.site_name }}</label>
-          <ul class="md-nav__list">
-            {% for item in nav %}
-              <li class="md-nav__item"><a href="{{ first_url(item) }}" class="md-nav__link">{{ item.title }}</a></li>
-            {% endfor %}
-          </ul>
-        </nav>
-      </div></div>
-    </div>
-  {% endif %}
-{% endblock %}
-"""
 SHELL_TITLE = "BSSHELLTITLE"
 SHELL_BODY = '<div id="bs-shell-body"><h1>BSSHELLBODY</h1></div>'  # with an h1, so the theme adds none
 TEMPLATE_NAME = "mkdocs.yml"
-# What a registry's mkdocs.yml may set; anything else is decided here.
-TEMPLATE_THEME_KEYS = ("palette", "features", "logo", "favicon", "icon")
+# What a registry's mkdocs.yml may set besides the theme's looks (`material.TEMPLATE_THEME_KEYS`).
 TEMPLATE_KEYS = ("site_description", "site_author", "copyright", "site_url")
 # Raw HTML blocks the search index does not read skip Markdown and the search plugin's HTML parser
 # (Python-Markdown's raw-HTML parser costs about a second per megabyte; a month of the register at
 # 50,000 reports a year is several megabytes); tiny ones are not worth a placeholder.
 SLOT_MIN_CHARS = 1000
-SEARCH_SEPARATOR = r"[\s\u200b\u3000\-、。，．？！；：（）《》“”]+"
 
 
 class AdapterError(Exception):
@@ -135,20 +108,15 @@ def _front_matter(title: str, *, search: bool, wide: bool, template: str | None 
     meta: dict[str, Any] = {"title": plain_title(title)}
     if template:
         meta["template"] = template
-    if not search:
-        meta["search"] = {"exclude": True}
-    if wide:
-        meta["hide"] = ["navigation", "toc"]
+    meta.update(material.page_meta(search=search, wide=wide))
     return "---\n" + json.dumps(meta, ensure_ascii=False) + "\n---\n\n"
 
 
 def _config(content: SiteContent, docs: Path, site: Path, template: dict) -> dict:
-    theme_in = template.get("theme") if isinstance(template.get("theme"), dict) else {}
-    theme: dict[str, Any] = {k: theme_in[k] for k in TEMPLATE_THEME_KEYS if k in theme_in}
-    theme.update({"name": "material", "language": "zh", "font": False, "custom_dir": str(docs.parent / "overrides")})
-    extra_in = template.get("extra") if isinstance(template.get("extra"), dict) else {}
-    extra = {k: v for k, v in extra_in.items() if k not in ("analytics", "consent", "social", "alternate")}
-    extra["generator"] = False
+    theme_in = template["theme"] if isinstance(template.get("theme"), dict) else {}
+    theme = material.theme_config(theme_in, str(docs.parent / "overrides"))
+    extra_in = template["extra"] if isinstance(template.get("extra"), dict) else {}
+    extra = material.extra_config(extra_in)
     not_in_nav = sorted({"/" + (posixpath.dirname(p.path) + "/" if "/" in p.path else p.path)
                          for p in content.pages if not p.nav}
                         | {"/" + posixpath.dirname(p.path) + "/" for p in content.static_pages})
@@ -158,8 +126,7 @@ def _config(content: SiteContent, docs: Path, site: Path, template: dict) -> dic
         "docs_dir": str(docs), "site_dir": str(site),
         "use_directory_urls": False,
         "theme": theme,
-        # Sub-words (see _subwords) rank like a match in the text, not like the theme's tags (×10⁶).
-        "plugins": [{"search": {"separator": SEARCH_SEPARATOR, "fields": {"tags": {"boost": 10}}}}],
+        "plugins": [material.search_plugin()],
         # No extension that fetches anything (e.g. emoji CDNs); these render the guide's tables and code.
         "markdown_extensions": ["toc", "attr_list", "tables", "admonition",
                                 {"pymdownx.highlight": {"use_pygments": True}}, "pymdownx.superfences"],
@@ -296,56 +263,6 @@ def _clean_sitemap(site: Path, epoch: int) -> None:
         gz.write(text.encode("utf-8"))
 
 
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
-
-
-def _segment(text: str) -> str:
-    """As the theme's search plugin does: jieba's words of each Han run, separated by zero-width spaces."""
-    try:
-        import jieba
-    except ImportError:
-        return text
-    return _HAN.sub(lambda m: "\u200b" + "\u200b".join(jieba.cut(m.group(0))) + "\u200b", text).strip("\u200b")
-
-
-def _subwords(*texts: str) -> list[str]:
-    """The shorter words inside the segmented words of texts (交通事故 → 交通, 事故 …).
-
-    The browser matches whole words and word prefixes only, so without these a search for 事故 would
-    miss 交通事故. They go into the entry's `tags` field, which the theme searches (boost: see
-    `_config`) and which the site stylesheet hides in the result list.
-    """
-    try:
-        import jieba
-    except ImportError:
-        return []
-    found: set[str] = set()
-    for text in texts:
-        for word in re.split(r"[^\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+", text):
-            if len(word) > 2:
-                found.update(w for w in jieba.cut_for_search(word) if 2 <= len(w) < len(word))
-    return sorted(found)
-
-
-def _finish_search_index(site: Path, static_pages: list[StaticPage]) -> None:
-    """Add the searchable static pages (title + search text, escaped and segmented like the theme's
-    entries), the sub-words of every entry, and write the index as UTF-8 (the theme escapes every
-    Chinese character as a 6-byte \\uXXXX)."""
-    index = site / "search" / "search_index.json"
-    if not index.is_file():
-        return
-    data = json.loads(index.read_text(encoding="utf-8"))
-    for page in static_pages:
-        if page.search_text is not None:
-            data["docs"].append({"location": page.path[:-3] + ".html", "title": _segment(esc(page.title)),
-                                 "text": _segment(esc(page.search_text))})
-    for doc in data["docs"]:
-        words = _subwords(doc.get("title", ""), doc.get("text", ""))
-        if words:
-            doc["tags"] = sorted(set(doc.get("tags") or []) | set(words))
-    index.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-
-
 def _looks_like_site(path: Path) -> bool:
     if not path.exists():
         return True
@@ -369,7 +286,7 @@ def _write_docs(content: SiteContent, work: Path, site: Path, template: dict) ->
         shell = Path(directory) / f"{SHELL_NAME}.md"
         _write(docs / shell, _front_matter(SHELL_TITLE, search=False, wide=True, template=f"{SHELL_NAME}.html")
                + SHELL_BODY + "\n")
-    _write(work / "overrides" / f"{SHELL_NAME}.html", SHELL_TEMPLATE)
+    _write(work / "overrides" / f"{SHELL_NAME}.html", material.SHELL_TEMPLATE)
     config_file = work / "mkdocs.yml"
     config_file.write_text(json.dumps(_config(content, docs, site, template), ensure_ascii=False, indent=1),
                            encoding="utf-8")
@@ -399,7 +316,7 @@ def render(content: SiteContent, out: Path, *, template: Path | None = None, str
         for f in content.files:
             _write(staging / f.path, f.data)
         _clean_sitemap(staging, content.build_epoch)
-        _finish_search_index(staging, content.static_pages)
+        material.finish_search_index(staging, content.static_pages)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)  # the previous site stays as it was
         raise

@@ -60,6 +60,19 @@ class DataFile:
     data: bytes
 
 
+@dataclass
+class SiteContent:
+    """Everything the generator adapter renders (what `build.collect` gathers from the providers)."""
+
+    site_name: str
+    pages: list[Page] = field(default_factory=list)
+    static_pages: list[StaticPage] = field(default_factory=list)
+    files: list[DataFile] = field(default_factory=list)
+    stylesheets: list[str] = field(default_factory=list)
+    scripts: list[str] = field(default_factory=list)
+    build_epoch: int = 0          # seconds since the epoch for any timestamp the generator writes
+
+
 @dataclass(slots=True)
 class HomeBlock:
     key: str                     # e.g. "bulletins": replaces the home page's placeholder for that key

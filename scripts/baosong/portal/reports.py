@@ -19,9 +19,8 @@ from baosong.portal.common import (
 )
 from baosong.portal.html import definition_list, esc, fmt_minutes, fmt_time, link, paragraphs
 from baosong.portal.model import Context, Item, StaticPage
+from baosong.vocab import FINDING_ZH, VERIFICATION_ZH
 
-VERIFICATION_ZH = {"unverified": "未核实", "verifying": "核实中", "confirmed": "已证实", "refuted": "已辟谣"}
-FINDING_ZH = {"concealed": "瞒报", "late": "迟报", "missed": "漏报", "fabricated": "谎报"}
 # Fields shown as text sections, in this order, with their headings.
 TEXT_FIELDS = (("description", "事件情况"), ("body", "正文"), ("trend", "发展趋势"), ("measures", "已采取措施"),
                ("cause", "原因"), ("content", "批示内容"), ("reason", "更正原因"), ("note", "备注"))

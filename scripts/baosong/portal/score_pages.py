@@ -11,7 +11,6 @@ from collections.abc import Iterator
 import pygal
 
 from baosong.exports import context_bulletins, context_scores, export_bytes, file_name
-from baosong.guide import LEVEL_ZH, PERIOD_ZH
 from baosong.portal.charts import STYLE, svg
 from baosong.portal.common import report_page, unit_page
 from baosong.portal.html import Cell, cell, esc, link, rel, slug, table
@@ -26,6 +25,7 @@ from baosong.scoring import (
     fmt_points,
     period_table,
 )
+from baosong.vocab import LEVEL_ZH, PERIOD_ZH
 
 FORMAT_ZH = {"xlsx": "Excel 工作簿", "csv": "CSV（UTF-8 带 BOM）", "json": "JSON"}
 DOWNLOAD_FORMATS = ("xlsx", "csv", "json")

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
-from baosong.config import ROLE_ZH
 from baosong.portal import labels
 from baosong.portal.common import (
     by_arrival,
@@ -24,8 +23,7 @@ from baosong.portal.common import (
 )
 from baosong.portal.html import Cell, cell, definition_list, esc, link, percent, table
 from baosong.portal.model import Context, Item, Page
-
-UNIT_LEVEL_ZH = {"city": "市级", "district": "县区", "department": "市直部门", "agency": "局属单位"}
+from baosong.vocab import ROLE_ZH, UNIT_LEVEL_ZH
 
 
 def _by_unit(ctx: Context) -> dict[str, list[dict]]:

@@ -1,0 +1,161 @@
+"""`baosong verify`: the receipts store against main — the signed chain, the receipt files, the witness,
+and receipts written long after the merge that brought their blob (catch-up receipts)."""
+
+from __future__ import annotations
+
+import json
+import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from baosong.config import UNITS_PATH, Config
+from baosong.gitrepo import (
+    ls_tree,
+    read_objects,
+    ref_value,
+    rev_parse,
+)
+from baosong.problems import Problem
+from baosong.receipts import (
+    CHECKPOINT_FILE,
+    RECEIPTS_REF,
+    Receipt,
+    _finding,
+    chain_problems,
+    first_listings,
+    read_checkpoints,
+    receipt_file_problems,
+    receipt_path,
+    receipt_via,
+    store_problems,
+    unsigned_checkpoints,
+    verify_record,
+    witness_path,
+)
+from baosong.signatures import RECEIPT_NAMESPACE, SigResult, Verifier
+from baosong.timeutil import iso, parse_datetime
+from baosong.tsa import tsa_verify
+
+
+@dataclass
+class VerifyResult:
+    receipts: int = 0
+    checkpoints: int = 0
+    catch_up: int = 0  # receipts written later than the merge that brought their blob in (see history.CATCH_UP_AFTER)
+    problems: list[Problem] = field(default_factory=list)
+
+
+
+
+def catch_up_problems(repo: Path, rev: str, listed: dict[str, list], vias: dict[str, str]) -> list[Problem]:
+    """Receipts written long after the merge that brought their blob in (warnings: the arrival then
+    counts from the merge, unattested). The rule is history.trusted_arrival."""
+    from baosong.history import is_report, main_reports, trusted_arrival
+
+    tip = rev_parse(repo, rev)
+    if tip is None or not listed:
+        return []
+    out = []
+    for path, intro in sorted(main_reports(repo, tip).items()):
+        entry = listed.get(intro.blob)
+        if entry is None or entry[0] != path or not is_report(intro):
+            continue
+        when = parse_datetime(entry[3])
+        if when is None:
+            continue
+        rec = Receipt(path, intro.blob, entry[2], when, parse_datetime(entry[4]), 0, vias.get(intro.blob, "receive"))
+        trusted = trusted_arrival(rec, intro.main_time)
+        if trusted.catch_up:
+            registry_time = rec.tsa_time or rec.received_at
+            hours = (registry_time - intro.main_time).total_seconds() / 3600
+            out.append(_finding(receipt_path(intro.blob), "receipt-catch-up",
+                                f"补登回执：{path} 的回执时间 {iso(registry_time)} 晚于合并进主分支的时间 "
+                                f"{iso(intro.main_time)}（{hours:.1f} 小时）。回执作业当时未运行，送达时间按合并时间计算，"
+                                "合并时间未经回执证实。", "warning"))
+    return out
+
+
+def verify_store(repo: Path, cfg: Config, *, rev: str = "HEAD", witness: Path | None = None) -> VerifyResult:
+    """Check every receipt and checkpoint offline: registry signatures (every checkpoint, not only the
+    latest), hash links, TSA stamps, the blobs still present, the store against the witness; and
+    name the catch-up receipts of the reports on rev."""
+    repo = Path(repo)
+    result = VerifyResult()
+    problems = result.problems
+    tip = ref_value(repo, RECEIPTS_REF)
+    checkpoints = read_checkpoints(repo, tip) if tip else []
+    main = rev_parse(repo, rev)
+    on_main = bool(main and any(e.path.endswith(".yaml") for e in ls_tree(repo, main, "reports")))
+    problems.extend(store_problems(repo, tip, checkpoints, witness_path(repo, witness), on_main))
+    if tip is None:
+        return result
+    entries = {e.path: e for e in ls_tree(repo, tip)}
+    jsons = sorted(p for p in entries if p.startswith("receipts/") and p.endswith(".json"))
+    objs = read_objects(repo, [entries[p].oid for p in entries if p.startswith("receipts/")])
+    tsa_cfg = (cfg.units_doc.get("registry") or {}).get("tsa") or {}
+    listed, relisted = first_listings(checkpoints)
+    problems.extend(relisted)
+    blobs_named = {p: p.rsplit("/", 1)[1][:-5] for p in jsons}
+    present = read_objects(repo, sorted(set(blobs_named.values())))
+    vias: dict[str, str] = {}
+
+    with Verifier(cfg, repo, use_cache=False) as verifier:
+        def signature(path: str) -> SigResult:
+            sig = objs.get(entries[path + ".sig"].oid) if path + ".sig" in entries else None
+            return verify_record(verifier, objs[entries[path].oid] or b"", sig, RECEIPT_NAMESPACE, path)
+
+        signed = dict(zip(jsons, verifier.map(signature, jsons), strict=True))  # on a free core too
+
+        def check(path: str) -> list[Problem]:
+            out: list[Problem] = []
+            raw = objs[entries[path].oid] or b""
+            blob = blobs_named[path]
+            try:
+                record = json.loads(raw)
+            except ValueError:
+                record = None
+            if not isinstance(record, dict):
+                return [_finding(path, "receipt-unreadable", "回执不是有效的 JSON，已被损坏或篡改。")]
+            vias[blob] = receipt_via(record)[0]
+            sig = objs.get(entries[path + ".sig"].oid) if path + ".sig" in entries else None
+            r = signed[path]
+            if not r.good:
+                why = "缺少签名文件" if sig is None else f"签名状态：{r.status}（密钥 {r.key or '未知'}）"
+                out.append(_finding(path, "receipt-signature", f"回执的登记系统签名不成立（{why}），回执可能被篡改。"))
+            if record.get("blob") != blob:
+                out.append(_finding(path, "receipt-blob-mismatch",
+                                    f"回执记录的 blob {record.get('blob')} 与文件名 {blob} 不一致。"))
+            if present.get(blob) is None:
+                out.append(_finding(path, "receipt-blob-missing",
+                                    f"回执对应的报告内容（blob {blob[:10]}，{record.get('path')}）已不在仓库中。"))
+            if blob not in listed:
+                out.append(_finding(path, "receipt-unlisted", "回执未列入任何已签名的检查点，可能是事后添加或被替换。"))
+            tsr_path = path[:-5] + ".tsr"
+            if tsr_path in entries:
+                if not tsa_cfg.get("cert"):
+                    out.append(_finding(tsr_path, "receipt-tsa-unverifiable",
+                                        f"回执带有时间戳，但 {UNITS_PATH} 未配置 registry.tsa.cert，无法验证。"))
+                else:
+                    ok, text = tsa_verify(raw, objs[entries[tsr_path].oid] or b"", tsa_cfg["cert"])
+                    if not ok:
+                        out.append(_finding(tsr_path, "receipt-tsa", f"时间戳验证失败：{text.splitlines()[-1] if text else ''}"))
+            return out
+
+        with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+            for found in pool.map(check, jsons):
+                problems.extend(found)
+        for cp, status in unsigned_checkpoints(verifier, checkpoints):
+            problems.append(Problem(f"{cp.commit[:10]}:{CHECKPOINT_FILE}", 1, 1, "", "checkpoint-signature",
+                                    f"检查点 {cp.sequence} 的登记系统签名不成立（{status}）：检查点是伪造或被篡改的，"
+                                    "即使其后有已签名的检查点链接到它，它登记的回执也不可信。"))
+        for cp, text in chain_problems(checkpoints):
+            problems.append(Problem(f"{cp.commit[:10]}:{CHECKPOINT_FILE}", 1, 1, "", "checkpoint-chain", text))
+    problems.extend(receipt_file_problems(entries, listed))
+    catch_up = catch_up_problems(repo, rev, listed, vias)
+    problems.extend(catch_up)
+    result.receipts = len(jsons)
+    result.checkpoints = len(checkpoints)
+    result.catch_up = len(catch_up)
+    return result
+
