@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from baosong import __version__
-from baosong.gitrepo import git
+from baosong.gitrepo import GitError, git
 
 DIR_NAME = "baosong-cache"
 README_TEXT = """\
@@ -46,6 +46,7 @@ run is then slower). `--no-cache` on any baosong command neither reads nor write
 
 T = TypeVar("T")
 _resolved: dict[str, Path | None] = {}
+_dirs: dict[str, tuple[Path, Path]] = {}  # git_dirs, per process
 _code: dict[tuple[str, ...], str] = {}
 
 
@@ -87,12 +88,31 @@ def cache_dir(repo: Path | str) -> Path | None:
     return _resolved[key]
 
 
-def _resolve(repo: Path) -> Path | None:
+def git_dirs(repo: Path | str) -> tuple[Path, Path]:
+    """(absolute git dir, absolute common dir) of repo, with the one rev-parse that also settles
+    cache_dir(repo): a hook that needs both starts one git process, not two. Remembered per process. GitError outside a repository."""
+    key = os.path.abspath(repo)
+    if key in _dirs:
+        return _dirs[key]
+    args = ("rev-parse", "--absolute-git-dir", "--path-format=absolute", "--git-common-dir", "--show-toplevel")
+    out = git(Path(key), *args, check=False).decode("utf-8", "surrogateescape").splitlines()
+    if len(out) < 2 or not out[0] or not out[1]:
+        # Not a repository: let git say why, as the callers always reported it.
+        git(Path(key), "rev-parse", "--absolute-git-dir", "--git-common-dir")
+        raise GitError(args, 128, f"no git directory for {key}")
+    if key not in _resolved:
+        _resolved[key] = _resolve(Path(key), out[1:])
+    _dirs[key] = Path(out[0]), Path(out[1])
+    return _dirs[key]
+
+
+def _resolve(repo: Path, out: list[str] | None = None) -> Path | None:
     if not repo.is_dir():
         return None
     # One call: the common dir always prints; the top level only in a work tree (git then exits 128).
-    out = git(repo, "rev-parse", "--path-format=absolute", "--git-common-dir", "--show-toplevel",
-              check=False).decode("utf-8", "surrogateescape").splitlines()
+    if out is None:
+        out = git(repo, "rev-parse", "--path-format=absolute", "--git-common-dir", "--show-toplevel",
+                  check=False).decode("utf-8", "surrogateescape").splitlines()
     if not out or not out[0]:
         return None
     common = Path(out[0])

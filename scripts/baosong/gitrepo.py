@@ -176,6 +176,18 @@ def ref_value(repo: Path, ref: str) -> str | None:
     return text or None
 
 
+def ref_values(repo: Path, refs: list[str], peel: set[str] | frozenset[str] = frozenset()) -> dict[str, str | None]:
+    """{ref: object id or None} of fully qualified refs, matched exactly, with one `for-each-ref`;
+    the refs in `peel` give the commit they name (as rev_parse would), the others the id they hold."""
+    out = git(repo, "for-each-ref", "--format=%(refname)%00%(objectname)%00%(objecttype)", *refs)
+    found: dict[str, str | None] = dict.fromkeys(refs)
+    for line in out.decode("utf-8", "surrogateescape").splitlines():
+        ref, oid, kind = (line.split("\0") + ["", ""])[:3]
+        if ref in found and oid:
+            found[ref] = oid if ref not in peel or kind == "commit" else _peel_commit(repo, oid)
+    return found
+
+
 def is_shallow(repo: Path) -> bool:
     return git_text(repo, "rev-parse", "--is-shallow-repository") == "true"
 
@@ -374,6 +386,15 @@ class CatFile:
         self.proc.stdout.read(1)  # the newline after the content
         return oid, kind, data
 
+    def read_many(self, specs: Iterable[str]) -> dict[str, bytes | None]:
+        """{spec: content or None}, like read_objects but through this process (one request at a
+        time: a long batch written ahead could fill both pipes)."""
+        out: dict[str, bytes | None] = {}
+        for spec in specs:
+            found = self.read(spec)
+            out[spec] = found[2] if found is not None else None
+        return out
+
     def close(self) -> None:
         if self.proc.stdin:
             self.proc.stdin.close()
@@ -386,10 +407,13 @@ class CatFile:
         self.close()
 
 
-def read_objects(repo: Path, specs: list[str]) -> dict[str, bytes | None]:
-    """Many objects at once: all requests are written before reading, through one process."""
+def read_objects(repo: Path, specs: list[str], reader: CatFile | None = None) -> dict[str, bytes | None]:
+    """Many objects at once: all requests are written before reading, through one process (reader's
+    when given: a command that reads a few objects at several steps starts one cat-file, not one each)."""
     if not specs:
         return {}
+    if reader is not None:
+        return reader.read_many(specs)
     payload = "".join(f"{s}\n" for s in specs).encode("utf-8", "surrogateescape")
     out = git(repo, "cat-file", "--batch", input=payload)
     result: dict[str, bytes | None] = {}

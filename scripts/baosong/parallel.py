@@ -11,12 +11,9 @@ travel back. The workers' memory is their own: a job must not rely on side effec
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 import threading
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar, cast
 
 T = TypeVar("T")
@@ -37,6 +34,10 @@ def idle_cpus() -> float:
 
 def workers_for(n: int, per_worker: int, idle: float | None = None) -> int:
     """Worker processes for n items: more than one only for at least per_worker items each and a free core."""
+    if n // per_worker <= 1:
+        return 1  # before importing multiprocessing: a hook verifying one commit must not pay for it
+    import multiprocessing
+
     if "fork" not in multiprocessing.get_all_start_methods():
         return 1
     free = idle_cpus() if idle is None else idle
@@ -46,6 +47,10 @@ def workers_for(n: int, per_worker: int, idle: float | None = None) -> int:
 def fork_chunks(run: Callable[[Sequence[T]], R], chunks: list[Sequence[T]], workers: int) -> list[R] | None:
     """[run(c) for c in chunks] in `workers` forked processes, in order; None when they could not run
     (a worker died or could not start), so the caller does the work itself, once."""
+    import multiprocessing  # here, not at load: most runs never fork (see workers_for)
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     global _JOB
     with _LOCK:
         _JOB = (run, chunks)

@@ -20,11 +20,12 @@ from datetime import datetime
 from functools import partial
 from pathlib import Path
 
-from baosong.cache import Cache
+from baosong.cache import Cache, git_dirs
 from baosong.config import UNITS_PATH, Config
 from baosong.gitrepo import (
     REPORTS_PREFIX,
     ZERO_ID,
+    CatFile,
     GitError,
     RefUpdate,
     git,
@@ -32,6 +33,7 @@ from baosong.gitrepo import (
     is_ancestor,
     read_objects,
     ref_value,
+    ref_values,
     rev_parse,
 )
 from baosong.problems import Problem
@@ -149,7 +151,8 @@ def _tree_bytes(entries: dict[bytes, tuple[bytes, bytes]]) -> bytes:
     return b"".join(entries[n][0] + b" " + n + b"\0" + entries[n][1] for n in order)
 
 
-def _commit_files(repo: Path, old: str | None, files: dict[str, bytes], message: str, now: datetime) -> str:
+def _commit_files(repo: Path, old: str | None, files: dict[str, bytes], message: str, now: datetime,
+                  reader: CatFile | None = None) -> str:
     """A new store commit: old's tree plus files, with old as parent.
 
     Only the trees on the paths of the new files are read and rewritten (a handful of objects
@@ -163,7 +166,7 @@ def _commit_files(repo: Path, old: str | None, files: dict[str, bytes], message:
         parts = name.split("/")[:-1]
         dirs.update("/".join(parts[:k]) for k in range(1, len(parts) + 1))
     specs = {d: (f"{old}^{{tree}}" if d == "" else f"{old}:{d}") for d in dirs} if old else {}
-    raw = read_objects(repo, sorted(specs.values())) if old else {}
+    raw = read_objects(repo, sorted(specs.values()), reader) if old else {}
     trees = {d: _tree_entries(raw[specs[d]]) if old and raw.get(specs[d]) is not None else {} for d in dirs}
     for name, oid in zip(names, oids, strict=True):
         folder, _, base = name.rpartition("/")
@@ -185,12 +188,12 @@ def _commit_files(repo: Path, old: str | None, files: dict[str, bytes], message:
     return git(repo, *args, env=stamp_env).decode().strip()
 
 
-def _existing(repo: Path, store_tip: str | None, blobs: Iterable[str]) -> set[str]:
+def _existing(repo: Path, store_tip: str | None, blobs: Iterable[str], reader: CatFile | None = None) -> set[str]:
     """Which blobs already have a receipt in the store at store_tip (one cat-file process)."""
     if store_tip is None:
         return set()
     wanted = sorted(set(blobs))
-    found = read_objects(repo, [f"{store_tip}:{receipt_path(b)}" for b in wanted])
+    found = read_objects(repo, [f"{store_tip}:{receipt_path(b)}" for b in wanted], reader)
     return {b for b in wanted if found.get(f"{store_tip}:{receipt_path(b)}") is not None}
 
 
@@ -246,7 +249,7 @@ def _check_registry_key(cfg: Config, key_path: Path) -> dict:
 
 def _store_commit(repo: Path, old: str | None, last: Checkpoint | None, tip: str, todo: dict, signed: dict,
                   registry: dict, now: datetime, key_path: Path, via: str = "receive",
-                  refs: list[str] | None = None) -> tuple[str, dict, bytes]:
+                  refs: list[str] | None = None, reader: CatFile | None = None) -> tuple[str, dict, bytes]:
     """The next store commit: the new receipts and a checkpoint linked to the last one."""
     files: dict[str, bytes] = {}
     added = []
@@ -269,7 +272,7 @@ def _store_commit(repo: Path, old: str | None, last: Checkpoint | None, tip: str
     files[CHECKPOINT_FILE] = raw
     files[CHECKPOINT_FILE + ".sig"] = sign(raw, key_path, CHECKPOINT_NAMESPACE)
     message = f"{via}: {len(added)} receipt(s), checkpoint {checkpoint['sequence']} at {tip[:10]}"
-    return _commit_files(repo, old, files, message, now), checkpoint, files[CHECKPOINT_FILE + ".sig"]
+    return _commit_files(repo, old, files, message, now, reader), checkpoint, files[CHECKPOINT_FILE + ".sig"]
 
 
 
@@ -358,27 +361,35 @@ def guard_store(repo: Path, verifier: Verifier, tip: str | None, last: Checkpoin
 def _append(repo: Path, cfg: Config, key_path: Path, now: datetime, witness: Path | None, use_cache: bool,
             lock: bool, max_attempts: int,
             build: Callable[[str | None, Checkpoint | None, Verifier], tuple[str, dict, list[dict], bytes] | None],
+            reader: CatFile | None = None, store_tip: object = _UNREAD,
             ) -> tuple[str, dict, list[dict], int] | None:
     """The writers' common loop: guard the store, build the next store commit, compare-and-swap.
 
     build(old tip, last checkpoint, verifier) returns (new commit, checkpoint, receipt records, the
     checkpoint's signature), or None when there is nothing to write. Returns (commit, checkpoint, records, attempts) or None.
+    reader: the caller's cat-file process; store_tip: the store ref as the caller read it before the lock,
+    used by the first attempt only when the witness still names it (every writer on this machine
+    advances the witness under the lock; a writer that does not only makes the compare-and-swap fail,
+    and the retry reads the ref again).
     """
-    git_dir, common_dir = (Path(x) for x in git_text(repo, "rev-parse", "--absolute-git-dir",
-                                                         "--git-common-dir").splitlines())
+    git_dir, common_dir = git_dirs(repo)
     wfile = witness_path(repo, witness, common_dir)
     with _receive_lock(repo, git_dir) if lock else contextlib.nullcontext(), \
             Verifier(cfg, repo, use_cache=use_cache) as verifier:
         for attempt in range(1, max_attempts + 1):
-            old = ref_value(repo, RECEIPTS_REF)
+            witness_doc = read_witness(wfile)
+            if attempt == 1 and isinstance(store_tip, str) and witness_doc is not None and witness_doc["commit"] == store_tip:
+                old: str | None = store_tip  # read before the lock, and no writer of ours has moved it since
+            else:
+                old = ref_value(repo, RECEIPTS_REF)
             last, parent_raw = None, None
             if old is not None:
                 specs = [f"{old}:{CHECKPOINT_FILE}", f"{old}:{CHECKPOINT_FILE}.sig", f"{old}^:{CHECKPOINT_FILE}"]
-                objs = read_objects(repo, specs)
+                objs = read_objects(repo, specs, reader)
                 if objs[specs[0]] is not None:
                     last = _checkpoint(old, objs[specs[0]], objs[specs[1]])
                 parent_raw = objs[specs[2]]
-            guard_store(repo, verifier, old, last, read_witness(wfile), wfile, parent_raw)
+            guard_store(repo, verifier, old, last, witness_doc, wfile, parent_raw)
             built = build(old, last, verifier)
             if built is None:
                 return None
@@ -398,13 +409,14 @@ def _append(repo: Path, cfg: Config, key_path: Path, now: datetime, witness: Pat
 
 
 def _sign_missing(cfg: Config, repo: Path, verifier: Verifier, missing: list, registry: dict, now: datetime,
-                  key_path: Path, signed: dict, via: str, refs: dict[str, str] | None = None) -> None:
+                  key_path: Path, signed: dict, via: str, refs: dict[str, str] | None = None,
+                  reader: CatFile | None = None) -> None:
     """Receipts for blobs not signed yet in this run (kept across compare-and-swap retries)."""
     from baosong.history import report_unit, unit_check
 
     if not missing:
         return
-    sigs = verifier.verify_commits(repo, [(i.commit, now, i.claimed_time) for i in missing])
+    sigs = verifier.verify_commits(repo, [(i.commit, now, i.claimed_time) for i in missing], reader)
     make = partial(_make_receipt, registry=registry, tsa=registry.get("tsa"), now=now, key_path=key_path, via=via)
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         made = pool.map(lambda i: make(i, unit_check(sigs[i.commit], report_unit(i.path)),
@@ -496,14 +508,20 @@ def pushed_reports(repo: Path, updates: list[RefUpdate], main_ref: str, main_tip
 PUSH_CONFIG_CACHE = "push-config"
 
 
-def _push_config(repo: Path, tip: str, *, use_cache: bool = True) -> tuple[Config, list[Problem]]:
+def _push_config(repo: Path, tip: str, *, use_cache: bool = True, reader: CatFile | None = None,
+                 ) -> tuple[Config, list[Problem]]:
     """units.yaml of main, validated once per (tool version, units.yaml blob, units schema blob) and
-    kept in the cache directory (baosong.cache): a push then costs no schema compilation."""
+    kept in the cache directory (baosong.cache): a push then costs no schema compilation. The two
+    blob ids are read through reader when given (no rev-parse process)."""
     from baosong import __version__
     from baosong.config import UNITS_SCHEMA_PATH, config_from_units, load_config
     from baosong.gitrepo import GitTree
 
-    ids = git(repo, "rev-parse", f"{tip}:{UNITS_PATH}", f"{tip}:{UNITS_SCHEMA_PATH}", check=False).decode().split()
+    if reader is not None:
+        ids = [found[0] for spec in (f"{tip}:{UNITS_PATH}", f"{tip}:{UNITS_SCHEMA_PATH}")
+               if (found := reader.read(spec)) is not None]
+    else:
+        ids = git(repo, "rev-parse", f"{tip}:{UNITS_PATH}", f"{tip}:{UNITS_SCHEMA_PATH}", check=False).decode().split()
     key = f"{__version__}:{':'.join(ids)}" if len(ids) == 2 else ""
     cache = Cache(repo, PUSH_CONFIG_CACHE, version=1, fingerprint=key, enabled=use_cache and bool(key))
     units = cache.load(lambda entries: entries if isinstance(entries, dict) else None)
@@ -530,15 +548,34 @@ def receive_push(repo: Path, key_path: Path, now: datetime, updates: list[RefUpd
     repo = Path(repo)
     result = ReceiveResult()
     main_ref = main if main.startswith("refs/") else f"refs/heads/{main}"
-    tip = rev_parse(repo, main_ref)
+    # Every push runs this: both refs with one for-each-ref (exact names, as rev_parse matches a full
+    # ref), one cat-file process for every object read below, the git directories with one rev-parse.
+    if _PLAIN_REF_RE.fullmatch(main_ref):
+        values = ref_values(repo, [main_ref, RECEIPTS_REF], peel={main_ref})
+        tip, store_tip = values[main_ref], values[RECEIPTS_REF]
+    else:  # a revision expression in baosong.mainBranch: resolved as before
+        tip, store_tip = rev_parse(repo, main_ref), _UNREAD
     if tip is None:
         return result  # no main yet: not a registry (the first push creates it)
     result.main_commit = tip
     found = pushed_reports(repo, updates, main_ref, tip)
     if not found:
         return result
+    git_dirs(repo)  # settles the cache directory for the caches below
+    with CatFile(repo) as reader:
+        return _receive_found(repo, key_path, now, result, found, tip, store_tip, reader, cfg=cfg,
+                              max_attempts=max_attempts, use_cache=use_cache, lock=lock, witness=witness)
+
+
+_PLAIN_REF_RE = re.compile(r"refs/[A-Za-z0-9._/-]+")
+
+
+def _receive_found(repo: Path, key_path: Path, now: datetime, result: ReceiveResult, found: dict, tip: str,
+                   store_tip: object, reader: CatFile, *, cfg: Config | None, max_attempts: int, use_cache: bool,
+                   lock: bool, witness: Path | None) -> ReceiveResult:
+    """receive_push once the pushed report blobs are known."""
     if cfg is None:
-        cfg, problems = _push_config(repo, tip, use_cache=use_cache)
+        cfg, problems = _push_config(repo, tip, use_cache=use_cache, reader=reader)
         if problems:
             result.problems = problems
             return result
@@ -547,18 +584,18 @@ def receive_push(repo: Path, key_path: Path, now: datetime, updates: list[RefUpd
     refs = {blob: ref for blob, (_, ref) in found.items()}
 
     def build(old: str | None, last: Checkpoint | None, verifier: Verifier) -> tuple[str, dict, list[dict], bytes] | None:
-        have = _existing(repo, old, found)
+        have = _existing(repo, old, found, reader)
         todo = {intro.path: intro for blob, (intro, _) in found.items() if blob not in have}
         if not todo:
             return None
         # One path per blob: a blob pushed at two paths at once is receipted at its first path.
         _sign_missing(cfg, repo, verifier, [i for i in todo.values() if i.blob not in signed], registry, now,
-                      key_path, signed, "push", refs)
+                      key_path, signed, "push", refs, reader)
         new, checkpoint, sig = _store_commit(repo, old, last, tip, todo, signed, registry, now, key_path, "push",
-                                             sorted({refs[i.blob] for i in todo.values()}))
+                                             sorted({refs[i.blob] for i in todo.values()}), reader)
         return new, checkpoint, [signed[todo[p].blob][3] for p in sorted(todo)], sig
 
-    done = _append(repo, cfg, key_path, now, witness, use_cache, lock, max_attempts, build)
+    done = _append(repo, cfg, key_path, now, witness, use_cache, lock, max_attempts, build, reader, store_tip)
     if done is not None:
         _, checkpoint, result.receipts, result.attempts = done
         result.checkpoint = checkpoint["sequence"]

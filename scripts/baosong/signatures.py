@@ -35,7 +35,7 @@ from typing import TypeVar
 from baosong import sshsig
 from baosong.cache import Cache, code_fingerprint
 from baosong.config import UNITS_PATH, Config
-from baosong.gitrepo import read_objects
+from baosong.gitrepo import CatFile, read_objects
 from baosong.parallel import CHUNK, fork_chunks, idle_cpus, workers_for
 from baosong.timeutil import iso, parse_datetime
 
@@ -429,8 +429,9 @@ class Verifier:
     # -- commits -------------------------------------------------------------------------------
 
     def verify_commits(self, repo: Path, items: Iterable[tuple[str, datetime, datetime | None]],
-                       ) -> dict[str, SigResult]:
-        """Verify commits at their trusted times: items are (commit id, trusted time, claimed time)."""
+                       reader: CatFile | None = None) -> dict[str, SigResult]:
+        """Verify commits at their trusted times: items are (commit id, trusted time, claimed time).
+        reader: a cat-file process of the caller's to read the commits through."""
         results: dict[str, SigResult] = {}
         todo: list[tuple[str, datetime, datetime | None]] = []
         for cid, when, claimed in items:
@@ -443,7 +444,7 @@ class Verifier:
                 todo.append((cid, when, claimed))
         if not todo:
             return results
-        raws = read_objects(repo, [cid for cid, _, _ in todo])
+        raws = read_objects(repo, [cid for cid, _, _ in todo], reader)
 
         def one(item: tuple[str, datetime, datetime | None]) -> SigResult:
             cid, when, claimed = item
