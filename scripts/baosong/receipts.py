@@ -28,7 +28,6 @@ import os
 import re
 import tempfile
 from collections.abc import Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -230,6 +229,8 @@ def unsigned_checkpoints(verifier: Verifier, checkpoints: list[Checkpoint]) -> l
         if status is None:
             status = verify_record(verifier, cp.raw, cp.sig, CHECKPOINT_NAMESPACE, cp.commit).status
         return status
+
+    from concurrent.futures import ThreadPoolExecutor  # here: concurrent.futures imports logging
 
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         results = list(pool.map(one, checkpoints))

@@ -14,7 +14,6 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
@@ -412,15 +411,23 @@ def _sign_missing(cfg: Config, repo: Path, verifier: Verifier, missing: list, re
                   key_path: Path, signed: dict, via: str, refs: dict[str, str] | None = None,
                   reader: CatFile | None = None) -> None:
     """Receipts for blobs not signed yet in this run (kept across compare-and-swap retries)."""
-    from baosong.history import report_unit, unit_check
+    from baosong.history import Introduced, report_unit, unit_check
 
     if not missing:
         return
     sigs = verifier.verify_commits(repo, [(i.commit, now, i.claimed_time) for i in missing], reader)
     make = partial(_make_receipt, registry=registry, tsa=registry.get("tsa"), now=now, key_path=key_path, via=via)
+
+    def one(i: Introduced) -> tuple[bytes, bytes, bytes | None, dict]:
+        return make(i, unit_check(sigs[i.commit], report_unit(i.path)), ref=(refs or {}).get(i.blob))
+
+    if len(missing) == 1:  # the usual push: no thread pool (nor concurrent.futures and logging to import)
+        signed[missing[0].blob] = one(missing[0])
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        made = pool.map(lambda i: make(i, unit_check(sigs[i.commit], report_unit(i.path)),
-                                       ref=(refs or {}).get(i.blob)), missing)
+        made = pool.map(one, missing)
         signed.update((i.blob, rec) for i, rec in zip(missing, made, strict=True))
 
 

@@ -26,7 +26,6 @@ import tempfile
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -465,11 +464,17 @@ class Verifier:
         # (worker processes when a core is free); ssh-keygen processes run outside the GIL, and
         # threads keep the cores busy.
         native = self.in_process and isinstance(self._signers(), sshsig.Signers)
-        workers = min(len(todo), os.cpu_count() or 2)
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            for item, r in zip(todo, self.map(one, todo) if native else pool.map(one, todo), strict=True):
-                results[item[0]] = r
-                self._new[(item[0], self.digest, ssh_time(item[1]))] = (r.status, r.principal, r.key)
+        if native:
+            done = self.map(one, todo)
+        else:
+            # Imported here: it imports logging, which a push (one commit, in-process) needs neither of.
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=min(len(todo), os.cpu_count() or 2)) as pool:
+                done = list(pool.map(one, todo))
+        for item, r in zip(todo, done, strict=True):
+            results[item[0]] = r
+            self._new[(item[0], self.digest, ssh_time(item[1]))] = (r.status, r.principal, r.key)
         return results
 
 
