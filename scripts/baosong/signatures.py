@@ -28,6 +28,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
 
@@ -136,6 +137,7 @@ def signature_key(armored: bytes) -> bytes | None:
         return None
 
 
+@lru_cache(maxsize=4096)  # a registry has few keys and many signatures
 def fingerprint(blob: bytes) -> str:
     """OpenSSH's SHA256 fingerprint; for an ed25519 certificate, that of the certified key (as ssh-keygen shows)."""
     try:

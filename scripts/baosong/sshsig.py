@@ -106,13 +106,17 @@ class Reader:
         return v
 
     def string(self) -> bytes:
-        n = self.u32()
-        if n > self.left():
-            self.pos -= 4
+        # u32() and left() inlined: this runs several times per signature. On a short string the
+        # position stays before its length, as sshbuf leaves it.
+        data, pos = self.data, self.pos
+        if len(data) - pos < 4:
+            raise Invalid("short u32")
+        (n,) = struct.unpack_from(">I", data, pos)
+        pos += 4
+        if n > len(data) - pos:
             raise Invalid("short string")
-        v = self.data[self.pos:self.pos + n]
-        self.pos += n
-        return v
+        self.pos = pos + n
+        return data[pos:pos + n]
 
     def cstring(self) -> bytes:
         """sshbuf_get_cstring: a NUL only as the last byte (then dropped, as C sees the string)."""
@@ -285,6 +289,7 @@ class PublicKey:
     material: tuple  # the public part: what sshkey_equal_public compares
     cert: Certificate | None = None
     _crypto: object = field(default=None, repr=False)
+    _fp: str | None = field(default=None, repr=False)
 
     @property
     def plain_name(self) -> bytes:
@@ -312,8 +317,10 @@ class PublicKey:
         raise Unsupported(f"密钥类型 {self.plain_name.decode()}")
 
     def fingerprint(self) -> str:
-        digest = hashlib.sha256(self.plain_blob()).digest()
-        return "SHA256:" + base64.b64encode(digest).decode().rstrip("=")
+        if self._fp is None:  # made once: a cached key answers every signature it made
+            digest = hashlib.sha256(self.plain_blob()).digest()
+            self._fp = "SHA256:" + base64.b64encode(digest).decode().rstrip("=")
+        return self._fp
 
     def same_public(self, other: PublicKey) -> bool:
         """sshkey_equal_public: same plain type and public part (a certificate equals its own key)."""
@@ -553,28 +560,48 @@ def signature_pubkey(blob: bytes) -> PublicKey:
     return parse_key(r.string())
 
 
+_KEYS: dict[bytes, PublicKey] = {}  # signing key blob -> parsed key (its `cryptography` key made once)
+_KEYS_MAX = 4096
+
+
+def _signing_key_of(blob: bytes) -> PublicKey:
+    """parse_key for a signature's key, remembered per blob: a registry has few keys and many
+    signatures. Only keys that parsed are kept (a failure is raised again each time); a certificate's
+    CA signature depends on the blob alone, its validity window is judged per verification."""
+    key = _KEYS.get(blob)
+    if key is None:
+        key = parse_key(blob)
+        if len(_KEYS) >= _KEYS_MAX:
+            _KEYS.clear()
+        _KEYS[blob] = key
+    return key
+
+
 def verify_sshsig(blob: bytes, message: bytes, namespace: bytes) -> PublicKey:
     """sshsig_verify_fd: the signing key if `blob` is a valid signature over message in namespace."""
-    peek = Reader(blob)
-    _preamble(peek)
-    peek.string()
-    peek.string()
-    peek.string()
-    hashalg = peek.cstring()
-    peek.string()
-    if hashalg not in HASHALGS:
-        raise Invalid("hash algorithm")
-    digest = HASHALGS[hashalg](message).digest()
+    # One pass over the fields; the checks keep OpenSSH's order (what fails before the key is
+    # parsed is Invalid whatever the key; a key type not verified here is Unsupported before the
+    # namespace, trailing data and signature are looked at).
     r = Reader(blob)
     _preamble(r)
-    key = parse_key(r.string())
-    got_namespace = r.cstring()
+    keyblob = r.string()
+    got_namespace = r.string()
     r.string()  # reserved: not interpreted by OpenSSH
     sig_hashalg = r.cstring()
     sig = r.string()
+    if sig_hashalg not in HASHALGS:
+        raise Invalid("hash algorithm")
+    hashalg = sig_hashalg
+    digest = HASHALGS[hashalg](message).digest()
+    key = _signing_key_of(keyblob)
+    z = got_namespace.find(b"\0")  # cstring(): a NUL only as the last byte
+    if z != -1:
+        if z < len(got_namespace) - 1:
+            raise Invalid("NUL in string")
+        got_namespace = got_namespace[:-1]
     if r.left():
         raise Invalid("trailing data")
-    if got_namespace != namespace or sig_hashalg != hashalg:
+    if got_namespace != namespace:
         raise Invalid("namespace or hash")
     toverify = MAGIC + sshstr(namespace) + sshstr(b"") + sshstr(hashalg) + sshstr(digest)
     if not verify_raw(key, sig, toverify, RSA_SIGN_ALLOWED if key.family == "rsa" else None):
