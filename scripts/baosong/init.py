@@ -230,8 +230,9 @@ def init_bare(target: Path, key: Path | None = None, *, main: str = DEFAULT_MAIN
 
 
 def _warm_guard(repo: Path, main: str) -> bool:
-    """Build the guard's report index for an existing main now (a minute at 50,000 reports), so the
-    first merge pushed after installing the hooks is judged in seconds."""
+    """Build the guard's report index for an existing main now (a few seconds at 50,000 reports: the
+    PR check finds related reports by a byte search), so the first merge pushed after installing the
+    hooks is judged in seconds."""
     from datetime import datetime
 
     from baosong.gitrepo import rev_parse
