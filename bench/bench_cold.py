@@ -32,6 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 from baosong.cache import cache_dir  # noqa: E402
 from bench_prcheck import BIN, RESULTS, Run, git, make_pr, timed  # noqa: E402
+from bench_register import ratio  # noqa: E402
 
 NOW = "2026-11-20T12:00:00+08:00"
 OLD = ("import sys; from baosong.signatures import Verifier; Verifier.in_process = False; "
@@ -40,10 +41,6 @@ OLD = ("import sys; from baosong.signatures import Verifier; Verifier.in_process
 
 def median(runs: list[Run]) -> Run:
     return Run(statistics.median(r.wall for r in runs), statistics.median(r.cpu for r in runs))
-
-
-def ratio(a: Run, b: Run) -> str:
-    return f"{a.wall / b.wall:.1f}× wall, {a.cpu / b.cpu:.1f}× CPU"
 
 
 def main() -> int:
