@@ -50,7 +50,7 @@ def main() -> int:
     ap.add_argument("--old", action="store_true", help="also time the ssh-keygen path (slow: ~10 ms a signature)")
     args = ap.parse_args()
 
-    demo = args.repo or RESULTS / f"demo-{args.reports}"
+    demo = (args.repo or RESULTS / f"demo-{args.reports}").resolve()  # the runs use other working directories
     if not demo.exists():
         demo.parent.mkdir(parents=True, exist_ok=True)
         t = timed([str(BIN / "baosong"), "demo", "--out", str(demo), "--reports", str(args.reports)], demo.parent)

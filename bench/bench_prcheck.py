@@ -127,7 +127,7 @@ def main() -> int:
     ap.add_argument("--runs", type=int, default=5, help="warm runs (the median is reported)")
     args = ap.parse_args()
 
-    demo = args.repo or RESULTS / f"demo-{args.reports}"
+    demo = (args.repo or RESULTS / f"demo-{args.reports}").resolve()  # the runs use other working directories
     if not demo.exists():
         demo.parent.mkdir(parents=True, exist_ok=True)
         t = timed([str(BIN / "baosong"), "demo", "--out", str(demo), "--reports", str(args.reports)], demo.parent)
