@@ -601,3 +601,36 @@ def test_tracked_cache_is_refused_whoever_signed_it(world, tmp_path, where):
     assert [p["path"] for p in hits] == [expected], problems
     assert f"git rm -r --cached {expected}" in hits[0]["message"]
     assert not marker.exists()  # nothing was read from it
+
+
+def test_another_units_follow_up_does_not_set_the_next_deadline(world, tmp_path):
+    """A follow-up of a unit that may not report on the incident (it reached main past the check) is
+    set aside by the register; the PR check must not count the next follow-up from its arrival."""
+    reg = world.registry(tmp_path / "r")
+    key = str(world.keys["registry"])
+    path, text = th.emergency("gaj", "wanghao", "liuzhenhua")
+    reg.branch("first")
+    reg.add_report(path, text, signer="wanghao", date=DAY)
+    reg.merge("first", date=DAY)
+    assert reg.baosong("receive", "--key", key, "--now", "2026-11-25T10:45:00+08:00").returncode == 0
+    foreign = (path.replace("gaj", "dcq").replace("wanghao", "lijing"),
+               followup("gaj-20261125-wanghao-01", 5, 1, "2026-11-25T10:55:00+08:00")[1]
+               .replace('unit: "gaj"', 'unit: "dcq"').replace('author: "wanghao"', 'author: "lijing"')
+               .replace('signer: "liuzhenhua"', 'signer: "sunweidong"')
+               .replace("gaj-20261125-wanghao-05", "dcq-20261125-lijing-01"))
+    reg.add_report(*foreign, signer="lijing", date="2026-11-25T10:56:00+08:00")  # straight onto main
+    assert reg.baosong("receive", "--key", key, "--now", "2026-11-25T11:00:00+08:00").returncode == 0
+    reg.branch("own")
+    reg.add_report(*followup("gaj-20261125-wanghao-01", 2, 1, "2026-11-25T11:30:00+08:00"), signer="wanghao",
+                   date="2026-11-25T11:31:00+08:00")
+    reg.merge("own", date="2026-11-25T11:35:00+08:00")
+    assert reg.baosong("receive", "--key", key, "--now", "2026-11-25T11:40:00+08:00").returncode == 0
+    registered = json.loads(reg.baosong("registry", "--format", "json", "--now", "2026-11-25T12:00:00+08:00").stdout)
+    assert foreign[0] in {r["path"] for r in registered["invalid"]}
+    # Follow-up 2 is due 24 h after gaj's own follow-up 1 arrived (11:40), not after dcq's (11:00).
+    open_pr(reg, dict([followup("gaj-20261125-wanghao-01", 3, 2, "2026-11-26T11:10:00+08:00")]), "wanghao",
+            date="2026-11-26T11:15:00+08:00")
+    code, problems, _ = pr_check(reg, "2026-11-26T11:20:00+08:00")
+    assert "late-no-reason" not in rules(problems), problems
+    code, problems, _ = pr_check(reg, "2026-11-26T11:45:00+08:00")
+    assert "late-no-reason" in rules(problems)

@@ -43,7 +43,7 @@ from baosong.gitrepo import (
 from baosong.history import arrival_times, pending_arrivals, report_unit, unit_check
 from baosong.parallel import fork_map
 from baosong.problems import Problem, sort_key
-from baosong.rules import PATH_RE, REPORT_ID_RE, check_collection, is_real_reason
+from baosong.rules import PATH_RE, REPORT_ID_RE, check_collection, is_real_reason, may_join_incident
 from baosong.signatures import SigResult, Verifier, message, short
 from baosong.timeutil import iso
 from baosong.vocab import STATUS_ZH, fmt_minutes
@@ -347,7 +347,10 @@ def _lateness(repo: Path, base: str, tree: GitTree, cfg: Config, now: datetime, 
     members: dict[str, list[str]] = {}  # incident id -> paths of its follow-ups
     for s in summaries:
         incident = s.get("refs", {}).get("incident")
-        if s.get("stage") == "followup" and isinstance(incident, str):
+        # Another unit's follow-up is set aside by the register (foreign_series_reports): it takes no
+        # place in the series, so it sets no deadline here either.
+        if (s.get("stage") == "followup" and isinstance(incident, str) and incident in by_id
+                and may_join_incident(s.get("unit"), "followup", by_id[incident])):
             members.setdefault(incident, []).append(s["path"])
     sequence = {s["path"]: s.get("sequence") for s in summaries}
     arrivals_needed: set[str] = set()
