@@ -280,10 +280,10 @@ def _judge_all(root: Path, targets: list, cfg: Config, cache: _Cache, result: Ch
             misses.append((i, display, file, entry[1] if entry else None))
     work = [(display, str(file), known) for _, display, file, known in misses]
     if workers_for(len(work), PER_WORKER_FILES) >= 2:
-        judged = fork_map(lambda w: _judge(*w, cfg), work, per_worker=PER_WORKER_FILES)
+        judged = fork_map(lambda w: _judge(w[0], w[1], w[2], cfg), work, per_worker=PER_WORKER_FILES)
         judged = list(progress(judged)) if progress else judged
     else:
-        judged = [_judge(*w, cfg) for w in (progress(work) if progress else work)]
+        judged = [_judge(w[0], w[1], w[2], cfg) for w in (progress(work) if progress else work)]
     for (i, display, _, _), (stat_key, blob, problem_tuples, summary, reused) in zip(misses, judged, strict=True):
         if reused:  # touched but unchanged content
             result.cache_hits += 1

@@ -8,6 +8,7 @@ import os
 import re
 import sys
 import unicodedata
+from typing import NoReturn
 
 from baosong import __version__
 from baosong.commands.common import print_signature_note
@@ -107,7 +108,7 @@ class _ChineseParser(argparse.ArgumentParser):
         self._positionals.title = "参数"
         self._optionals.title = "选项"
 
-    def error(self, message: str) -> None:  # argparse exits 2 on usage errors; keep that, in Chinese
+    def error(self, message: str) -> NoReturn:  # argparse exits 2 on usage errors; keep that, in Chinese
         for pattern, zh in _ARGPARSE_ZH:
             message = re.sub(pattern, zh, message)
         self.print_usage(sys.stderr)
@@ -159,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
         kind, value, _ = sys.exc_info()
         from baosong.problems import terminal_safe
 
-        print(f"内部错误：{kind.__name__}: {terminal_safe(value)}\n这是 baosong 的问题，不是您的操作错误。请设置环境变量 BAOSONG_DEBUG=1 "
+        print(f"内部错误：{kind.__name__ if kind else '?'}: {terminal_safe(value)}\n这是 baosong 的问题，不是您的操作错误。请设置环境变量 BAOSONG_DEBUG=1 "
               "重新运行以显示详细信息，并把输出转交登记系统管理员。", file=sys.stderr)
         return 70
 

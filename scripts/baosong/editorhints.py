@@ -176,7 +176,7 @@ def _add_messages(node: Any, labels: dict, name: str = "", title: str = "") -> N
             if key in ("properties", "patternProperties") and isinstance(value, dict):
                 for field, sub in value.items():
                     if isinstance(sub, dict) and not _is_forbid(sub):
-                        t = sub.get("title", field)
+                        t = str(sub.get("title", field))
                         _add_messages(sub, labels, field, t)
                         if "title" in sub:
                             sub["errorMessage"] = f"“{t}”（{field}）{_expectation(sub, labels)}。"

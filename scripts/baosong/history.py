@@ -143,8 +143,9 @@ def main_reports(repo: Path, tip: str, *, commits: list[Commit] | None = None,
             unexplained.append(path)  # brought in by a merge's own change (an "evil merge")
             continue
         cid = hit[2]
-        main = by_id[owner[cid]]
-        state[path] = Introduced(path, entry.oid, entry.mode, cid, main.id, main.committed, by_id[cid].committed)
+        merged = by_id[owner[cid]]
+        state[path] = Introduced(path, entry.oid, entry.mode, cid, merged.id, merged.committed,
+                                 by_id[cid].committed)
     state.update(_main_reports_limited(repo, tip, unexplained))
     return state
 

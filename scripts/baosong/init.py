@@ -28,7 +28,7 @@ from baosong.receipts import ReceiveError
 from baosong.receive import registry_public_key
 from baosong.sources import WorkTree
 
-CI_TEMPLATES = {  # choice -> (template in ci-templates/, where it goes in the registry)
+CI_TEMPLATES: dict[str, tuple[str, str] | tuple[None, None]] = {  # choice -> (template in ci-templates/, where it goes in the registry)
     "gitlab": ("gitlab-ci.yml", ".gitlab-ci.yml"),
     "gitea": ("gitea-actions.yml", ".gitea/workflows/baosong.yml"),
     "forgejo": ("gitea-actions.yml", ".forgejo/workflows/baosong.yml"),
@@ -166,7 +166,7 @@ def init_worktree(target: Path, office: Office) -> InitResult:
     if (src / "mkdocs.yml").is_file():
         shutil.copy2(src / "mkdocs.yml", target / "mkdocs.yml")
     template, dest = CI_TEMPLATES[office.ci]
-    if template:
+    if template and dest:
         (target / dest).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(src / "ci-templates" / template, target / dest)
     _git(target, "init", "-q", "-b", DEFAULT_MAIN)

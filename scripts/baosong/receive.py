@@ -166,7 +166,7 @@ def _commit_files(repo: Path, old: str | None, files: dict[str, bytes], message:
         dirs.update("/".join(parts[:k]) for k in range(1, len(parts) + 1))
     specs = {d: (f"{old}^{{tree}}" if d == "" else f"{old}:{d}") for d in dirs} if old else {}
     raw = read_objects(repo, sorted(specs.values()), reader) if old else {}
-    trees = {d: _tree_entries(raw[specs[d]]) if old and raw.get(specs[d]) is not None else {} for d in dirs}
+    trees = {d: _tree_entries(data) if old and (data := raw.get(specs[d])) is not None else {} for d in dirs}
     for name, oid in zip(names, oids, strict=True):
         folder, _, base = name.rpartition("/")
         trees[folder][base.encode()] = (b"100644", bytes.fromhex(oid))
@@ -174,10 +174,10 @@ def _commit_files(repo: Path, old: str | None, files: dict[str, bytes], message:
     for d in sorted(dirs, key=lambda x: (x.count("/") + (1 if x else 0)), reverse=True):  # deepest first
         data = _tree_bytes(trees[d])
         contents.append(data)
-        oid = hashlib.sha1(b"tree %d\0" % len(data) + data).digest()
+        tree_oid = hashlib.sha1(b"tree %d\0" % len(data) + data).digest()
         if d:
             parent, _, base = d.rpartition("/")
-            trees[parent][base.encode()] = (b"40000", oid)
+            trees[parent][base.encode()] = (b"40000", tree_oid)
     written = _write_objects(repo, contents, "tree")
     tree = written[-1]  # the root, written last
     stamp_env = {**_IDENT, "GIT_AUTHOR_DATE": now.isoformat(), "GIT_COMMITTER_DATE": now.isoformat()}
@@ -385,8 +385,8 @@ def _append(repo: Path, cfg: Config, key_path: Path, now: datetime, witness: Pat
             if old is not None:
                 specs = [f"{old}:{CHECKPOINT_FILE}", f"{old}:{CHECKPOINT_FILE}.sig", f"{old}^:{CHECKPOINT_FILE}"]
                 objs = read_objects(repo, specs, reader)
-                if objs[specs[0]] is not None:
-                    last = _checkpoint(old, objs[specs[0]], objs[specs[1]])
+                if (checkpoint_raw := objs[specs[0]]) is not None:
+                    last = _checkpoint(old, checkpoint_raw, objs[specs[1]])
                 parent_raw = objs[specs[2]]
             guard_store(repo, verifier, old, last, witness_doc, wfile, parent_raw)
             built = build(old, last, verifier)
@@ -557,6 +557,7 @@ def receive_push(repo: Path, key_path: Path, now: datetime, updates: list[RefUpd
     main_ref = main if main.startswith("refs/") else f"refs/heads/{main}"
     # Every push runs this: both refs with one for-each-ref (exact names, as rev_parse matches a full
     # ref), one cat-file process for every object read below, the git directories with one rev-parse.
+    store_tip: object  # the store's tip, or _UNREAD when it must be read later
     if _PLAIN_REF_RE.fullmatch(main_ref):
         values = ref_values(repo, [main_ref, RECEIPTS_REF], peel={main_ref})
         tip, store_tip = values[main_ref], values[RECEIPTS_REF]

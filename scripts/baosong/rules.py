@@ -221,7 +221,8 @@ def _check_times(doc: dict, cfg: Config, emit: Emit) -> dict[str, datetime]:
     occurred, discovered, phoned = (parsed.get(f) for f in ("occurred_at", "discovered_at", "phoned_at"))
     if occurred and discovered and discovered < occurred:
         emit(("discovered_at",), "time-order", "获知时间早于事发时间，请核对 occurred_at 与 discovered_at。")
-    if phoned and (discovered or occurred) and phoned < (discovered or occurred):
+    since = discovered or occurred
+    if phoned and since and phoned < since:
         emit(("phoned_at",), "time-order", "电话报告时间早于获知/事发时间，请核对。")
     created = parsed.get("created_at")
     if created and occurred and created < occurred:
@@ -246,7 +247,7 @@ def _check_info_length(doc: dict, cfg: Config, emit: Emit) -> None:
         return
     count = len(re.sub(r"\s", "", body))
     if count > limit:
-        emit(("body",), "info-length", f"{INFO_TYPE_ZH.get(info_type, info_type)}信息正文 {count} 字，"
+        emit(("body",), "info-length", f"{INFO_TYPE_ZH.get(str(info_type), str(info_type))}信息正文 {count} 字，"
              f"超过 {limit} 字的上限，请精简。")
 
 
@@ -276,8 +277,7 @@ def check_collection(summaries: list[dict], cfg: Config, now: datetime) -> list[
         else:
             by_id[s["id"]] = s
         if s["latest_ts"] is not None and s["latest_ts"] > horizon:
-            latest = parse_datetime(s["latest_time"])
-            emit(s, s["latest_field"], "time-future", f"时间 {latest.isoformat()} 晚于当前时间，请核对。")
+            emit(s, s["latest_field"], "time-future", f"时间 {s['latest_time']} 晚于当前时间，请核对。")
 
     series: dict[str, list[dict]] = defaultdict(list)
     for s in summaries:

@@ -154,7 +154,7 @@ def explain(err: jsonschema.ValidationError, root: dict) -> SchemaError:
         return SchemaError(path, where, "schema-forbidden-field", f"此类报告不应包含字段“{where}”，请删除。")
     if v == "type":
         types = value if isinstance(value, list) else [value]
-        want = "或".join(TYPE_ZH.get(t, t) for t in types)
+        want = "或".join(TYPE_ZH.get(t, str(t)) for t in types)
         return SchemaError(path, where, rule, f"类型不对：应为{want}，实际是“{_short(inst)}”。")
     if v in ("enum", "const"):
         options = value if v == "enum" else [value]

@@ -405,7 +405,7 @@ class Verifier:
         if workers < 2:
             return [fn(x) for x in items]
         self._signers()  # built once, before the fork, for every worker
-        chunks = [items[i:i + _CHUNK] for i in range(0, len(items), _CHUNK)]
+        chunks: list[Sequence[T]] = [items[i:i + _CHUNK] for i in range(0, len(items), _CHUNK)]
 
         def run(chunk: Sequence[T]) -> tuple[list[R], Counter]:  # in a worker: results, ssh-keygen fallbacks
             before = Counter(self.fallbacks)

@@ -94,7 +94,7 @@ def receipt_push(settings: WebhookSettings, ref: str, now: datetime | None = Non
     except GitError as exc:
         raise WebhookError(502, f"无法从 {settings.remote} 获取 {'、'.join(refs)}：{exc.stderr}") from exc
     after = {r: ref_value(settings.repo, r) for r in refs}
-    updates = [RefUpdate(before[r] or ZERO_ID, after[r], r) for r in refs if after[r] and after[r] != before[r]]
+    updates = [RefUpdate(before[r] or ZERO_ID, a, r) for r in refs if (a := after[r]) and a != before[r]]
     if not updates:
         return {"ref": ref, "receipts": 0}
     now = now or datetime.now().astimezone()

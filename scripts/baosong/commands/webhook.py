@@ -82,7 +82,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"错误：无法在 {args.listen} 上监听：{exc.strerror}", file=sys.stderr)
         return 2
     bound = server.server_address
-    print(f"收文登记网络钩子服务已启动：http://{bound[0]}:{bound[1]}/（镜像 {settings.repo}，远程 {settings.remote}）",
+    host = bound[0].decode() if isinstance(bound[0], bytes) else bound[0]  # bytes only for AF_UNIX
+    print(f"收文登记网络钩子服务已启动：http://{host}:{bound[1]}/（镜像 {settings.repo}，远程 {settings.remote}）",
           flush=True)
     try:
         server.serve_forever()

@@ -51,7 +51,7 @@ def svg(chart: pygal.graph.graph.Graph, name: str) -> str:
 
 def _month_chart(ctx: Context) -> tuple[str, str]:
     months = months_of(ctx)
-    counts = {m: defaultdict(int) for m in months}
+    counts: dict[str, defaultdict[object, int]] = {m: defaultdict(int) for m in months}
     for m, records in months.items():
         for r in records:
             counts[m]["office" if r.get("kind") in OFFICE_KINDS else r.get("kind")] += 1
