@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -504,3 +505,36 @@ class GitTree:
 
     def list_reports(self) -> list[str]:
         return sorted(p for p, e in self.entries.items() if p.startswith(REPORTS_PREFIX) and e.kind == "blob")
+
+
+def write_objects(repo: Path, blobs: list[bytes], kind: str = "blob") -> list[str]:
+    """Write many objects of one kind with one `git hash-object -w --stdin-paths`."""
+    if not blobs:
+        return []
+    with tempfile.TemporaryDirectory(prefix="baosong-objects-") as tmp:
+        paths = []
+        for i, data in enumerate(blobs):
+            p = Path(tmp) / str(i)
+            p.write_bytes(data)
+            paths.append(str(p))
+        out = git(repo, "hash-object", "-w", "-t", kind, "--no-filters", "--stdin-paths",
+                  input="\n".join(paths).encode() + b"\n")
+    return out.decode().split()
+
+
+def tree_entries(raw: bytes) -> dict[bytes, tuple[bytes, bytes]]:
+    """A raw git tree object: name -> (mode, binary object id)."""
+    out = {}
+    i = 0
+    while i < len(raw):
+        sp = raw.index(b" ", i)
+        nul = raw.index(b"\0", sp)
+        out[raw[sp + 1:nul]] = (raw[i:sp], raw[nul + 1:nul + 21])
+        i = nul + 21
+    return out
+
+
+def tree_bytes(entries: dict[bytes, tuple[bytes, bytes]]) -> bytes:
+    """A raw tree object, entries in git's order (a directory sorts as if its name ended in '/')."""
+    order = sorted(entries, key=lambda name: name + (b"/" if entries[name][0] == b"40000" else b""))
+    return b"".join(entries[n][0] + b" " + n + b"\0" + entries[n][1] for n in order)

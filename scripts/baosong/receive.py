@@ -11,7 +11,6 @@ import os
 import random
 import re
 import subprocess
-import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -34,6 +33,9 @@ from baosong.gitrepo import (
     ref_value,
     ref_values,
     rev_parse,
+    tree_bytes,
+    tree_entries,
+    write_objects,
 )
 from baosong.problems import Problem
 from baosong.receipts import (
@@ -117,39 +119,6 @@ def registry_public_key(key_path: Path) -> str:
     return " ".join(proc.stdout.decode().split()[:2])
 
 
-def _write_objects(repo: Path, blobs: list[bytes], kind: str = "blob") -> list[str]:
-    """Write many objects of one kind with one `git hash-object -w --stdin-paths`."""
-    if not blobs:
-        return []
-    with tempfile.TemporaryDirectory(prefix="baosong-objects-") as tmp:
-        paths = []
-        for i, data in enumerate(blobs):
-            p = Path(tmp) / str(i)
-            p.write_bytes(data)
-            paths.append(str(p))
-        out = git(repo, "hash-object", "-w", "-t", kind, "--no-filters", "--stdin-paths",
-                  input="\n".join(paths).encode() + b"\n")
-    return out.decode().split()
-
-
-def _tree_entries(raw: bytes) -> dict[bytes, tuple[bytes, bytes]]:
-    """A raw git tree object: name -> (mode, binary object id)."""
-    out = {}
-    i = 0
-    while i < len(raw):
-        sp = raw.index(b" ", i)
-        nul = raw.index(b"\0", sp)
-        out[raw[sp + 1:nul]] = (raw[i:sp], raw[nul + 1:nul + 21])
-        i = nul + 21
-    return out
-
-
-def _tree_bytes(entries: dict[bytes, tuple[bytes, bytes]]) -> bytes:
-    """A raw tree object, entries in git's order (a directory sorts as if its name ended in '/')."""
-    order = sorted(entries, key=lambda name: name + (b"/" if entries[name][0] == b"40000" else b""))
-    return b"".join(entries[n][0] + b" " + n + b"\0" + entries[n][1] for n in order)
-
-
 def _commit_files(repo: Path, old: str | None, files: dict[str, bytes], message: str, now: datetime,
                   reader: CatFile | None = None) -> str:
     """A new store commit: old's tree plus files, with old as parent.
@@ -159,26 +128,26 @@ def _commit_files(repo: Path, old: str | None, files: dict[str, bytes], message:
     of 50,000 receipts has 100,000+ entries, which a temporary index would read and write in full.
     """
     names = sorted(files)
-    oids = _write_objects(repo, [files[n] for n in names])
+    oids = write_objects(repo, [files[n] for n in names])
     dirs = {""}
     for name in names:
         parts = name.split("/")[:-1]
         dirs.update("/".join(parts[:k]) for k in range(1, len(parts) + 1))
     specs = {d: (f"{old}^{{tree}}" if d == "" else f"{old}:{d}") for d in dirs} if old else {}
     raw = read_objects(repo, sorted(specs.values()), reader) if old else {}
-    trees = {d: _tree_entries(data) if old and (data := raw.get(specs[d])) is not None else {} for d in dirs}
+    trees = {d: tree_entries(data) if old and (data := raw.get(specs[d])) is not None else {} for d in dirs}
     for name, oid in zip(names, oids, strict=True):
         folder, _, base = name.rpartition("/")
         trees[folder][base.encode()] = (b"100644", bytes.fromhex(oid))
     contents = []
     for d in sorted(dirs, key=lambda x: (x.count("/") + (1 if x else 0)), reverse=True):  # deepest first
-        data = _tree_bytes(trees[d])
+        data = tree_bytes(trees[d])
         contents.append(data)
         tree_oid = hashlib.sha1(b"tree %d\0" % len(data) + data).digest()
         if d:
             parent, _, base = d.rpartition("/")
             trees[parent][base.encode()] = (b"40000", tree_oid)
-    written = _write_objects(repo, contents, "tree")
+    written = write_objects(repo, contents, "tree")
     tree = written[-1]  # the root, written last
     stamp_env = {**_IDENT, "GIT_AUTHOR_DATE": now.isoformat(), "GIT_COMMITTER_DATE": now.isoformat()}
     args = ["commit-tree", tree, "-m", message]

@@ -76,6 +76,17 @@ def catch_up_problems(repo: Path, rev: str, listed: dict[str, list], vias: dict[
     return out
 
 
+def _tsa_problems(tsr_path: str, receipt: bytes, reply: bytes, tsa_cfg: dict) -> list[Problem]:
+    """A receipt's RFC 3161 stamp, checked against the configured TSA certificate."""
+    if not tsa_cfg.get("cert"):
+        return [_finding(tsr_path, "receipt-tsa-unverifiable",
+                         f"回执带有时间戳，但 {UNITS_PATH} 未配置 registry.tsa.cert，无法验证。")]
+    ok, text = tsa_verify(receipt, reply, tsa_cfg["cert"])
+    if ok:
+        return []
+    return [_finding(tsr_path, "receipt-tsa", f"时间戳验证失败：{text.splitlines()[-1] if text else ''}")]
+
+
 def verify_store(repo: Path, cfg: Config, *, rev: str = "HEAD", witness: Path | None = None) -> VerifyResult:
     """Check every receipt and checkpoint offline: registry signatures (every checkpoint, not only the
     latest), hash links, TSA stamps, the blobs still present, the store against the witness; and
@@ -133,13 +144,7 @@ def verify_store(repo: Path, cfg: Config, *, rev: str = "HEAD", witness: Path | 
                 out.append(_finding(path, "receipt-unlisted", "回执未列入任何已签名的检查点，可能是事后添加或被替换。"))
             tsr_path = path[:-5] + ".tsr"
             if tsr_path in entries:
-                if not tsa_cfg.get("cert"):
-                    out.append(_finding(tsr_path, "receipt-tsa-unverifiable",
-                                        f"回执带有时间戳，但 {UNITS_PATH} 未配置 registry.tsa.cert，无法验证。"))
-                else:
-                    ok, text = tsa_verify(raw, objs[entries[tsr_path].oid] or b"", tsa_cfg["cert"])
-                    if not ok:
-                        out.append(_finding(tsr_path, "receipt-tsa", f"时间戳验证失败：{text.splitlines()[-1] if text else ''}"))
+                out.extend(_tsa_problems(tsr_path, raw, objs[entries[tsr_path].oid] or b"", tsa_cfg))
             return out
 
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
