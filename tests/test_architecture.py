@@ -64,3 +64,13 @@ def test_no_function_over_80_lines_and_no_module_over_600():
                     long_functions.append((rel, node.name, length))
     assert long_functions == []
     assert long_modules == []
+
+
+def test_no_module_imports_another_modules_private_names():
+    found = []
+    for rel in modules():
+        for node in ast.walk(ast.parse((PACKAGE / rel).read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("baosong"):
+                found.extend((rel, node.module, a.name) for a in node.names
+                             if a.name.startswith("_") and not a.name.startswith("__"))
+    assert found == []

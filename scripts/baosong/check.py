@@ -99,7 +99,7 @@ def _with_path(p: Problem, path: str) -> Problem:
     return p if p.path == path else Problem(path, p.line, p.column, p.field, p.rule, p.message, p.severity)
 
 
-class _Cache:
+class JudgedCache:
     """Per-file results in the repository's cache directory (`baosong.cache`), under the fingerprint.
 
     Entries stay in memory in the shapes the callers use (tuples); `decode` turns the stored JSON
@@ -207,7 +207,7 @@ def check_registry(root: Path, paths: Iterable[str] | None = None, *, now: datet
         return result
     if paths and not explicit:
         return result
-    cache = _Cache(root, cfg.fingerprint, use_cache)
+    cache = JudgedCache(root, cfg.fingerprint, use_cache)
     registry_files = source.list_reports()
     wanted: set[str] = set()
     summaries: list[dict] = []
@@ -262,7 +262,7 @@ def _refusal(root: Path, path: Path) -> Problem | None:
 PER_WORKER_FILES = 1000  # files per worker process: below, starting one costs more than it saves
 
 
-def _judge_all(root: Path, targets: list, cfg: Config, cache: _Cache, result: CheckResult, progress,
+def _judge_all(root: Path, targets: list, cfg: Config, cache: JudgedCache, result: CheckResult, progress,
                ) -> list[tuple[list[Problem], dict | None]]:
     """Verdicts for all targets: from the cache when the stat key matches, else judged afresh."""
     verdicts: list = [None] * len(targets)

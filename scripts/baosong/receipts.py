@@ -116,7 +116,7 @@ def read_checkpoints(repo: Path, tip: str | None = None, *, signatures: bool = T
     for c in commits:
         raw = objs.get(f"{c}:{CHECKPOINT_FILE}")
         if raw is not None:
-            out.append(_checkpoint(c, raw, objs.get(f"{c}:{CHECKPOINT_FILE}.sig")))
+            out.append(parse_checkpoint(c, raw, objs.get(f"{c}:{CHECKPOINT_FILE}.sig")))
     # Consecutive store commits may carry the same checkpoint version (a commit adding nothing).
     dedup: list[Checkpoint] = []
     for cp in out:
@@ -133,10 +133,10 @@ def latest_checkpoint(repo: Path, tip: str | None) -> Checkpoint | None:
         return None
     objs = read_objects(repo, [f"{tip}:{CHECKPOINT_FILE}", f"{tip}:{CHECKPOINT_FILE}.sig"])
     raw = objs[f"{tip}:{CHECKPOINT_FILE}"]
-    return None if raw is None else _checkpoint(tip, raw, objs[f"{tip}:{CHECKPOINT_FILE}.sig"])
+    return None if raw is None else parse_checkpoint(tip, raw, objs[f"{tip}:{CHECKPOINT_FILE}.sig"])
 
 
-def _checkpoint(commit: str, raw: bytes, sig: bytes | None) -> Checkpoint:
+def parse_checkpoint(commit: str, raw: bytes, sig: bytes | None) -> Checkpoint:
     try:
         doc = json.loads(raw)
     except ValueError:
@@ -194,7 +194,7 @@ def _decode_replay(stored: object) -> tuple[str, Checkpoint, dict[str, Receipt]]
     receipts = {b: _receipt_from_json(b, r) for b, r in stored["receipts"].items()}
     if not isinstance(tip, str) or None in receipts.values():
         return None  # a replay is one consistent state: any bad part discards all of it
-    return tip, _checkpoint(tip, raw, sig), receipts  # type: ignore[return-value]
+    return tip, parse_checkpoint(tip, raw, sig), receipts  # type: ignore[return-value]
 
 
 def _receipt_from_json(blob: str, r: object) -> Receipt | None:
@@ -416,7 +416,7 @@ def write_witness(path: Path, commit: str, sequence: int, digest: str, at: datet
 # Chain and receipt-file checks (verify and audit)
 
 
-def _finding(path: str, rule: str, message: str, severity: str = "error") -> Problem:
+def store_finding(path: str, rule: str, message: str, severity: str = "error") -> Problem:
     return Problem(store_label(path), 1, 1, "", rule, message, severity)  # type: ignore[arg-type]
 
 
@@ -438,7 +438,7 @@ def first_listings(checkpoints: list[Checkpoint]) -> tuple[dict[str, list], list
                 continue
             blob = entry[1]
             if blob in listed:
-                problems.append(_finding(receipt_path(blob), "receipt-relisted",
+                problems.append(store_finding(receipt_path(blob), "receipt-relisted",
                                          f"检查点 {cp.sequence} 再次登记了 blob {blob[:10]}（{entry[0]}，回执时间 {entry[3]}），"
                                          f"该 blob 已由检查点 {where[blob]} 登记（{listed[blob][0]}，{listed[blob][3]}）。"
                                          "每个 blob 只有一份回执，重复登记只能来自伪造或重放的检查点，以首次登记为准。"))
@@ -454,9 +454,9 @@ def receipt_file_problems(entries: dict, listed: dict[str, list]) -> list[Proble
     for path, blob, oid, _, _ in listed.values():
         entry = entries.get(receipt_path(blob))
         if entry is None:
-            out.append(_finding(receipt_path(blob), "receipt-missing", f"检查点记载的回执（{path}）不在回执库中，已被删除。"))
+            out.append(store_finding(receipt_path(blob), "receipt-missing", f"检查点记载的回执（{path}）不在回执库中，已被删除。"))
         elif entry.oid != oid:
-            out.append(_finding(receipt_path(blob), "receipt-altered",
+            out.append(store_finding(receipt_path(blob), "receipt-altered",
                                 f"回执内容与检查点记载的不一致（{path}），回执已被改动。"))
     return out
 

@@ -44,8 +44,8 @@ from baosong.receipts import (
     RECEIPTS_REF,
     Checkpoint,
     ReceiveError,
-    _checkpoint,
     canonical,
+    parse_checkpoint,
     read_checkpoints,
     read_witness,
     receipt_path,
@@ -355,7 +355,7 @@ def _append(repo: Path, cfg: Config, key_path: Path, now: datetime, witness: Pat
                 specs = [f"{old}:{CHECKPOINT_FILE}", f"{old}:{CHECKPOINT_FILE}.sig", f"{old}^:{CHECKPOINT_FILE}"]
                 objs = read_objects(repo, specs, reader)
                 if (checkpoint_raw := objs[specs[0]]) is not None:
-                    last = _checkpoint(old, checkpoint_raw, objs[specs[1]])
+                    last = parse_checkpoint(old, checkpoint_raw, objs[specs[1]])
                 parent_raw = objs[specs[2]]
             guard_store(repo, verifier, old, last, witness_doc, wfile, parent_raw)
             built = build(old, last, verifier)

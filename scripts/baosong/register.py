@@ -21,7 +21,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from baosong.check import PER_WORKER_FILES, _Cache, check_bytes_doc, problem_tuple
+from baosong.check import PER_WORKER_FILES, JudgedCache, check_bytes_doc, problem_tuple
 from baosong.config import Config, load_config
 from baosong.deadlines import judge, next_followup_due, series_deadlines
 from baosong.gitrepo import GitTree, read_objects
@@ -77,7 +77,7 @@ def _judge_blobs(repo: Path, tree: GitTree, paths: list[str], cfg: Config, use_c
                  progress: Progress | None) -> tuple[dict[str, dict], dict[str, list]]:
     """Documents of valid reports and the problems of invalid ones, by path."""
     # (path, blob) -> (error tuples, kept fields or None), under the configuration's fingerprint.
-    cache = _Cache(repo, cfg.fingerprint, use_cache, name="register", decode=_decode_judged, encode=_encode_judged)
+    cache = JudgedCache(repo, cfg.fingerprint, use_cache, name="register", decode=_decode_judged, encode=_encode_judged)
     keys = {p: (p, tree.entries[p].oid) for p in paths}
     missing = sorted({k[1] for p, k in keys.items() if k not in cache.entries})
     if missing:

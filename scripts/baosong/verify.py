@@ -21,13 +21,13 @@ from baosong.receipts import (
     CHECKPOINT_FILE,
     RECEIPTS_REF,
     Receipt,
-    _finding,
     chain_problems,
     first_listings,
     read_checkpoints,
     receipt_file_problems,
     receipt_path,
     receipt_via,
+    store_finding,
     store_problems,
     unsigned_checkpoints,
     verify_record,
@@ -69,7 +69,7 @@ def catch_up_problems(repo: Path, rev: str, listed: dict[str, list], vias: dict[
         if trusted.catch_up:
             registry_time = rec.tsa_time or rec.received_at
             hours = (registry_time - intro.main_time).total_seconds() / 3600
-            out.append(_finding(receipt_path(intro.blob), "receipt-catch-up",
+            out.append(store_finding(receipt_path(intro.blob), "receipt-catch-up",
                                 f"补登回执：{path} 的回执时间 {iso(registry_time)} 晚于合并进主分支的时间 "
                                 f"{iso(intro.main_time)}（{hours:.1f} 小时）。回执作业当时未运行，送达时间按合并时间计算，"
                                 "合并时间未经回执证实。", "warning"))
@@ -79,12 +79,12 @@ def catch_up_problems(repo: Path, rev: str, listed: dict[str, list], vias: dict[
 def _tsa_problems(tsr_path: str, receipt: bytes, reply: bytes, tsa_cfg: dict) -> list[Problem]:
     """A receipt's RFC 3161 stamp, checked against the configured TSA certificate."""
     if not tsa_cfg.get("cert"):
-        return [_finding(tsr_path, "receipt-tsa-unverifiable",
+        return [store_finding(tsr_path, "receipt-tsa-unverifiable",
                          f"回执带有时间戳，但 {UNITS_PATH} 未配置 registry.tsa.cert，无法验证。")]
     ok, text = tsa_verify(receipt, reply, tsa_cfg["cert"])
     if ok:
         return []
-    return [_finding(tsr_path, "receipt-tsa", f"时间戳验证失败：{text.splitlines()[-1] if text else ''}")]
+    return [store_finding(tsr_path, "receipt-tsa", f"时间戳验证失败：{text.splitlines()[-1] if text else ''}")]
 
 
 def verify_store(repo: Path, cfg: Config, *, rev: str = "HEAD", witness: Path | None = None) -> VerifyResult:
@@ -127,21 +127,21 @@ def verify_store(repo: Path, cfg: Config, *, rev: str = "HEAD", witness: Path | 
             except ValueError:
                 record = None
             if not isinstance(record, dict):
-                return [_finding(path, "receipt-unreadable", "回执不是有效的 JSON，已被损坏或篡改。")]
+                return [store_finding(path, "receipt-unreadable", "回执不是有效的 JSON，已被损坏或篡改。")]
             vias[blob] = receipt_via(record)[0]
             sig = objs.get(entries[path + ".sig"].oid) if path + ".sig" in entries else None
             r = signed[path]
             if not r.good:
                 why = "缺少签名文件" if sig is None else f"签名状态：{r.status}（密钥 {r.key or '未知'}）"
-                out.append(_finding(path, "receipt-signature", f"回执的登记系统签名不成立（{why}），回执可能被篡改。"))
+                out.append(store_finding(path, "receipt-signature", f"回执的登记系统签名不成立（{why}），回执可能被篡改。"))
             if record.get("blob") != blob:
-                out.append(_finding(path, "receipt-blob-mismatch",
+                out.append(store_finding(path, "receipt-blob-mismatch",
                                     f"回执记录的 blob {record.get('blob')} 与文件名 {blob} 不一致。"))
             if present.get(blob) is None:
-                out.append(_finding(path, "receipt-blob-missing",
+                out.append(store_finding(path, "receipt-blob-missing",
                                     f"回执对应的报告内容（blob {blob[:10]}，{record.get('path')}）已不在仓库中。"))
             if blob not in listed:
-                out.append(_finding(path, "receipt-unlisted", "回执未列入任何已签名的检查点，可能是事后添加或被替换。"))
+                out.append(store_finding(path, "receipt-unlisted", "回执未列入任何已签名的检查点，可能是事后添加或被替换。"))
             tsr_path = path[:-5] + ".tsr"
             if tsr_path in entries:
                 out.extend(_tsa_problems(tsr_path, raw, objs[entries[tsr_path].oid] or b"", tsa_cfg))
