@@ -206,6 +206,9 @@ def read_upstream(repo: Path, cfg: Config) -> UpstreamLinks:
         links.to[up.id] = up.to
         heads = _heads(repo, up)
         if not heads:
+            links.problems.append(_problem("upstream-not-fetched",
+                                           f"尚未获取上级登记库“{up.id}”（{up.url}）：上报义务无法按上级回执判断。"
+                                           "请运行 baosong upstream fetch（在生成登记簿和门户的机器上定时运行）。"))
             continue
         links.fetched.add(up.id)
         files: dict[str, str] = {}   # blob -> path upstairs (first seen)
