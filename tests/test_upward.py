@@ -328,3 +328,23 @@ def test_no_upstream_fetched_yet_is_said(worlds, tmp_path):
     assert proc.returncode == 2 and "无法从上级登记库“province”" in proc.stderr
     status = reg.baosong("upstream", "status")
     assert "未获取" in status.stdout and "upstream-not-fetched" in status.stdout
+
+
+def test_portal_shows_the_upward_duties(chain, tmp_path):
+    lower, _, origins = chain
+    assert lower.baosong("upstream", "fetch").returncode == 0
+    out = tmp_path / "site"
+    proc = lower.baosong("build", "--out", str(out), "--now", "2026-11-27T00:00:00+08:00")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    incident = (out / "incidents" / f"{origins['b'][2]}.html").read_text(encoding="utf-8")
+    section = incident[incident.index("本机关上报义务"):]
+    assert "向省报送：Ⅰ、Ⅱ、Ⅲ级事件事发后4小时内" in section and "2026-11-25 14:01" in section
+    assert "迟报" in section and "转报时系统故障，延误一分钟" in section and "上级回执" in section
+    pending = (out / "incidents" / f"{origins['f'][2]}.html").read_text(encoding="utf-8")
+    assert "已报送，待回执" in pending and "未接入上级登记库" in pending
+    # An incident with no upward duty has no such table.
+    assert "本机关上报义务" not in (out / "incidents" / f"{origins['g'][2]}.html").read_text(encoding="utf-8")
+    home = (out / "index.html").read_text(encoding="utf-8")
+    assert "本机关上报义务" in home and "漏报 2" in home and "registers/upward.html" in home
+    page = (out / "registers" / "upward.html").read_text(encoding="utf-8")
+    assert page.count('class="bs-status bs-status-') == 8  # one badge per duty (6 to the province, 2 to the centre)
