@@ -348,3 +348,14 @@ def test_portal_shows_the_upward_duties(chain, tmp_path):
     assert "本机关上报义务" in home and "漏报 2" in home and "registers/upward.html" in home
     page = (out / "registers" / "upward.html").read_text(encoding="utf-8")
     assert page.count('class="bs-status bs-status-') == 8  # one badge per duty (6 to the province, 2 to the centre)
+
+
+def test_guide_explains_the_upward_duties_from_the_policy():
+    from baosong.config import load_config
+    from baosong.guide import pages
+    from baosong.sources import WorkTree
+
+    text = pages(load_config(WorkTree(th.REPO)))["guide/deadlines.md"]
+    section = text[text.index("## 登记机关自身的上报义务"):text.index("## 事件分级标准")]
+    assert "国务院令第493号第十条" in section and "敏感事件" in section and "`delay_reason`" in section
+    assert section.count("| `to-") == 4 and "6小时" in section and "| 1天 |" in section
