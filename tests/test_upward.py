@@ -22,6 +22,7 @@ from baosong.upward import duty_deadlines, judge_duty, upward_duties
 
 POLICY = yaml.safe_load((th.REPO / "config" / "policy.yaml").read_text(encoding="utf-8"))
 OCC = "2026-11-25T10:00:00+08:00"
+NOW = "2026-11-27T00:00:00+08:00"
 
 
 def t(text: str) -> datetime:
@@ -286,16 +287,26 @@ def test_a_forged_upper_receipt_is_refused_and_shown(chain, worlds, tmp_path):
     clone = tmp_path / "city"
     shutil.copytree(lower.root, clone)
     city = th.Registry(clone, lower.world)
+    assert city.baosong("upstream", "fetch").returncode == 0  # the genuine store first
+    genuine = city.head("refs/baosong/upstream/province/receipts")
+    # The forged store does not descend from the signed copy fetched before: not taken at all.
+    proc = city.baosong("upstream", "fetch", "--id", "province", "--from", str(forger))
+    assert proc.returncode == 1 and "upstream-store-rewritten" in proc.stdout, proc.stdout + proc.stderr
+    assert city.head("refs/baosong/upstream/province/receipts") == genuine
+    fid, aid = origins["f"][2], origins["a"][2]
+    assert next(d for d in _upward(city, NOW)[aid] if d["to"] == "province")["status"] == "on_time"
+    # With no copy before it, the forged store is fetched, but its receipt is not believed.
+    city.git("update-ref", "-d", "refs/baosong/upstream/province/receipts")
     proc = city.baosong("upstream", "fetch", "--id", "province", "--from", str(forger))
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "upstream-receipt-refused" in proc.stdout and fpath in proc.stdout and "已忽略" in proc.stdout
-    fid = origins["f"][2]
-    duty = next(d for d in _upward(city, "2026-11-27T00:00:00+08:00")[fid] if d["to"] == "province")
+    duty = next(d for d in _upward(city, NOW)[fid] if d["to"] == "province")
     assert (duty["status"], duty["done_at"]) == ("pending_receipt", "2026-11-25T14:30:00+08:00")  # not on time
-    # The register says so too (stderr), and the genuine store still works when fetched again.
-    reg = city.baosong("registry", "--now", "2026-11-27T00:00:00+08:00")
+    # The register says so too (stderr); the genuine store replaces a copy no upper key signed.
+    reg = city.baosong("registry", "--now", NOW)
     assert "upstream-receipt-refused" in reg.stderr
     assert city.baosong("upstream", "fetch").returncode == 0
+    assert city.head("refs/baosong/upstream/province/receipts") == genuine
 
 
 def test_a_forward_not_signed_by_the_office_is_not_taken_as_done(chain, tmp_path):

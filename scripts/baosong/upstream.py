@@ -27,11 +27,11 @@ from datetime import datetime
 from pathlib import Path
 
 from baosong.config import UNITS_PATH, Config
-from baosong.gitrepo import GitError, git, git_text, log, ls_tree, read_objects
+from baosong.gitrepo import GitError, git, git_text, is_ancestor, log, ls_tree, read_objects, ref_value
 from baosong.problems import Problem
-from baosong.receipts import RECEIPTS_REF, lookup_receipts
+from baosong.receipts import RECEIPTS_REF, latest_checkpoint, lookup_receipts, verify_record
 from baosong.rules import PATH_RE
-from baosong.signatures import Verifier
+from baosong.signatures import CHECKPOINT_NAMESPACE, Verifier
 from baosong.yamlload import load_yaml
 
 UPSTREAM_PREFIX = "refs/baosong/upstream/"
@@ -111,24 +111,56 @@ def _problem(rule: str, message: str, severity: str = "warning", field_name: str
 # Fetch
 
 
-def fetch_upstream(repo: Path, up: Upstream, source: str | None = None) -> list[str]:
+def _verifier(repo: Path, up: Upstream) -> Verifier:
+    """A verifier whose only registry key is the upper registry's configured receipt keys."""
+    upper_cfg = Config(units_doc={"registry": {"principal": UPPER_PRINCIPAL, "keys": list(up.keys)}})
+    return Verifier(upper_cfg, repo, use_cache=False)  # a few records: not worth loading the cache
+
+
+def _store_signed(repo: Path, up: Upstream, tip: str) -> bool:
+    """Whether a fetched store's latest checkpoint is signed by the upper registry's key: only such a
+    copy is worth protecting from being replaced by a store that does not descend from it."""
+    last = latest_checkpoint(repo, tip)
+    if last is None:
+        return False
+    with _verifier(repo, up) as verifier:
+        return verify_record(verifier, last.raw, last.sig, CHECKPOINT_NAMESPACE, "checkpoint").good
+
+
+def fetch_upstream(repo: Path, up: Upstream, source: str | None = None) -> tuple[list[str], list[Problem]]:
     """Fetch the upper registry's receipts ref and branches under refs/baosong/upstream/<id>/.
 
     Only refs the upper registry has are asked for (ls-remote first: a store not yet written is not
-    an error). Branches deleted upstairs are pruned here. Returns the local refs now present.
+    an error). Branches deleted upstairs are pruned here. The upper store is append-only: a store that
+    is not a descendant of the copy fetched before (rewound, rewritten, or another repository's) does
+    not replace it, and a problem says so. Returns (the local refs now present, problems).
     Raises GitError when the upper registry cannot be reached."""
     url = source or up.url
     listed = git_text(repo, "ls-remote", "--end-of-options", url, "refs/heads/*", RECEIPTS_REF)
     names = {line.split("\t", 1)[1] for line in listed.splitlines() if "\t" in line}
+    staging = f"{UPSTREAM_PREFIX}{up.id}/incoming-receipts"
     specs = []
     if any(n.startswith("refs/heads/") for n in names):
         specs.append(f"+refs/heads/*:{up.heads_prefix}*")
     if RECEIPTS_REF in names:
-        specs.append(f"+{RECEIPTS_REF}:{up.receipts_ref}")
+        specs.append(f"+{RECEIPTS_REF}:{staging}")
+    problems: list[Problem] = []
     if specs:
         git(repo, "fetch", "--quiet", "--no-tags", "--prune", "--no-write-fetch-head", "--end-of-options", url, *specs)
+    new = ref_value(repo, staging)
+    if new is not None:
+        old = ref_value(repo, up.receipts_ref)
+        if old is None or old == new or is_ancestor(repo, old, new) or not _store_signed(repo, up, old):
+            git(repo, "update-ref", up.receipts_ref, new)
+        else:
+            problems.append(_problem("upstream-store-rewritten",
+                                     f"从 {url} 获取的上级登记库“{up.id}”回执库（{new[:10]}）不是此前获取的版本（{old[:10]}）的后续："
+                                     "回执库只增不改，它被回退、改写或来自另一个仓库，未予采用，仍使用此前获取的、"
+                                     "经上级公钥验证的版本。"
+                                     "请向上级登记机关核实。", "error"))
+        git(repo, "update-ref", "-d", staging)
     out = git_text(repo, "for-each-ref", "--format=%(refname)", f"{UPSTREAM_PREFIX}{up.id}/")
-    return out.splitlines()
+    return out.splitlines(), problems
 
 
 # ------------------------------------------------------------------------------------------------
@@ -174,7 +206,7 @@ def _own_times(repo: Path, cfg: Config, tips: dict[str, str], paths: list[str],
     out: dict[str, datetime] = {}
     if not found:
         return out
-    with Verifier(cfg, repo) as verifier:
+    with Verifier(cfg, repo, use_cache=False) as verifier:  # a few commits: not worth loading the cache
         sigs = verifier.verify_commits(repo, [(cid, when, None) for cid, when in set(found.values())])
     for path, (cid, when) in found.items():
         sig = sigs.get(cid)
@@ -226,8 +258,7 @@ def read_upstream(repo: Path, cfg: Config) -> UpstreamLinks:
         if not mine:
             continue
         refused: dict[str, str] = {}
-        upper_cfg = Config(units_doc={"registry": {"principal": UPPER_PRINCIPAL, "keys": list(up.keys)}})
-        with Verifier(upper_cfg, repo) as verifier:
+        with _verifier(repo, up) as verifier:
             receipts = lookup_receipts(repo, verifier, mine, ref=up.receipts_ref, refused=refused)
         for blob, why in sorted(refused.items()):
             links.problems.append(_problem("upstream-receipt-refused",

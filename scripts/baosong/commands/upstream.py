@@ -66,10 +66,12 @@ def run(args: argparse.Namespace) -> int:
     if args.source and len(ups) > 1:
         print("错误：配置了多个上级登记库，使用 --from 时请用 --id 指明是哪一个。", file=sys.stderr)
         return 2
+    fetched: list = []
     if args.action == "fetch":
         for up in ups:
             try:
-                refs = fetch_upstream(args.repo, up, args.source)
+                refs, refused = fetch_upstream(args.repo, up, args.source)
+                fetched += refused
             except GitError as exc:
                 print(f"错误：无法从上级登记库“{up.id}”（{terminal_safe(args.source or up.url)}）获取："
                       f"{terminal_safe(exc.stderr or exc)}", file=sys.stderr)
@@ -93,6 +95,7 @@ def run(args: argparse.Namespace) -> int:
                 when = f"上级回执 {fmt_time(f.received_at, tz)}" if f.received_at else \
                     f"已报送，待回执（本机关提交时间 {fmt_time(f.own_at, tz)}）" if f.own_at else "未经本机关签名，不予认定"
                 print(terminal_safe(f"  {f.origin} → {f.report or f.path}：{when}"))
-    errors = sum(1 for p in links.problems if p.is_error)
+    problems = fetched + links.problems
+    errors = sum(1 for p in problems if p.is_error)
     summary = f"共 {len(found)} 份转报；{errors} 个错误。" if errors else f"共 {len(found)} 份转报。"
-    return print_problems(links.problems, args.format, summary)
+    return print_problems(problems, args.format, summary)
