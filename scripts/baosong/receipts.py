@@ -346,8 +346,8 @@ def lookup_receipts(repo: Path, verifier: Verifier, blobs: Iterable[str], *, ref
         if tsr is not None and tsa_cfg.get("cert") and tsa_verify(raw, tsr, tsa_cfg["cert"])[0]:
             stamp_time = tsa_time(tsr)
             stamp_time = stamp_time.astimezone(when.tzinfo) if stamp_time else None
-        via, ref = receipt_via(record)
-        out[b] = Receipt(record.get("path", ""), b, blob_id(raw), when, stamp_time, 0, via, ref)
+        via, pushed_to = receipt_via(record)
+        out[b] = Receipt(record.get("path", ""), b, blob_id(raw), when, stamp_time, 0, via, pushed_to)
     return out
 
 
