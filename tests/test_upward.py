@@ -143,7 +143,7 @@ CASES = {  # incident -> (grade, sensitive, upper receipt time or None, delay_re
     "a": ("III", False, "2026-11-25T14:00:00+08:00", None),                       # exactly at due
     "b": ("III", False, "2026-11-25T14:01:00+08:00", "转报时系统故障，延误一分钟"),  # one minute after
     "c": ("II", False, "2026-11-26T10:00:00+08:00", "夜间值守人员未及时核实上报"),   # exactly 24 h
-    "d": ("III", False, "2026-11-26T10:01:00+08:00", "值班记录遗漏，次日才发现未报"),  # beyond 24 h
+    "d": ("III", False, "2026-11-26T10:01:00+08:00", "<b>值班记录遗漏</b>，次日才发现未报"),  # beyond 24 h; markup
     "e": ("III", False, None, None),                                               # never forwarded
     "f": ("IV", True, None, "敏感事件研判用时较长"),                                  # forwarded, no receipt yet
     "g": ("IV", False, None, None),                                                # no duty at all
@@ -330,6 +330,15 @@ def test_a_forward_not_signed_by_the_office_is_not_taken_as_done(chain, tmp_path
     assert duty["status"] == "missed"
 
 
+def test_an_upstream_configured_twice_is_an_error(worlds, tmp_path):
+    lower_w, upper_w = worlds
+    units = _lower_units(lower_w, upper_w, tmp_path / "nowhere")
+    units["upstream"].append(dict(units["upstream"][0], to="national", keys=list(units["upstream"][0]["keys"])))
+    reg = lower_w.registry(tmp_path / "city", units)
+    proc = reg.baosong("upstream", "status")
+    assert proc.returncode == 1 and "upstream-duplicate" in proc.stdout
+
+
 def test_no_upstream_fetched_yet_is_said(worlds, tmp_path):
     lower_w, upper_w = worlds
     reg = lower_w.registry(tmp_path / "city", _lower_units(lower_w, upper_w, tmp_path / "nowhere"))
@@ -358,6 +367,9 @@ def test_portal_shows_the_upward_duties(chain, tmp_path):
     home = (out / "index.html").read_text(encoding="utf-8")
     assert "本机关上报义务" in home and "漏报 2" in home and "registers/upward.html" in home
     page = (out / "registers" / "upward.html").read_text(encoding="utf-8")
+    # Text read from the upper registry is text: escaped on every page that shows it.
+    assert "&lt;b&gt;值班记录遗漏&lt;/b&gt;" in page and "<b>值班" not in page + home
+    assert "<b>值班" not in (out / "incidents" / f"{origins['d'][2]}.html").read_text(encoding="utf-8")
     assert page.count('class="bs-status bs-status-') == 8  # one badge per duty (6 to the province, 2 to the centre)
 
 

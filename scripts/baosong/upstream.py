@@ -235,6 +235,10 @@ def read_upstream(repo: Path, cfg: Config) -> UpstreamLinks:
         return links
     forwards: dict[str, list[Forward]] = defaultdict(list)
     for up in ups:
+        if up.id in links.to or up.id == me:
+            links.problems.append(_problem("upstream-duplicate", f"上级登记库标识“{up.id}”重复，或与本登记库的 registry.id "
+                                           "相同：每个上级登记库只能配置一次，只采用第一项。", "error"))
+            continue
         links.to[up.id] = up.to
         heads = _heads(repo, up)
         if not heads:
