@@ -31,6 +31,8 @@ LABELS = {
     ("policy", "quota_levels"): (vocab.UNIT_LEVEL_ZH,),
     ("policy", "quota_kinds"): (vocab.KIND_ZH, vocab.KIND_SHORT),
     ("policy", "adoption_mode"): (vocab.ADOPTION_MODE_ZH,),
+    ("policy", "to"): (vocab.UPWARD_TO_ZH,),
+    ("units", "to"): (vocab.UPWARD_TO_ZH,),
     ("units", "level"): (vocab.UNIT_LEVEL_ZH,),
     ("units", "roles"): (vocab.ROLE_ZH,),
 }

@@ -24,6 +24,7 @@ from baosong.vocab import (
     REPORT_ZH,
     STAGE_ZH,
     UNIT_LEVEL_ZH,
+    UPWARD_TO_ZH,
     fmt_minutes,
 )
 
@@ -297,6 +298,7 @@ def _deadlines(policy: dict) -> str:
 续报持续到事件处置完毕、报送终报为止。终报同时视为当时应报的那一次续报：终报晚于该次续报的时限即为迟报
 （超过漏报界限为漏报）。
 
+{_upward(policy)}
 ## 事件分级标准
 
 “以上”含本数，“以下”不含本数；伤亡人数或损失中任一项达到某级门槛即为该级，取最高的一级。
@@ -317,6 +319,34 @@ def _deadlines(policy: dict) -> str:
         out.append("\n## 政务信息字数上限\n\n正文字数不计空白字符。\n\n")
         out.append(table(["信息类型", "最多字数"], [[f"{info.get(k, esc(k))}（{code(k)}）", esc(v)] for k, v in limits.items()]))
     return "".join(out)
+
+
+def _upward(policy: dict) -> str:
+    """The registry office's own duties upward (policy `upward_rules`) and why these events go up."""
+    rules = policy.get("upward_rules") or []
+    if not rules:
+        return ""
+    sensitive = {True: "仅敏感事件", False: "仅非敏感事件"}
+    rows = [[code(r.get("id", "")), esc(r.get("title", "")), esc(UPWARD_TO_ZH.get(r.get("to"), r.get("to"))),
+             _filter(r.get("categories"), _category_labels()),
+             _filter(r.get("grades"), {g: GRADE_ZH.get(g, g) for g in GRADES}),
+             sensitive.get(r["sensitive"], "") if "sensitive" in r else "不限",
+             CLOCK_ZH.get(r.get("clock", "occurred"), esc(r.get("clock"))), _minutes(r.get("minutes")),
+             _minutes(r.get("missed_after_minutes", policy.get("missed_after_minutes"))), esc(r.get("source", ""))]
+            for r in rules]
+    return ("## 登记机关自身的上报义务（向省、向中央）\n\n"
+            "登记机关收到紧急信息后，自身也要在时限内向上级报送（转报）。同一报送对象有多条规则适用时以最严者为准；"
+            "事件等级取报告申报的等级与按伤亡、损失核定的等级中较重者（续报改定的等级也算），低报等级不能逃避上报。"
+            "**为什么是这些事件**：时限取自全市紧急信息报送工作会议讲话（“紧急信息向省和中央报送分别最迟不得晚于"
+            "事件发生后的4小时和6小时，超过即视为迟报，超过24小时即视为漏报”）；报送范围按国务院令第493号第十条的"
+            "逐级上报范围——较大（Ⅲ级）以上事件报至省级，重大（Ⅱ级）、特别重大（Ⅰ级）事件报至国务院，一般（Ⅳ级）"
+            "事件报至市级为止；敏感事件（身份、时间、地点敏感，行为极端，人员聚集）不论等级均须报送。\n\n"
+            + table(["编号", "规则", "报送对象", "事件类别", "事件等级", "敏感事件", "起算", "时限", "漏报界限", "依据"], rows)
+            + "\n- **何时算报送**：以上级登记库的收文回执时间为准（`baosong upstream fetch` 获取，并用 "
+            "`config/units.yaml` 中登记的上级回执公钥验证；验证不通过的回执不予采信）。尚无上级回执时，"
+            "按本机关人员向上级提交的时间暂列为“已报送，待回执”。未接入上级登记库的报送对象只显示时限。\n"
+            "- **迟报原因**：转报到上级的报告本身就是本机关的一份报告，迟了就须像其他迟报一样在其中写明 "
+            "`delay_reason`；本登记簿从上级登记库中的转报报告读取这一原因。\n\n")
 
 
 def _category_labels() -> dict[str, str]:

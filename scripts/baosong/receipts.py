@@ -307,10 +307,15 @@ def _read_via(repo: Path, receipts: list[Receipt]) -> None:
             r.via, r.ref = receipt_via(record)
 
 
-def lookup_receipts(repo: Path, verifier: Verifier, blobs: Iterable[str]) -> dict[str, Receipt]:
+def lookup_receipts(repo: Path, verifier: Verifier, blobs: Iterable[str], *, ref: str = RECEIPTS_REF,
+                    refused: dict[str, str] | None = None) -> dict[str, Receipt]:
     """Receipts of a few blobs, each authenticated by its own registry signature (PR mode's look-up:
-    no replay of the whole checkpoint chain). A receipt whose signature fails is not returned."""
-    tip = ref_value(repo, RECEIPTS_REF)
+    no replay of the whole checkpoint chain). A receipt whose signature fails is not returned.
+
+    ref: the store to read (an upper registry's store fetched under refs/baosong/upstream/, verified
+    with a verifier holding that registry's keys); refused: filled with blob -> why, for every
+    receipt present in the store but not believed (the caller shows it)."""
+    tip = ref_value(repo, ref)
     wanted = sorted(set(blobs))
     if tip is None or not wanted:
         return {}
@@ -328,17 +333,21 @@ def lookup_receipts(repo: Path, verifier: Verifier, blobs: Iterable[str]) -> dic
         try:
             record = json.loads(raw)
         except ValueError:
+            if refused is not None:
+                refused[b] = "回执不是有效的 JSON"
             continue
-        when = parse_datetime(record.get("received_at"))
-        if status != "good" or record.get("blob") != b or when is None:
+        when = parse_datetime(record.get("received_at")) if isinstance(record, dict) else None
+        if status != "good" or not isinstance(record, dict) or record.get("blob") != b or when is None:
+            if refused is not None:
+                refused[b] = f"签名状态：{status}" if status != "good" else "回执内容与 blob 不符或缺少送达时间"
             continue
         stamp_time = None
         tsa_cfg = (verifier.cfg.units_doc.get("registry") or {}).get("tsa") or {}
         if tsr is not None and tsa_cfg.get("cert") and tsa_verify(raw, tsr, tsa_cfg["cert"])[0]:
             stamp_time = tsa_time(tsr)
             stamp_time = stamp_time.astimezone(when.tzinfo) if stamp_time else None
-        via, ref = receipt_via(record)
-        out[b] = Receipt(record.get("path", ""), b, blob_id(raw), when, stamp_time, 0, via, ref)
+        via, pushed_to = receipt_via(record)
+        out[b] = Receipt(record.get("path", ""), b, blob_id(raw), when, stamp_time, 0, via, pushed_to)
     return out
 
 

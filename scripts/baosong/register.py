@@ -31,6 +31,8 @@ from baosong.parallel import fork_map, workers_for
 from baosong.records import Deadline
 from baosong.rules import incident_unit_problem
 from baosong.timeutil import iso, parse_datetime
+from baosong.upstream import UpstreamLinks, read_upstream
+from baosong.upward import upward_duties
 from baosong.yamlload import load_yaml
 
 # The fields the register needs; long texts stay out of the cache.
@@ -53,6 +55,7 @@ class Register:
     incidents: list[dict] = field(default_factory=list)
     invalid: list[dict] = field(default_factory=list)
     config_problems: list = field(default_factory=list)
+    upstream_problems: list = field(default_factory=list)  # upper receipts refused, forwards not believed (upstream.py)
 
     def summary(self) -> dict[str, int]:
         counts: dict[str, int] = defaultdict(int)
@@ -66,7 +69,9 @@ class Register:
                 "missed_followups": sum(1 for i in self.incidents if i["missed_followup"]),
                 "catch_up": sum(1 for r in self.reports if r["catch_up"]),
                 "unattested": sum(1 for r in self.reports if r["received_at"] is not None and not r["attested"]),
-                "silent": sum(1 for i in self.incidents if i["silent_units"])}
+                "silent": sum(1 for i in self.incidents if i["silent_units"]),
+                "upward_late": sum(1 for i in self.incidents for d in i["upward"] if d["status"] == "late"),
+                "upward_missed": sum(1 for i in self.incidents for d in i["upward"] if d["status"] == "missed")}
 
 
 # ------------------------------------------------------------------------------------------------
@@ -156,7 +161,9 @@ def build_register(repo: Path, rev: str = "HEAD", *, now: datetime, use_cache: b
     for p in others:
         problems[p] = [(p, 1, 1, "", "path-extension", "报告文件须以 .yaml 结尾。", "error")]
     arrivals = read_arrivals(repo, tree.commit, cfg, use_cache=use_cache)
-    reg.reports, reg.incidents = compute_register(docs, arrivals, cfg, now)
+    links = read_upstream(repo, cfg)
+    reg.upstream_problems = links.problems
+    reg.reports, reg.incidents = compute_register(docs, arrivals, cfg, now, upstream=links)
     for path in sorted(problems):
         arrival = arrivals.get(path)
         reg.invalid.append({"path": path, **_arrival_fields(arrival), "blob": tree.entries[path].oid,
@@ -235,7 +242,7 @@ def _series_key(doc: dict, received: datetime | None) -> tuple:
 
 
 def compute_register(docs: dict[str, dict], arrivals: dict[str, Arrival], cfg: Config, now: datetime,
-                     ) -> tuple[list[dict], list[dict]]:
+                     *, upstream: UpstreamLinks | None = None) -> tuple[list[dict], list[dict]]:
     """Report and incident records from documents and arrivals (both by path).
 
     Times in the records are datetimes; `register_json` turns them into ISO strings.
@@ -269,7 +276,8 @@ def compute_register(docs: dict[str, dict], arrivals: dict[str, Arrival], cfg: C
 
     incidents = []
     for incident_id in sorted(firsts):
-        incidents.append(_incident_record(incident_id, series[incident_id], docs, records, received, cfg, now))
+        incidents.append(_incident_record(incident_id, series[incident_id], docs, records, received, cfg, now,
+                                          upstream))
     return [records[p] for p in sorted(records)], incidents
 
 
@@ -316,7 +324,8 @@ def _report_record(path: str, doc: dict, arrival: Arrival | None, deadline: Dead
 
 
 def _incident_record(incident_id: str, paths: list[str], docs: dict[str, dict], records: dict[str, dict],
-                     received: dict[str, datetime | None], cfg: Config, now: datetime) -> dict:
+                     received: dict[str, datetime | None], cfg: Config, now: datetime,
+                     upstream: UpstreamLinks | None = None) -> dict:
     first = docs[paths[0]]
     finals = [p for p in paths if docs[p].get("stage") == "final" and received[p] is not None]
     closed_at = min((received[p] for p in finals), default=None)  # type: ignore[type-var]
@@ -344,10 +353,15 @@ def _incident_record(incident_id: str, paths: list[str], docs: dict[str, dict], 
     reporting_units = {docs[p].get("unit") for p in paths}
     involved = {u for p in paths for u in docs[p].get("involved_units") or []}
     statuses = [records[p]["status"] for p in paths]
+    grade_computed = computed_grade(first.get("category"), figures_of(
+        {"casualties": figures, "economic_loss": figures.get("economic_loss")}), cfg.policy)[0]
+    upward = upward_duties(cfg.policy, now, upstream, category=first.get("category"),
+                           grades=[grade, grade_computed, *(docs[p].get("grade") for p in paths)],
+                           sensitive=any(docs[p].get("sensitive") is True for p in paths), clocks=first,
+                           report_ids=[docs[p]["id"] for p in paths])
     return {
         "id": incident_id, "unit": first.get("unit"), "title": first.get("title"), "category": first.get("category"),
-        "grade": grade, "grade_computed": computed_grade(first.get("category"), figures_of(
-            {"casualties": figures, "economic_loss": figures.get("economic_loss")}), cfg.policy)[0],
+        "grade": grade, "grade_computed": grade_computed,
         "occurred_at": parse_datetime(first.get("occurred_at")), "opened_at": received[paths[0]],
         "closed_at": closed_at, "reports": [docs[p]["id"] for p in paths],
         "next_followup": len(followups) + 1 if due else None,
@@ -359,6 +373,7 @@ def _incident_record(incident_id: str, paths: list[str], docs: dict[str, dict], 
         "figures": {k: figures[k] for k in ("deaths", "serious_injuries", "injuries", "missing", "economic_loss")
                     if k in figures},
         "first_status": statuses[0], "late_reports": statuses.count("late"), "missed_reports": statuses.count("missed"),
+        "upward": [d.to_json() for d in upward],
     }
 
 

@@ -39,6 +39,11 @@ PERIOD_ZH = {"month": "月度", "bimonth": "双月", "quarter": "季度", "year"
 UNIT_LEVEL_ZH = {"city": "市级", "district": "县区", "department": "市直部门", "agency": "局属单位"}
 ADOPTION_MODE_ZH = {"sum": "各层级采用分别计分", "highest": "只按最高层级计分"}
 ROLE_ZH = {"officer": "信息员", "reviewer": "分管领导", "head": "主要负责人", "admin": "登记管理员"}
+# Upward duties (policy upward_rules[].to, units upstream[].to) and their verdicts (upward.py).
+UPWARD_TO_ZH = {"city": "市级", "prefecture": "地市级", "province": "省级", "national": "中央"}
+UPWARD_STATUS_ZH = {"on_time": "按时", "late": "迟报", "missed": "漏报", "not_due": "未到期",
+                    "overdue": "已超时，未报送", "pending_receipt": "已报送，待回执", "untracked": "未接入上级登记库"}
+UPWARD_SOURCE_ZH = {"upper_receipt": "上级回执", "own": "本机关推送时间（未经上级回执证实）"}
 
 # The register's verdicts (deadlines.py) and signatures (signatures.py).
 CLOCK_ZH = {"occurred": "事发时间", "discovered": "获知时间", "first_arrival": "首报送达时间",

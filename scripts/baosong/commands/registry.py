@@ -35,6 +35,7 @@ SOURCE_ZH: dict[Any, str] = {**vocab.TIME_SOURCE_SHORT, None: "—"}
 KIND_ZH = vocab.KIND_SHORT
 STAGE_ZH = vocab.STAGE_ZH
 STATUS_COLOUR = {"on_time": "32", "late": "33", "missed": "31", "not_applicable": "0"}
+UPWARD_COLOUR = {"on_time": "32", "late": "33", "missed": "31", "overdue": "31", "pending_receipt": "33"}
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -67,6 +68,8 @@ def run(args: argparse.Namespace) -> int:
             print(p.render(), file=sys.stderr)
         print("错误：配置有误，无法生成登记簿。", file=sys.stderr)
         return 1
+    for p in reg.upstream_problems:  # upper receipts refused, upper registry not fetched (upstream.py)
+        print(terminal_safe(p.render()), file=sys.stderr)
     if args.format == "json":
         print(json_safe(register_json_text(reg)))
     else:
@@ -88,6 +91,10 @@ def _cell(text: str, width: int) -> str:
             out += ch
         text = out + "…"
     return text + " " * (width - _width(text))
+
+
+def _parse(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
 
 
 def _t(value: datetime | None) -> str:
@@ -138,6 +145,19 @@ def print_table(reg) -> None:  # a baosong.register.Register
             colours.append("31" if i["overdue"] else "33" if i["silent_units"] else "0")
         _table([("事件（首报编号）", 32), ("单位", 5), ("等级", 4), ("报告", 4), ("首报送达", 11), ("状态", 8),
                 ("下次续报时限", 12), ("未报告单位", 10), ("标题", 40)], rows, colours)
+    duties = [(i, d) for i in reg.incidents for d in i["upward"]]
+    if duties:
+        print()
+        print("本机关上报义务")
+        rows, colours = [], []
+        for i, d in duties:
+            delay = str(d["delay_minutes"]) if d["delay_minutes"] else ""
+            rows.append([i["id"], vocab.UPWARD_TO_ZH.get(d["to"], d["to"]), _t(_parse(d["due_at"])),
+                         _t(_parse(d["done_at"])), vocab.UPWARD_STATUS_ZH.get(d["status"], d["status"]), delay,
+                         d["delay_reason"] or ""])
+            colours.append(UPWARD_COLOUR.get(d["status"], "0"))
+        _table([("事件（首报编号）", 32), ("报送对象", 8), ("时限", 11), ("上级收到", 11), ("状态", 16), ("迟(分)", 6),
+                ("迟报原因", 30)], rows, colours)
     if reg.invalid:
         print()
         print(colour(f"无效报告（{len(reg.invalid)} 份，未通过格式检查，未计入上表；请运行 baosong check 查看详情）", "31"))
@@ -148,6 +168,8 @@ def print_table(reg) -> None:  # a baosong.register.Register
     print(f"共 {s['reports']} 份报告：按时 {s['on_time']}，迟报 {s['late']}，漏报 {s['missed']}，不适用 {s['not_applicable']}"
           f"；无效 {s['invalid']}。事件 {s['incidents']} 起：处置中 {s['open']}，续报超期 {s['overdue']}，"
           f"有未报告涉及单位 {s['silent']}，漏报续报 {s['missed_followups']}（一直未报送的续报，按漏报计）。")
+    if s["upward_late"] or s["upward_missed"]:
+        print(f"本机关上报：迟报 {s['upward_late']} 起，漏报 {s['upward_missed']} 起（按上级登记库回执判断）。")
     if s["catch_up"] or s["unattested"]:
         print(f"补登回执 {s['catch_up']} 份；送达时间未经回执证实 {s['unattested']} 份（按合并时间计算）。")
     clocks = "、".join(f"{k}={v}" for k, v in CLOCK_ZH.items())

@@ -37,6 +37,7 @@ from baosong.portal.html import (
     table,
 )
 from baosong.portal.model import Context, Item, Page, StaticPage
+from baosong.portal.upward_pages import duty_table
 
 FIGURE_KEYS = ("deaths", "serious_injuries", "injuries", "missing", "economic_loss")
 
@@ -150,6 +151,9 @@ def incident_detail(ctx: Context, inc: dict) -> StaticPage:
             "<h2>伤亡与损失变化</h2>", _figures(ctx, path, series),
             "<h2>报告单位</h2>", _units(ctx, path, inc, series),
             "<h2>时限执行情况</h2>", _deadlines(ctx, path, series)]
+    if inc.get("upward"):
+        body += ["<h2>本机关上报义务</h2>",
+                 duty_table(ctx, path, [(inc, d) for d in inc["upward"]], table_id="upward", with_incident=False)]
     # Search reads the title and these facts; the rest is reached from there (see the module docstring).
     units = [ctx.unit_name(inc.get("unit"))] + [ctx.unit_name(u) for u in inc.get("silent_units") or []]
     search = " ".join(plain(x) for x in (
