@@ -91,6 +91,12 @@ def check_bytes_doc(display_path: str, data: bytes, cfg: Config,
         # Rules assume a schema-valid document; a broken one would only produce noise.
         return problems, None, None
     rule_problems, summary = check_document(layout_path(display_path), doc, loaded.position, cfg, data)
+    if "forwarded_from" in doc:
+        # A forward's provenance is part of the file's verdict: it depends only on its bytes and the
+        # trust roots (the forwarding unit's receipt keys), so it is cached with the rest.
+        from baosong.provenance import check_forwarded
+
+        rule_problems += check_forwarded(layout_path(display_path), doc, loaded.position, cfg)
     summary["path"] = display_path
     return [_with_path(p, display_path) for p in rule_problems], summary, doc
 
