@@ -278,6 +278,13 @@ def test_followup_forwards_into_the_upstairs_incident(lower, upper):
     assert (doc["stage"], doc["incident"], doc["sequence"]) == ("followup", "dcq-20261125-lijing-01", 1)
     assert doc["forwarded_from"]["id"] == "gaj-20261125-wanghao-02"
     assert file_check(upper, path) == (0, [])
+    # Attached upstairs to an incident that is not the forward of its origin's incident: refused.
+    own_path, own_text = th.emergency("dcq", "lijing", "sunweidong", n=5)
+    upper.add_report(own_path, own_text, signer="lijing", date=FORWARD_AT)
+    text = (upper.root / path).read_text()
+    upper.write(path, text.replace("incident: dcq-20261125-lijing-01", "incident: dcq-20261125-lijing-05"))
+    code, problems = file_check(upper, path)
+    assert code == 1 and "forward-incident" in errors(problems), problems
 
 
 def test_forged_forward_on_main_is_invalid_in_the_register(lower, upper):

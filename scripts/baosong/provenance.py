@@ -129,15 +129,6 @@ SIGNATURE_ZH = {"unsigned": "没有签名", "unknown_key": "不是该登记库�
                 "expired": "签名不在公钥有效期内", "revoked": "所用公钥已被吊销"}
 
 
-def check_forwarded(path: str, doc: dict, position: Callable[[tuple], tuple[int, int]], cfg: Config,
-                    ) -> list[Problem]:
-    """The provenance problems of a schema-valid report with `forwarded_from` ([] when it holds).
-
-    Declared changes come back as warnings (`forward-change-declared`) so that every difference
-    between the origin and the forward is shown wherever the check is read."""
-    return list(verify_link(path, doc, position, cfg).problems)
-
-
 def verify_link(path: str, doc: dict, position: Callable[[tuple], tuple[int, int]], cfg: Config) -> Link:
     ff = doc.get(FIELD)
     assert isinstance(ff, dict)

@@ -289,6 +289,13 @@ def check_collection(summaries: list[dict], cfg: Config, now: datetime) -> list[
             if fieldname == "incident" and not (target["kind"] == "emergency" and target["stage"] == "first"):
                 emit(s, fieldname, "ref-not-first", f"“{target_id}”不是紧急信息首报，续报/终报须指向事件的首报编号。")
                 continue
+            if fieldname == "incident" and s.get("forwarded_incident") and \
+                    target.get("forwarded") != s["forwarded_incident"]:
+                emit(s, fieldname, "forward-incident",
+                     f"本报告转报的是来源登记库事件 {s['forwarded_incident']} 的{'续报' if s['stage'] == 'followup' else '终报'}，"
+                     f"但所属事件“{target_id}”不是该事件首报的转报。请指向上级登记库中转报 {s['forwarded_incident']} 的报告编号"
+                     "（baosong forward 会自动填写）。")
+                continue
             if fieldname == "incident" and s["kind"] == "emergency":
                 why = incident_unit_problem(s["unit"], s["stage"], target, cfg)
                 if why:
