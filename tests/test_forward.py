@@ -309,3 +309,32 @@ def test_registry_ids_are_checked_in_units_yaml(world, tmp_path):
     proc = reg.baosong("check", "--format", "json")
     assert "config-registry-id" in {p["rule"] for p in json.loads(proc.stdout)}
     shutil.rmtree(tmp_path / "p")
+
+
+def test_a_forward_forwards_again_one_level_up(world, lower, upper, tmp_path):
+    """county (nanshan) → city (the `upper` fixture, registry id "province" here) → top: the city forwards its
+    own forward; the top registry verifies the city's receipt, and the chain names the level below."""
+    path = written(upper, forward(lower, upper, "gaj-20261125-wanghao-01"))
+    upper.branch("fw")
+    upper.commit("转报", signer="lijing", date=FORWARD_AT, paths=[path])
+    upper.merge("fw", date=CHECK_AT)
+    proc = upper.baosong("receive", "--key", str(world.keys["newkey"]), "--now", CHECK_AT)
+    assert proc.returncode == 0, proc.stderr
+    units = world.units_doc()
+    units["registry"] = {"id": "top", "principal": "registry@xxk", "keys": [world.pub("outsider")]}
+    for u in units["units"]:
+        if u["code"] == "xhq":
+            u["registry"] = {"id": "province", "keys": [world.pub("newkey")]}
+    top = world.registry(tmp_path / "top", units)
+    proc = upper.baosong("forward", "dcq-20261125-lijing-01", "--to", str(top.root), "--now", "2026-11-25T11:40:00+08:00")
+    up = written(top, proc)
+    assert up == "reports/2026/xhq/xhq-20261125-chenxue-01.yaml"
+    doc = yaml.safe_load((top.root / up).read_text())
+    assert doc["forwarded_from"]["registry"] == "province" and doc["forwarded_from"]["id"] == "dcq-20261125-lijing-01"
+    inner = yaml.safe_load(doc["forwarded_from"]["origin"])
+    assert inner["forwarded_from"]["id"] == "gaj-20261125-wanghao-01"  # the city's provenance travels inside
+    assert file_check(top, up) == (0, [])
+    top.commit("转报", signer="chenxue-cert", date="2026-11-25T11:40:00+08:00", paths=[up])
+    chain = top.baosong("verify", "--chain", "xhq-20261125-chenxue-01")
+    assert chain.returncode == 0, chain.stdout + chain.stderr
+    assert "该报告本身也是转报" in chain.stdout and "baosong verify --chain dcq-20261125-lijing-01" in chain.stdout
