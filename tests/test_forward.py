@@ -114,6 +114,8 @@ def test_forwarded_report_verifies_upstairs_in_every_mode(lower, upper):
     assert (ff["registry"], ff["id"], ff["origin"]) == ("nanshan", "gaj-20261125-wanghao-01", origin_text)
     assert ff["blob"] == lower.git("rev-parse", "main:reports/2026/gaj/gaj-20261125-wanghao-01.yaml")
     assert ff["received_at"] == RECEIVED and json.loads(ff["receipt"])["blob"] == ff["blob"]
+    raw = (upper.root / path).read_text()
+    assert "\\" not in raw and "  receipt: '{" in raw  # no escapes: `check --base` need not parse it for every PR
     assert doc["casualties"] == {"deaths": 0, "serious_injuries": 1, "injuries": 2, "missing": 0}
     assert file_check(upper, path) == (0, [])
     assert pr_check(upper, path) == (0, [])
@@ -171,7 +173,7 @@ FORGERIES = {
     # a genuine, validly signed receipt, but for another blob (the follow-up)
     "receipt_of_another_blob": (_swap_receipt, "forward-receipt-blob"),
     # the receipt's signature edited
-    "bad_signature": (lambda lower, t: t.replace("  receipt: \"{", "  receipt: \"{\\\"x\\\":1,", 1),
+    "bad_signature": (lambda lower, t: t.replace("  receipt: '{", "  receipt: '{\"x\":1,", 1),
                       "forward-receipt-signature"),
     # nanshan's report filed upstairs by another lower registry's unit (xhq = beilin)
     "another_registry": (lambda lower, t: t.replace("unit: dcq", "unit: xhq"), "forward-registry"),
@@ -338,3 +340,19 @@ def test_a_forward_forwards_again_one_level_up(world, lower, upper, tmp_path):
     chain = top.baosong("verify", "--chain", "xhq-20261125-chenxue-01")
     assert chain.returncode == 0, chain.stdout + chain.stderr
     assert "该报告本身也是转报" in chain.stdout and "baosong verify --chain dcq-20261125-lijing-01" in chain.stdout
+
+
+def test_a_report_is_forwarded_only_once(lower, upper):
+    path = written(upper, forward(lower, upper, "gaj-20261125-wanghao-01"))
+    proc = forward(lower, upper, "gaj-20261125-wanghao-01")
+    assert proc.returncode == 1 and "已经转报过" in proc.stderr and path in proc.stderr
+    upper.branch("first")
+    upper.commit("转报", signer="lijing", date=FORWARD_AT, paths=[path])
+    upper.merge("first", date=FORWARD_AT)
+    # A second forward of the same origin written by hand (a copy under a new id): refused by the check.
+    second = path.replace("-01.yaml", "-02.yaml")
+    upper.write(second, (upper.root / path).read_text().replace("lijing-01", "lijing-02"))
+    code, problems = pr_check(upper, second)
+    assert code == 1 and "forward-duplicate" in errors(problems), problems
+    hit = next(p for p in problems if p["rule"] == "forward-duplicate")
+    assert hit["path"] == second and path in hit["message"] and hit["line"] > 1

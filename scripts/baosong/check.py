@@ -100,6 +100,7 @@ def check_bytes_doc(display_path: str, data: bytes, cfg: Config,
         rule_problems += link.problems
         # For the cross-file rule forward-incident: a forwarded follow-up joins the forward of its origin's incident.
         summary["forwarded"] = link.id
+        summary["pos"]["forwarded_from"] = loaded.position(("forwarded_from", "id"))
         incident = (link.origin or {}).get("incident")
         summary["forwarded_incident"] = incident if isinstance(incident, str) else None
     summary["path"] = display_path

@@ -195,6 +195,10 @@ def build_forward(origin: Origin, upper_root: Path, *, now: datetime, unit: str 
     if doc0.get("kind") not in FORWARDABLE:
         raise ForwardError(f"只能转报紧急信息、政务信息和网络舆情；{doc0.get('id')} 是 {doc0.get('kind')}。")
     code = upper_unit(upper, origin.registry, unit)
+    again = upstairs_forward_of(upper_root, origin.registry, str(doc0.get("id")))
+    if again is not None:
+        raise ForwardError(f"{doc0.get('id')} 已经转报过：上级登记库中的 {again[0]}（{again[1].get('id')}）。同一份报告只转报一次；"
+                           "事实有变化请转报续报，或对已转报的报告提交更正记录。")
     author = author or nr.default_staff(upper, code, "officer")
     if author is None or (upper.staff.get(author) or {}).get("unit") != code:
         raise ForwardError(f"请用 --author 指定本单位（上级登记库中的“{code}”）的信息员标识。")

@@ -470,6 +470,10 @@ def _nested(key: str, value: Any, comment: str) -> list[str]:
                  for item in value]
         return [f"  {key}:{comment}", *(f"    - {{{item}}}" if isinstance(v, dict) else f"    - {item}"
                                         for item, v in zip(items, value, strict=True))]
+    if isinstance(value, str) and '"' in value and "\\" not in value and value.isprintable():
+        # Single-quoted: a receipt's JSON stays readable and free of backslashes (which would make
+        # `check --base` parse the file in full for every pull request, see prcheck.may_mention).
+        return [f"  {key}: '{value.replace(chr(39), chr(39) * 2)}'{comment}"]
     return [f"  {key}: {_scalar(value)}{comment}"]
 
 

@@ -279,6 +279,17 @@ def check_collection(summaries: list[dict], cfg: Config, now: datetime) -> list[
             latest = parse_datetime(s["latest_time"])
             emit(s, s["latest_field"], "time-future", f"时间 {latest.isoformat()} 晚于当前时间，请核对。")
 
+    forwards: dict[tuple, list[dict]] = defaultdict(list)
+    for s in summaries:
+        if s.get("forwarded"):
+            forwards[(s["unit"], s["forwarded"])].append(s)
+    for (_, origin_id), group in forwards.items():
+        for s in group if len(group) > 1 else ():
+            others = "、".join(o["path"] for o in group if o is not s)
+            emit(s, "forwarded_from", "forward-duplicate",
+                 f"来源报告 {origin_id} 已由 {others} 转报，同一份报告只能转报一次（否则上级登记簿会重复计数）。"
+                 "如需更正，请对已转报的报告提交更正记录或续报。")
+
     series: dict[str, list[dict]] = defaultdict(list)
     for s in summaries:
         for fieldname, target_id in s["refs"].items():
