@@ -4,8 +4,8 @@ configuration (the units.yaml entry of the forwarding unit: `registry: {id, keys
 
 What is checked, each failure its own rule (see FORMAT.md "Forwarding"):
 the forwarding unit is a lower registry and its id is the block's `registry`; the receipt is
-signed by one of that registry's keys (namespace baosong-receipt, through `signatures.Verifier`,
-the one verifier); the receipt's blob is the block's blob and the git blob id of the verbatim
+signed by one of that registry's keys (namespace baosong-receipt, judged by sshsig as
+`signatures.Verifier` judges it); the receipt's blob is the block's blob and the git blob id of the verbatim
 `origin`; the receipt's path and time are the block's; the origin's id and path agree; the
 forwarded facts equal the origin's unless a change is declared with a real reason; a figure (or
 the grade, or the sensitive flag) lowered without a declared change is concealment (瞒报).
