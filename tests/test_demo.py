@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from baosong.yamlload import load_yaml
 
 BAOSONG = str(Path(sys.executable).parent / "baosong")
 NOW = "2026-11-20T12:00:00+08:00"
@@ -148,11 +149,23 @@ def test_demo_covers_every_kind_category_type_and_level(demo, register):
     assert {r["category"] for r in reports if r["stage"] == "first"} >= {
         "accident", "traffic", "fire", "natural_disaster", "environment", "public_health", "social_security", "other"}
     assert {r["stage"] for r in reports if r["kind"] == "emergency"} == {"first", "followup", "final"}
-    texts = [p.read_text(encoding="utf-8") for p in (demo / "reports").rglob("*.yaml")]
-    for info_type in ("dynamic", "experience", "problem", "suggestion", "research"):
-        assert any(f"info_type: {info_type}" in t for t in texts), info_type
-    for level in ("own", "city", "prefecture", "province", "national"):
-        assert any("kind: adoption" in t and f"level: {level}\n" in t for t in texts), level
+    docs = [load_yaml(p.read_bytes(), str(p)).data for p in (demo / "reports").rglob("*.yaml")]
+    assert {d.get("info_type") for d in docs if d["kind"] == "info"} == {
+        "dynamic", "experience", "problem", "suggestion", "research"}
+    assert {d["level"] for d in docs if d["kind"] == "adoption"} == {"own", "city", "prefecture", "province", "national"}
+
+
+def test_report_files_are_written_as_baosong_new_writes_them(demo):
+    """One report-file writer: the demo's files are byte for byte what `baosong new` would write for their data."""
+    from baosong.newreport import document_text
+
+    schema = json.loads((demo / "schema" / "report.schema.json").read_text(encoding="utf-8"))
+    paths = sorted((demo / "reports").rglob("*.yaml"))
+    assert len(paths) == 200
+    for p in paths:
+        data = p.read_bytes()
+        assert document_text(load_yaml(data, str(p)).data, schema).encode() == data, p
+    assert "  # 标题" in paths[0].read_text(encoding="utf-8")
 
 
 def test_same_seed_same_reports_and_trees(demo, tmp_path):

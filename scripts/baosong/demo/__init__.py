@@ -45,7 +45,7 @@ from datetime import datetime
 from pathlib import Path
 
 from baosong.demo.activities import ACTIVITIES, TOP_UP
-from baosong.demo.files import prepare, render_report, tool_root, write_keys
+from baosong.demo.files import prepare, report_text, tool_root, write_keys
 from baosong.demo.git import run_git, write_history
 from baosong.demo.pack import signed_commit
 from baosong.demo.timeline import Activity, Submission, outage_window, simulate
@@ -96,4 +96,4 @@ def _planted_summary(subs: list[Submission]) -> dict[str, list[str]]:
 
 
 __all__ = ["ACTIVITIES", "DEFAULT_NOW", "DEFAULT_REPORTS", "KEY_DIR", "Activity", "DemoError", "DemoResult", "SshKey",
-           "generate_demo", "outage_window", "render_report", "signed_commit", "tool_root"]
+           "generate_demo", "outage_window", "report_text", "signed_commit", "tool_root"]

@@ -1,9 +1,8 @@
 """The demo's files besides the history: the tool's schema/ and config/ copied into the new registry,
-throwaway keys written into config/units.yaml, and report files as an officer's editor leaves them."""
+throwaway keys written into config/units.yaml, and report files as `baosong new` writes them."""
 
 from __future__ import annotations
 
-import json
 import re
 import shutil
 from datetime import datetime, timedelta
@@ -12,6 +11,7 @@ from pathlib import Path
 import baosong
 from baosong.config import Config, load_config
 from baosong.demo.world import DEFAULT_START, KEY_DIR, DemoError
+from baosong.newreport import document_text
 from baosong.sources import WorkTree
 from baosong.sshsig import SshKey
 from baosong.timeutil import iso
@@ -91,53 +91,7 @@ def _units_with_keys(text: str, keys: dict[str, SshKey], registry: SshKey) -> st
 
 
 
-FIELD_ORDER = ("id", "kind", "unit", "title", "created_at", "author", "reviewer", "signer", "signoff_pending",
-               "stage", "incident", "sequence", "category", "grade", "occurred_at", "discovered_at",
-               "phoned_at", "place", "description", "casualties", "economic_loss", "sensitive",
-               "sensitive_reason", "trend", "measures", "cause", "involved_units", "info_type", "keywords",
-               "body", "platform", "url", "first_seen_at", "spread", "verification", "report", "outlet",
-               "level", "adopted_at", "leader", "instructed_at", "content", "finding", "target_unit",
-               "decided_at", "reason", "note", "delay_reason")
-SCHEMA_LINE = "# yaml-language-server: $schema=../../../schema/report.schema.json\n"
-
-
-_PLAIN_WORD = re.compile(r"[a-z][a-z0-9_-]*")
-_YAML_WORDS = frozenset({"true", "false", "null", "yes", "no", "on", "off", "y", "n"})
-_NOT_PLAIN = re.compile(r"[\x00-\x1f:#{}\[\],&*!|>'\"%@`\\]")
-
-
-def _scalar(value: object) -> str:
-    """One YAML scalar. Plain when unambiguous (codes, Chinese text), else a JSON (= YAML) double-quoted string."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int | float):
-        return repr(value)
-    text = str(value)
-    if _PLAIN_WORD.fullmatch(text) and text not in _YAML_WORDS:
-        return text
-    if text and ord(text[0]) > 0x7F and text == text.strip() and not _NOT_PLAIN.search(text):
-        return text
-    return json.dumps(text, ensure_ascii=False)
-
-
-def render_report(doc: dict) -> bytes:
-    """The report file as an officer's editor would leave it: block style, fields in the usual order.
-
-    Hand-written because PyYAML's representer (pure Python even with CSafeDumper) costs ~1.5 ms a
-    report; the output is read back with the strict loader in the tests.
-    """
-    lines = [SCHEMA_LINE.rstrip("\n")]
-    keys = [k for k in FIELD_ORDER if k in doc] + [k for k in doc if k not in FIELD_ORDER]
-    for key in keys:
-        value = doc[key]
-        if isinstance(value, dict | list) and not value:
-            lines.append(f"{key}: {'{}' if isinstance(value, dict) else '[]'}")
-        elif isinstance(value, dict):
-            lines.append(f"{key}:")
-            lines.extend(f"  {k}: {_scalar(v)}" for k, v in value.items())
-        elif isinstance(value, list):
-            lines.append(f"{key}:")
-            lines.extend(f"  - {_scalar(v)}" for v in value)
-        else:
-            lines.append(f"{key}: {_scalar(value)}")
-    return ("\n".join(lines) + "\n").encode("utf-8")
+def report_text(doc: dict, schema: dict) -> bytes:
+    """The report file as `baosong new` writes it (`newreport.document_text`: fields in its order, each
+    with its Chinese title as a comment); the demo reads like a registry its officers filled in."""
+    return document_text(doc, schema).encode("utf-8")

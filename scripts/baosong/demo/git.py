@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from baosong.config import Config
-from baosong.demo.files import render_report
+from baosong.demo.files import report_text
 from baosong.demo.pack import OBJ_BLOB, OBJ_COMMIT, Pack, Trees, ident, signed_commit
 from baosong.demo.receipts import ReceiptService
 from baosong.demo.timeline import Submission
@@ -59,10 +59,11 @@ def write_history(out: Path, cfg: Config, subs: list[Submission], keys: dict[str
         f"建立{office_name}信息报送登记库\n\n初始化 schema/ 与 config/（演示库）。\n", admin_key))
     mains: list[tuple[datetime, str]] = [(first_time, tip)]  # (merge time, main tip) in order
     written: list[tuple[Submission, str, str, str]] = []  # (submission, blob, branch commit, merge commit)
+    schema = cfg.report_schema.schema if cfg.report_schema else {}
     items = list(enumerate(subs, start=1))
     for n, sub in progress(items, "写入提交") if progress else items:
         assert sub.merged is not None
-        blob, _ = pack.add(OBJ_BLOB, render_report(sub.doc))
+        blob, _ = pack.add(OBJ_BLOB, report_text(sub.doc, schema))
         trees.set(sub.path, blob)
         tree = trees.flush()
         branch, _ = pack.add(OBJ_COMMIT, signed_commit(
