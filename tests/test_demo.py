@@ -61,6 +61,26 @@ def test_receipts_verify_and_audit_is_clean(demo):
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+def test_store_commits_and_checkpoints_are_as_receive_and_the_hook_write_them(demo):
+    # One record builder (receipts.checkpoint_record): a push checkpoint names how it was written and
+    # the pushed ref, as the server hook's does; the demo's own format left both out.
+    subjects = git(demo, "log", "--format=%s", "refs/baosong/receipts").splitlines()
+    assert {s.split(":")[0] for s in subjects} == {"push", "receive"}
+    pushes = 0
+    for line in git(demo, "log", "--format=%H %s", "refs/baosong/receipts").splitlines():
+        commit, subject = line.split(" ", 1)
+        checkpoint = json.loads(git(demo, "show", f"{commit}:checkpoint.json"))
+        assert checkpoint["via"] == subject.split(":")[0]
+        if checkpoint["via"] == "push":
+            pushes += 1
+            receipt = json.loads(git(demo, "show", f"{commit}:receipts/{checkpoint['added'][0][1][:2]}/"
+                                                   f"{checkpoint['added'][0][1]}.json"))
+            assert checkpoint["refs"] == [receipt["ref"]] and receipt["ref"].startswith("refs/heads/report/")
+        else:
+            assert "refs" not in checkpoint
+    assert pushes > 150
+
+
 def test_demo_keeps_a_witness_of_its_receipts_store(demo, tmp_path):
     # The registry's writer keeps the store's last checkpoint beside it (the git directory here): a
     # clone of the demo rewound by two store commits is found against that witness.
