@@ -91,6 +91,7 @@ def incident(sim: Simulation, when: datetime, *, category: str | None = None, un
             record_notice(sim, first, "late")
     return first
 
+
 def draw(sim: Simulation, when: datetime) -> None:
     """A random incident: a unit that handles emergencies, a category it sees, sometimes another unit involved."""
     unit = sim.rng.choice(sim.w.emergency_units)
@@ -180,7 +181,8 @@ def _series(sim: Simulation, first: Submission, n: int, close: bool, involved: s
         if loss:
             doc["economic_loss"] = loss
         sim.add(doc, unit, prev + (arrival - prev) * 0.7, arrival, first.thread, first.planted,
-                 {"incident": first})
+                {"incident": first})
+
 
 def _figures(sim: Simulation, category: str) -> tuple[dict, float]:
     rng = sim.rng
@@ -192,6 +194,7 @@ def _figures(sim: Simulation, category: str) -> tuple[dict, float]:
     loss = round(rng.uniform(5, 300), 1) if category in ("accident", "fire", "environment", "natural_disaster",
                                                             "traffic") else 0.0
     return casualties, loss
+
 
 def _evolve(sim: Simulation, casualties: dict, loss: float) -> tuple[dict, float]:
     rng = sim.rng
@@ -209,6 +212,7 @@ def _evolve(sim: Simulation, casualties: dict, loss: float) -> tuple[dict, float
         loss = round(loss * rng.uniform(1.0, 1.6), 1)
     return c, loss
 
+
 def _grade_for(sim: Simulation, category: str, casualties: dict, loss: float) -> str:
     figures = {k: casualties[k] for k in ("deaths", "serious_injuries")}
     if loss:
@@ -217,6 +221,7 @@ def _grade_for(sim: Simulation, category: str, casualties: dict, loss: float) ->
     if grade is None:  # no table for the category: the declared grade is the officer's judgement
         grade = sim.rng.choices(GRADES[1:], weights=(2, 12, 86))[0]
     return grade
+
 
 def casualty_text(c: dict, loss: float) -> str:
     parts = [f"{label}{c[k]}人" for k, label in (("deaths", "死亡"), ("serious_injuries", "重伤"),

@@ -89,8 +89,6 @@ def _units_with_keys(text: str, keys: dict[str, SshKey], registry: SshKey) -> st
     return "\n".join(lines)
 
 
-
-
 def report_text(doc: dict, schema: dict) -> bytes:
     """The report file as `baosong new` writes it (`newreport.document_text`: fields in its order, each
     with its Chinese title as a comment); the demo reads like a registry its officers filled in."""

@@ -50,9 +50,11 @@ def info(sim: Simulation, when: datetime, *, info_type: str | None = None, unit:
         record_correction(sim, sub)
     return sub
 
+
 def office_doc(sim: Simulation, kind: str, title: str) -> dict:
     office = sim.w.office
     return {"kind": kind, "title": title[:80], **sim.people(office)}
+
 
 def record_adoption(sim: Simulation, target: Submission, level: str) -> Submission | None:
     when = target.arrival + sim.minutes(600, 10000)
@@ -62,7 +64,8 @@ def record_adoption(sim: Simulation, target: Submission, level: str) -> Submissi
     if sim.rng.random() < 0.3:
         doc["note"] = "综合采用" if level != "national" else "单篇采用"
     return sim.add(doc, sim.w.office, when + sim.minutes(30, 240), when + sim.minutes(300, 1440),
-                    target.thread, target.planted, {"report": target})
+                   target.thread, target.planted, {"report": target})
+
 
 def record_instruction(sim: Simulation, target: Submission, level: str) -> Submission | None:
     when = target.arrival + sim.minutes(120, 4000)
@@ -71,14 +74,16 @@ def record_instruction(sim: Simulation, target: Submission, level: str) -> Submi
     doc.update({"report": None, "leader": leader, "level": level, "instructed_at": iso(when),
                 "content": f"请{sim.w.units[target.unit]['name']}高度重视，认真总结，抓好落实。"})
     return sim.add(doc, sim.w.office, when + sim.minutes(60, 600), when + sim.minutes(700, 2000),
-                    target.thread, target.planted, {"report": target})
+                   target.thread, target.planted, {"report": target})
+
 
 def record_correction(sim: Simulation, target: Submission) -> Submission | None:
     when = target.arrival + sim.minutes(240, 2880)
     doc = {"kind": "correction", "title": f"更正：{target.doc['title']}"[:80], **sim.people(target.unit),
            "report": None, "reason": "原报告中部分数据统计口径有误", "body": "经核实，原报告第二段所列数据应以本更正为准。"}
     return sim.add(doc, target.unit, when, when + sim.minutes(20, 300), target.thread, target.planted,
-                    {"report": target})
+                   {"report": target})
+
 
 def record_notice(sim: Simulation, first: Submission, finding: str) -> Submission | None:
     when = first.arrival + sim.minutes(2880, 8000)
@@ -88,7 +93,8 @@ def record_notice(sim: Simulation, first: Submission, finding: str) -> Submissio
                 "body": f"经核查，{sim.w.units[first.unit]['name']}对“{first.doc['title']}”存在{zh}问题，"
                         f"予以通报，并按考核办法扣减相应分值。"})
     return sim.add(doc, sim.w.office, when + sim.minutes(30, 300), when + sim.minutes(400, 1200),
-                    first.thread, first.planted, {"incident": first})
+                   first.thread, first.planted, {"incident": first})
+
 
 def opinion(sim: Simulation, when: datetime, planted: bool = False) -> Submission | None:
     rng = sim.rng
@@ -108,7 +114,8 @@ def opinion(sim: Simulation, when: datetime, planted: bool = False) -> Submissio
     if district != unit and rng.random() < 0.3:
         doc["involved_units"] = [district]
     return sim.add(doc, unit, first_seen + sim.minutes(20, 180), first_seen + sim.minutes(60, 400),
-                    sim.new_thread(), planted)
+                   sim.new_thread(), planted)
+
 
 def draw_info(sim: Simulation, when: datetime) -> None:
     info(sim, when)
