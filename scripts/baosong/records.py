@@ -12,6 +12,7 @@ must name it (`tests/test_records.py`).
 
 from __future__ import annotations
 
+import types
 import typing
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -49,17 +50,16 @@ class JsonRecord:
         codec = cls.__dict__.get("_codec_cache")
         if codec is None:
             hints = typing.get_type_hints(cls)
-            out = []
+            out: list[tuple[str, int, Any]] = []
             for f in fields(cls):  # type: ignore[arg-type]
                 hint = hints[f.name]
-                args = [a for a in typing.get_args(hint) if a is not type(None)] or [hint]
-                first = args[0]
-                origin = typing.get_origin(first)
-                if first is datetime:
+                if typing.get_origin(hint) in (typing.Union, types.UnionType):  # X | None: X decides
+                    hint = next(a for a in typing.get_args(hint) if a is not type(None))
+                if hint is datetime:
                     out.append((f.name, _TIME, None))
-                elif isinstance(first, type) and issubclass(first, JsonRecord):
-                    out.append((f.name, _RECORD, first))
-                elif origin is tuple:
+                elif isinstance(hint, type) and issubclass(hint, JsonRecord):
+                    out.append((f.name, _RECORD, hint))
+                elif typing.get_origin(hint) is tuple:
                     out.append((f.name, _TUPLE, None))
                 else:
                     out.append((f.name, _PLAIN, None))

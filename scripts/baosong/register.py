@@ -177,7 +177,7 @@ def foreign_series_reports(docs: dict[str, dict], cfg: Config) -> dict[str, str]
             firsts.setdefault(doc["id"], doc)
     foreign: dict[str, str] = {}
     for path, doc in docs.items():
-        first = firsts.get(doc.get("incident")) if doc.get("kind") == "emergency" else None
+        first = firsts.get(doc.get("incident") or "") if doc.get("kind") == "emergency" else None
         if first is not None and doc.get("stage") != "first":
             why = incident_unit_problem(doc.get("unit"), doc.get("stage"), first, cfg)
             if why:
@@ -229,7 +229,7 @@ def _time(value: object) -> datetime | None:
 
 
 def _series_key(doc: dict, received: datetime | None) -> tuple:
-    stage_rank = {"first": 0, "followup": 1, "final": 2}.get(doc.get("stage"), 3)
+    stage_rank = {"first": 0, "followup": 1, "final": 2}.get(doc.get("stage") or "", 3)
     seq = doc.get("sequence") if isinstance(doc.get("sequence"), int) else 0
     return (stage_rank, seq, received is None, received.timestamp() if received else 0.0, doc.get("id") or "")
 
@@ -260,8 +260,10 @@ def compute_register(docs: dict[str, dict], arrivals: dict[str, Arrival], cfg: C
         doc = docs[path]
         incident_doc = docs[firsts[doc["incident"]]] if doc.get("incident") in firsts else None
         first_arrival = received[firsts[doc["incident"]]] if incident_doc is not None else None
-        followups = [(docs[p].get("sequence"), received[p]) for p in series.get(doc.get("incident") or "", [])
-                     if p != path and docs[p].get("stage") == "followup"]
+        # (sequence, arrival) of the other follow-ups; one without an int sequence can never be "the previous one".
+        followups = [(seq, received[p]) for p in series.get(doc.get("incident") or "", [])
+                     if p != path and docs[p].get("stage") == "followup"
+                     and isinstance(seq := docs[p].get("sequence"), int)]
         deadline, phone = series_deadlines(doc, cfg, incident=incident_doc if doc.get("stage") != "first" else None,
                                            first_arrival=first_arrival, followups=followups,
                                            arrived_at=received[path])

@@ -119,7 +119,7 @@ def print_table(reg: Register) -> None:
     print()
     rows, colours = [], []
     for r in sorted(reg.reports, key=lambda r: (r.received_at is None, r.received_at or reg.now, r.path)):
-        kind = KIND_ZH.get(r.kind, r.kind or "") + (STAGE_ZH.get(r.stage, "") if r.stage else "")
+        kind = KIND_ZH.get(r.kind or "", r.kind or "") + (STAGE_ZH.get(r.stage, "") if r.stage else "")
         if r.stage == "followup" and r.sequence:
             kind += str(r.sequence)
         delay = f"{r.delay_minutes}" if r.delay_minutes else ""
