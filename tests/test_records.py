@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
 import subprocess
 import sys
@@ -36,6 +37,13 @@ def demo(tmp_path_factory) -> tuple[object, dict]:
     made = subprocess.run([BAOSONG, "demo", "--out", str(out), "--reports", "300", "--seed", "5"],
                           capture_output=True, text=True)
     assert made.returncode == 0, made.stderr
+    # One unreadable report on main, so that `invalid` (plain rows with arrival times) is exercised too.
+    (out / "reports/2026/broken.yaml").write_text("id: [unclosed\n", encoding="utf-8")
+    env = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@example.org", "GIT_AUTHOR_DATE": "2026-11-19T08:00:00+08:00",
+           "GIT_COMMITTER_DATE": "2026-11-19T08:00:00+08:00", "PATH": os.environ["PATH"]}
+    for cmd in (["add", "reports/2026/broken.yaml"], ["-c", "commit.gpgsign=false", "commit", "-qm", "broken"]):
+        subprocess.run(["git", *cmd], cwd=out, env=env, check=True)
     printed = subprocess.run([BAOSONG, "registry", "--format", "json", "--now", NOW], cwd=out,
                              capture_output=True, text=True)
     assert printed.returncode == 0, printed.stderr
@@ -55,6 +63,24 @@ def test_the_printed_json_is_the_records_to_json_in_field_order(demo):
     assert missed and all(isinstance(i.missed_followup, MissedFollowup) for i in missed)
     assert [list(i["missed_followup"]) for i in data["incidents"] if i["missed_followup"]] == \
         [names(MissedFollowup)] * len(missed)
+
+
+def test_register_json_is_the_parsed_text(demo):
+    """The portal's data (`register_json`, built from `to_json()`) is what parsing the printed text gives,
+    and shares no mutable object with the records."""
+    from baosong.register import register_json, register_json_text
+
+    reg, printed = demo
+    data = register_json(reg)
+    assert data == json.loads(register_json_text(reg))
+    assert {k: v for k, v in data.items() if k not in ("rev", "commit")} == \
+        {k: v for k, v in printed.items() if k not in ("rev", "commit")}
+    assert reg.invalid and data["invalid"] == printed["invalid"]
+    assert isinstance(reg.invalid[0]["received_at"], datetime) and isinstance(data["invalid"][0]["received_at"], str)
+    inc = next(i for i in reg.incidents if i.figures)
+    row = next(i for i in data["incidents"] if i["id"] == inc.id)
+    row["figures"]["deaths"] = -1
+    assert inc.figures.get("deaths") != -1
 
 
 def test_from_json_inverts_to_json(demo):

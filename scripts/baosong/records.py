@@ -38,7 +38,7 @@ class Deadline:
 
 
 # How a field's value goes to and comes back from JSON, decided once per class from its annotation.
-_PLAIN, _TIME, _TUPLE, _RECORD = range(4)
+_PLAIN, _TIME, _TUPLE, _RECORD, _DICT = range(5)
 
 
 class JsonRecord:
@@ -62,6 +62,8 @@ class JsonRecord:
                     out.append((f.name, _RECORD, hint))
                 elif typing.get_origin(hint) is tuple:
                     out.append((f.name, _TUPLE, None))
+                elif typing.get_origin(hint) is dict:  # copied: the JSON data must not alias a frozen record
+                    out.append((f.name, _DICT, None))
                 else:
                     out.append((f.name, _PLAIN, None))
             codec = tuple(out)
@@ -80,6 +82,8 @@ class JsonRecord:
                     value = list(value)
                 elif kind == _RECORD:
                     value = value.to_json()
+                elif kind == _DICT:
+                    value = dict(value)
             out[name] = value
         return out
 
@@ -99,6 +103,8 @@ class JsonRecord:
                     value = tuple(value)
                 elif kind == _RECORD:
                     value = sub.from_json(value)
+                elif kind == _DICT:
+                    value = dict(value)
             kwargs[name] = value
         unknown = data.keys() - {n for n, _, _ in cls._fields_codec()}
         if unknown:

@@ -371,8 +371,23 @@ def _json_default(value: object) -> str:
 
 
 def register_json(reg: Register) -> dict:
-    """The JSON form as data: times as ISO 8601 with offset, deterministic order."""
-    return json.loads(register_json_text(reg))
+    """The JSON form as data: times as ISO 8601 with offset, deterministic order.
+
+    Equal to `json.loads(register_json_text(reg))` (tests/test_records.py), built from the records'
+    `to_json()` without writing and parsing the text.
+    """
+    return {"rev": reg.rev, "commit": reg.commit, "now": iso(reg.now), "summary": reg.summary(),
+            "reports": [r.to_json() for r in reg.reports], "incidents": [i.to_json() for i in reg.incidents],
+            "invalid": [_jsonable(x) for x in reg.invalid]}
+
+
+def _jsonable(value: Any) -> Any:
+    """A fresh copy of plain data with datetimes as ISO strings (the `invalid` rows)."""
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value.isoformat(timespec="seconds") if isinstance(value, datetime) else value
 
 
 def register_json_text(reg: Register) -> str:
