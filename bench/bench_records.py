@@ -4,12 +4,13 @@
     .venv/bin/python bench/bench_records.py                   # bench/results/demo-50000 (see bench_register)
 
 The portal computes the register in-process. It can hand its pages the typed records as built, or
-their JSON form (`register.register_json` = `json.loads(register_json_text(reg))`, what it does today),
+their JSON form (`register.register_json`, what it does today: dicts, times as ISO strings),
 or go all the way back to typed records (`ReportRecord.from_json`) as it would if it read a
 `register.json` written by `baosong registry`. Prints, all measured in the same run (median of
 --runs), each as a ratio against computing the register (`build_register`, warm caches):
 - `to_json()` of every record; the JSON text (`register_json_text`); `json.loads` of it;
-  `from_json` of every record; the whole round trip records → text → records;
+  `from_json` of every record; the whole round trip records → text → records; the portal's dicts
+  as they were made before (text, then `json.loads`) and now (`register_json`, from `to_json()`);
 - the memory the records take as typed records and as JSON dicts (tracemalloc, a separate pass).
 """
 
@@ -30,7 +31,7 @@ from typing import TypeVar
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
 from baosong.records import IncidentRecord, ReportRecord  # noqa: E402
-from baosong.register import build_register, register_json_text  # noqa: E402
+from baosong.register import build_register, register_json, register_json_text  # noqa: E402
 
 T = TypeVar("T")
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -74,6 +75,7 @@ def main() -> int:
     t_reg, reg = median_time(lambda: build_register(repo, now=NOW), args.runs)
     reports, incidents = reg.reports, reg.incidents
     t_to, _ = median_time(lambda: [r.to_json() for r in reports] + [i.to_json() for i in incidents], args.runs)
+    t_data, _ = median_time(lambda: register_json(reg), args.runs)
     t_text, text = median_time(lambda: register_json_text(reg), args.runs)
     t_loads, data = median_time(lambda: json.loads(text), args.runs)
     t_from, back = median_time(lambda: ([ReportRecord.from_json(r) for r in data["reports"]],
@@ -92,7 +94,8 @@ def main() -> int:
     print(f"  register (build_register, warm)        {t_reg:7.2f} s  = 1.00")
     rows = [("to_json() of every record", t_to), ("JSON text (register_json_text)", t_text),
             ("json.loads of the text", t_loads), ("from_json of every record", t_from),
-            ("today's portal form: text + loads", t_text + t_loads),
+            ("the portal's dicts before: text + loads", t_text + t_loads),
+            ("the portal's dicts now: register_json", t_data),
             ("round trip records → text → records", t_trip)]
     for label, t in rows:
         print(f"  {label:<38} {t:7.2f} s  = {t / t_reg:.2f} × register")
