@@ -364,20 +364,13 @@ def _incident_record(incident_id: str, paths: list[str], docs: dict[str, dict], 
     )
 
 
-def _json_default(value: object) -> str:
-    if isinstance(value, datetime):
-        return value.isoformat(timespec="seconds")
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+def _head(reg: Register) -> dict[str, Any]:
+    return {"rev": reg.rev, "commit": reg.commit, "now": iso(reg.now), "summary": reg.summary()}
 
 
-def register_json(reg: Register) -> dict:
-    """The JSON form as data: times as ISO 8601 with offset, deterministic order.
-
-    Equal to `json.loads(register_json_text(reg))` (tests/test_records.py), built from the records'
-    `to_json()` without writing and parsing the text.
-    """
-    return {"rev": reg.rev, "commit": reg.commit, "now": iso(reg.now), "summary": reg.summary(),
-            "reports": [r.to_json() for r in reg.reports], "incidents": [i.to_json() for i in reg.incidents],
+def _sections(reg: Register) -> dict[str, list[dict]]:
+    """The record lists as JSON data, in output order (a new section of the register is one line here)."""
+    return {"reports": [r.to_json() for r in reg.reports], "incidents": [i.to_json() for i in reg.incidents],
             "invalid": [_jsonable(x) for x in reg.invalid]}
 
 
@@ -390,20 +383,25 @@ def _jsonable(value: Any) -> Any:
     return value.isoformat(timespec="seconds") if isinstance(value, datetime) else value
 
 
+def register_json(reg: Register) -> dict:
+    """The JSON form as data: times as ISO 8601 with offset, deterministic order.
+
+    Equal to `json.loads(register_json_text(reg))` (tests/test_records.py), built from the records'
+    `to_json()` without writing and parsing the text.
+    """
+    return {**_head(reg), **_sections(reg)}
+
+
 def register_json_text(reg: Register) -> str:
     """The JSON text, one record per line (readable, diffable, and written by the C encoder)."""
 
     def rows(items: list[dict]) -> str:
         if not items:
             return "[]"
-        return "[\n" + ",\n".join(json.dumps(r, ensure_ascii=False, default=_json_default) for r in items) + "\n ]"
+        return "[\n" + ",\n".join(json.dumps(r, ensure_ascii=False) for r in items) + "\n ]"
 
-    records = {"reports": [r.to_json() for r in reg.reports], "incidents": [i.to_json() for i in reg.incidents],
-               "invalid": reg.invalid}
-
-    head = {"rev": reg.rev, "commit": reg.commit, "now": iso(reg.now), "summary": reg.summary()}
-    parts = [f" {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in head.items()]
-    parts += [f' "{k}": {rows(v)}' for k, v in records.items()]
+    parts = [f" {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in _head(reg).items()]
+    parts += [f' "{k}": {rows(v)}' for k, v in _sections(reg).items()]
     return "{\n" + ",\n".join(parts) + "\n}"
 
 
