@@ -24,7 +24,7 @@ from typing import Any
 from baosong.check import PER_WORKER_FILES, JudgedCache, check_bytes_doc, problem_tuple
 from baosong.config import Config, load_config
 from baosong.deadlines import judge, next_followup_due, series_deadlines
-from baosong.gitrepo import GitTree, read_objects
+from baosong.gitrepo import BackgroundLog, GitTree, read_objects
 from baosong.grading import computed_grade, figures_of
 from baosong.history import Arrival, read_arrivals
 from baosong.parallel import fork_map, workers_for
@@ -160,11 +160,14 @@ def build_register(repo: Path, rev: str = "HEAD", *, now: datetime, use_cache: b
     listed = tree.list_reports()
     paths = [p for p in listed if p.endswith(".yaml")]
     others = [p for p in listed if not p.endswith(".yaml") and not p.rsplit("/", 1)[-1].startswith(".")]
-    docs, problems = _judge_blobs(repo, tree, paths, cfg, use_cache, progress)
+    # The history pass (CPU in git) runs while the blobs are judged (CPU here): on a cold run, two cores.
+    with BackgroundLog(repo, tree.commit, merges=False) as history:
+        docs, problems = _judge_blobs(repo, tree, paths, cfg, use_cache, progress)
+        commits = history.result()
     _set_aside_foreign_series_reports(repo, tree, docs, problems, cfg)
     for p in others:
         problems[p] = [(p, 1, 1, "", "path-extension", "报告文件须以 .yaml 结尾。", "error")]
-    arrivals = read_arrivals(repo, tree.commit, cfg, use_cache=use_cache)
+    arrivals = read_arrivals(repo, tree.commit, cfg, use_cache=use_cache, commits=commits)
     links = read_upstream(repo, cfg)
     reg.upstream_problems = links.problems
     reg.reports, reg.incidents = compute_register(docs, arrivals, cfg, now, upstream=links)
