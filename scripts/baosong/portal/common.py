@@ -101,7 +101,7 @@ REGISTER_HEADERS = ["序号", "单位", "类别与阶段", "标题", "事发时�
                     "提交签名人", "签名", "时间来源"]
 # Rows of a register table drawn as HTML in the page (what shows without JavaScript); the site script
 # draws the rest from the data file a page at a time.
-FIRST_PAGE_ROWS = 100
+FIRST_PAGE_ROWS = 50
 DATA_SUFFIX = ".rows.json"
 # The register downloads (written by portal.downloads), linked from every register table.
 CSV_PATH = "downloads/register.csv"
