@@ -5,7 +5,7 @@ page, a filter over all rows, and what the change costs the build (time, site si
     python bench/bench_pages.py --repo /tmp/demo-50000 --before-rev 370af29   # also build and measure REV
 
 Every build runs `python -m baosong build` in its own process on a warm register cache (a `baosong
-registry` run first), with the same `--now`; `--before-rev` builds the same registry with the project's
+registry` run first), with the same `--now` (default: none, i.e. the commit time); `--before-rev` builds the same registry with the project's
 code at REV (`git archive` into a temporary directory, first on PYTHONPATH) so build time and site
 size are compared in one run. `--site DIR` / `--before-site DIR` measure sites built earlier instead.
 
@@ -34,7 +34,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PYTHON = sys.executable
-NOW = "2026-12-01T09:00:00+08:00"
 LOAD_RATIO_TARGET = 2.0
 FILTER_MS_TARGET = 300
 GROWTH_TARGET = 0.10
@@ -66,11 +65,11 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def build(repo: Path, out: Path, scripts: Path) -> tuple[float, float]:
+def build(repo: Path, out: Path, scripts: Path, now: list[str]) -> tuple[float, float]:
     """(wall, CPU) seconds of one `baosong build` with the code under `scripts` (CPU: the machine is shared)."""
     env = dict(os.environ, PYTHONPATH=str(scripts))
     start, cpu = time.monotonic(), _cpu()
-    proc = subprocess.run([PYTHON, "-m", "baosong", "build", "--repo", str(repo), "--out", str(out), "--now", NOW],
+    proc = subprocess.run([PYTHON, "-m", "baosong", "build", "--repo", str(repo), "--out", str(out), *now],
                           env=env, capture_output=True, text=True)
     seconds, cpu = time.monotonic() - start, _cpu() - cpu
     if proc.returncode != 0:
@@ -186,8 +185,10 @@ def main() -> int:
     parser.add_argument("--site", type=Path, help="measure this site instead of building one")
     parser.add_argument("--before-site", type=Path, help="the site built before the change, to compare")
     parser.add_argument("--work", type=Path, help="where sites are built (kept); default: a temporary directory")
+    parser.add_argument("--now", help="the builds' --now (default: the commit time, as `baosong build`)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
+    now = ["--now", args.now] if args.now else []
     work = args.work or Path(tempfile.mkdtemp(prefix="bench-pages-"))
     work.mkdir(parents=True, exist_ok=True)
     result: dict = {}
@@ -196,7 +197,7 @@ def main() -> int:
         if args.repo is None:
             raise SystemExit("--repo is needed to build")
         repo = args.repo.resolve()
-        subprocess.run([PYTHON, "-m", "baosong", "registry", "--repo", str(repo), "--format", "json", "--now", NOW],
+        subprocess.run([PYTHON, "-m", "baosong", "registry", "--repo", str(repo), "--format", "json", *now],
                        env=dict(os.environ, PYTHONPATH=str(ROOT / "scripts")), capture_output=True, check=True)
         if args.before_rev and before is None:
             old = work / f"code-{args.before_rev}"
@@ -207,11 +208,11 @@ def main() -> int:
                 subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True)
             before = work / "site-before"
             print(f"» building with {args.before_rev}", file=sys.stderr)
-            result["before_build_s"] = build(repo, before, old / "scripts")
+            result["before_build_s"] = build(repo, before, old / "scripts", now)
         if site is None:
             site = work / "site-after"
             print("» building with this checkout", file=sys.stderr)
-            result["after_build_s"] = build(repo, site, ROOT / "scripts")
+            result["after_build_s"] = build(repo, site, ROOT / "scripts", now)
     pages = register_pages(site)
     largest = max((p for p in pages if p.startswith("registers/")), key=lambda p: rows_of(site, p))
     largest_unit = max((p for p in pages if p.startswith("units/")), key=lambda p: rows_of(site, p))
