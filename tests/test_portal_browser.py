@@ -233,9 +233,10 @@ def test_phone_layout_shows_rows_as_cards_with_readable_titles(browser, server):
         page.set_viewport_size({"width": 390, "height": 844})
         if page.locator("table[data-rows]").count():
             page.wait_for_selector("table[data-rows][data-bs-ready]")
-        # Every title in a table: laid out at least eight characters wide (a Chinese character is 1em).
+        # Every title in a table (a cell linking to a report or an incident): laid out at least eight
+        # characters wide (a Chinese character is 1em).
         widths = page.eval_on_selector_all(
-            "table.bs-table td.bs-c-title",
+            "table.bs-table td:has(> a[href*='reports/']), table.bs-table td:has(> a[href*='incidents/'])",
             "cells => cells.filter(c => c.offsetParent).map(c => [c.textContent.slice(0, 20), c.getBoundingClientRect().width,"
             " parseFloat(getComputedStyle(c).fontSize)])")
         for text, width, font in widths:

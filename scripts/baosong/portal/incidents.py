@@ -211,7 +211,7 @@ def _figures(ctx: Context, page: str, series: list[tuple[dict, dict]]) -> str:
     if not rows:
         return '<p class="bs-empty">报告中没有伤亡或损失数字。</p>'
     headers = ["报告", "收到时间"] + [labels.FIGURES_ZH[k] for k in FIGURE_KEYS]
-    return table(headers, rows, table_id="figures", search=False, numeric=range(2, 7)) + \
+    return table(headers, rows, table_id="figures", search=False, numeric=range(2, 7), cards=True) + \
         '<p class="bs-note">加粗的数字与上一份报告相比有变化；续报只报变化的内容，未填的项目以“—”表示。</p>'
 
 
