@@ -14,7 +14,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import scoring_helpers as h
 import yaml
+from baosong.privacy import mask
 from test_exports import NOW, export, registry  # noqa: F401  (the module's signed registry fixture)
 from trust_helpers import BAOSONG
 
@@ -120,6 +122,36 @@ def test_missing_duckdb_says_how_to_install(registry, tmp_path):  # noqa: F811
         assert "未安装 DuckDB" in proc.stderr and "pip install 'baosong[analysis]'" in proc.stderr
         assert "Traceback" not in proc.stderr
     assert not (tmp_path / "n").exists()
+
+
+def test_no_corpus_number_survives_in_the_parquet_files(tmp_path):
+    """Every layout of the privacy corpus in the free texts (titles, delay reasons, unit names) of the
+    hand-built register: the Parquet files, read back as text, hold none of their digits."""
+    from baosong.analysis import export_parquet
+    from baosong.scoring import parse_period
+    from privacy_corpus import corpus, leaks, normalised
+
+    layouts = corpus()
+    ctx = h.context()
+    reports = ctx.register["reports"]
+    for k, r in enumerate(reports):
+        mine = layouts[k::len(reports)]
+        r["title"] = "联系人" + "、".join(x.text for x in mine[: len(mine) // 2])
+        r["delay_reason"] = "值班电话" + "；".join(x.text for x in mine[len(mine) // 2:])
+    ctx.units[next(iter(ctx.units))]["name"] = "某单位" + layouts[0].text
+    ctx.register["incidents"] = [{"id": reports[0]["id"], "unit": reports[0]["unit"], "title": reports[0]["title"],
+                                  "reports": [reports[0]["id"]], "figures": {}}]
+    written = export_parquet(ctx, "register", parse_period("2026"), tmp_path / "x")
+    written += export_parquet(ctx, "scores", parse_period("2026"), tmp_path / "x")
+    assert [w.rows > 0 for w in written] == [True, True, True]
+    texts = []
+    for w in written:
+        rows = read(w.path)
+        texts.append((w.path.name, json.dumps(rows, ensure_ascii=False, default=str)))
+    assert leaks(texts, layouts) == []
+    # Not vacuous: the titles are there, masked.
+    flat = normalised(texts[0][1])
+    assert all(normalised(mask(r["title"])) in flat for r in reports) and "*" in flat
 
 
 # ---- province: three real demo registries -------------------------------------------------------
