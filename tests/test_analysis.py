@@ -214,6 +214,15 @@ def test_province_queries_match_each_registry(province):
         code = next(k for k, v in CATEGORY_ZH.items() if v == name)
         assert (late, missed) == (want[(code, "late")], want[(code, "missed")])
     assert sum(row[2] + row[3] for row in got["rows"]) == sum(want.values()) > 0
+    # Months in local time (the register's ISO times carry +08:00): a report received at 23:30 on the
+    # last day of a month counts in that month, not the next.
+    months: Counter = Counter()
+    for city, reg in registers.items():
+        for r in reg["reports"]:
+            if r["received_at"]:
+                assert r["received_at"].endswith("+08:00")
+                months[(city, r["received_at"][:7])] += 1
+    assert {(row[1], row[2]): row[3] for row in results["city_month"]["rows"]} == dict(months)
     incidents = {row[1]: row for row in results["city_incidents"]["rows"]}
     for city, reg in registers.items():
         assert incidents[city][2] == len(reg["incidents"])
@@ -244,3 +253,5 @@ def test_analyze_table_csv_and_errors(province, tmp_path):
     broken.write_text("-- name: x\nSELECT nope FROM reports;\n", encoding="utf-8")
     failed = analyze(str(root / "exports"), "--sql", str(broken))
     assert failed.returncode == 1 and "执行失败" in failed.stderr and "Traceback" not in failed.stderr
+    zone = analyze(str(root / "exports"), "--timezone", "Mars/Base")
+    assert zone.returncode == 1 and "时区“Mars/Base”无效" in zone.stderr and "Traceback" not in zone.stderr

@@ -385,7 +385,10 @@ def connect(files: dict[str, list[Path]]) -> Any:
 def run_queries(con: Any, queries: list[Query], timezone: str = "Asia/Shanghai") -> list[Result]:
     """Run the queries; times are shown in `timezone` (the province's local time)."""
     duckdb = duckdb_module()
-    con.execute(f"SET TimeZone = '{timezone}'")
+    try:
+        con.execute("SET TimeZone = ?", [timezone])
+    except duckdb.Error as exc:
+        raise ExportError(f"时区“{timezone}”无效：请写 IANA 时区名，如 Asia/Shanghai。") from exc
     results = []
     for q in queries:
         try:

@@ -63,14 +63,14 @@ ORDER BY "首报迟报漏报" + "续报漏报" DESC, registry;
 -- name: city_month
 -- title: 各市各月报告数与迟报、漏报
 SELECT
-  registry_name AS "登记库", strftime(received_at, '%Y-%m') AS "月份",
+  registry_name AS "登记库", registry AS "标识", strftime(received_at, '%Y-%m') AS "月份",
   count(*) AS "报告",
   count(*) FILTER (WHERE status = 'late') AS "迟报",
   count(*) FILTER (WHERE status = 'missed') AS "漏报"
 FROM reports
 WHERE received_at IS NOT NULL
-GROUP BY registry, registry_name, 2
-ORDER BY registry, 2;
+GROUP BY registry, registry_name, 3
+ORDER BY registry, 3;
 
 -- name: upward_duties
 -- title: 各市向上报送义务（上报省、中央）的完成情况
