@@ -24,6 +24,7 @@ from typing import Any
 from baosong.check import PER_WORKER_FILES, _Cache, check_bytes_doc, problem_tuple
 from baosong.config import Config, load_config
 from baosong.deadlines import judge, next_followup_due, series_deadlines
+from baosong.duties import DUTY_FIELDS, DutyPeriodRecord, RequestRecord, compute_duties
 from baosong.gitrepo import GitTree, read_objects
 from baosong.grading import computed_grade, figures_of
 from baosong.history import Arrival, read_arrivals
@@ -37,7 +38,7 @@ from baosong.yamlload import load_yaml
 KEEP_FIELDS = ("id", "kind", "unit", "title", "created_at", "author", "reviewer", "signer", "stage",
                "incident", "sequence", "category", "grade", "occurred_at", "discovered_at", "phoned_at",
                "casualties", "economic_loss", "sensitive", "involved_units", "delay_reason", "info_type",
-               "report", "level", "finding", "target_unit", "signoff_pending")
+               "report", "level", "finding", "target_unit", "signoff_pending", *DUTY_FIELDS)
 
 _KEEP = frozenset(KEEP_FIELDS)
 
@@ -53,6 +54,8 @@ class Register:
     incidents: list[dict] = field(default_factory=list)
     invalid: list[dict] = field(default_factory=list)
     config_problems: list = field(default_factory=list)
+    requests: list[RequestRecord] = field(default_factory=list)         # 约稿 (duties.py)
+    duty_periods: list[DutyPeriodRecord] = field(default_factory=list)  # 重要时段 (duties.py)
 
     def summary(self) -> dict[str, int]:
         counts: dict[str, int] = defaultdict(int)
@@ -157,6 +160,8 @@ def build_register(repo: Path, rev: str = "HEAD", *, now: datetime, use_cache: b
         problems[p] = [(p, 1, 1, "", "path-extension", "报告文件须以 .yaml 结尾。", "error")]
     arrivals = read_arrivals(repo, tree.commit, cfg, use_cache=use_cache)
     reg.reports, reg.incidents = compute_register(docs, arrivals, cfg, now)
+    reg.requests, reg.duty_periods = compute_duties(docs, {p: getattr(arrivals.get(p), "received_at", None) for p in docs},
+                                                    cfg.units, cfg.policy, now, cfg.registry_office)
     for path in sorted(problems):
         arrival = arrivals.get(path)
         reg.invalid.append({"path": path, **_arrival_fields(arrival), "blob": tree.entries[path].oid,
@@ -384,6 +389,7 @@ def register_json_text(reg: Register) -> str:
     head = {"rev": reg.rev, "commit": reg.commit, "now": iso(reg.now), "summary": reg.summary()}
     parts = [f" {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in head.items()]
     parts += [f' "{k}": {rows(getattr(reg, k))}' for k in ("reports", "incidents", "invalid")]
+    parts += [f' "{k}": {rows([r.to_json() for r in getattr(reg, k)])}' for k in ("requests", "duty_periods")]
     return "{\n" + ",\n".join(parts) + "\n}"
 
 
