@@ -63,7 +63,9 @@ TIME_SOURCE_SHORT = {"push": "收文回执", "receipt": "回执", "tsa": "时间
 
 # Scores and bulletins (scoring.py).
 SCORE_TYPE_ZH = {"adoption": "采用", "instruction": "领导批示", "shortfall": "任务缺额", "late": "迟报", "missed": "漏报",
-                 "concealed": "瞒报", "fabricated": "谎报"}
+                 "concealed": "瞒报", "fabricated": "谎报", "request": "约稿", "request_adopted": "约稿采用",
+                 "request_missing": "约稿未报", "request_zeroed": "约稿清零", "daily_late": "日报迟报",
+                 "daily_missing": "日报未报"}
 QUARTER_ZH = ("第一季度", "第二季度", "第三季度", "第四季度")
 
 FOLLOWUP_FIRST_RULE = "followup.first_within_minutes"
