@@ -144,3 +144,21 @@ def test_without_duty_sections_nothing_is_charged(policy):
     del policy["scoring"]["requests"], policy["scoring"]["duty"]
     s = scores(policy)
     assert not [e for e in s.entries if e["type"] in DUTY_TYPES]
+
+
+def test_month_bulletin_summarises_requests_and_duty_periods():
+    from baosong.bulletins import bulletin
+
+    s = scores(h.shipped_policy())
+    b = bulletin(s, parse_period("2026-03"), issuer="江州市委办公室信息科")
+    text = "\n".join(p for sec in b["sections"] for p in sec["paragraphs"])
+    # March: R1 answered by dcq (on time) and gaj (late), R2 by dcq; R2 unanswered by gaj and xhq;
+    # on 1 March dcq's daily report came late and gaj's never came.
+    assert "办公室约稿各单位完成3份次（其中逾期1份次），逾期未报送2份次。" in text
+    assert "重要时段每日报告迟报1次、未报1次。" in text
+    assert f"江州市公安局对办公室约稿《{R2}》（{R2}）逾期未报送，所述不能落实的理由未被认可，扣2分。" in text
+    assert f"江州市西湖区对办公室约稿《{R2}》（{R2}）逾期未报送，扣2分。" in text
+    assert f"江州市公安局在重要时段《{PERIOD}》期间2026-03-01未按时报送每日报告（含零报告），扣1分。" in text
+    # February had none of it: no sentence at all.
+    feb = bulletin(s, parse_period("2026-02"), issuer="江州市委办公室信息科")
+    assert "约稿" not in "\n".join(p for sec in feb["sections"] for p in sec["paragraphs"])
