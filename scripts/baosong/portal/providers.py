@@ -19,4 +19,5 @@ PROVIDERS: list[str] = [
     "baosong.portal.score_pages:provide",
     "baosong.portal.bulletin_pages:provide",
     "baosong.portal.witness:provide",
+    "baosong.portal.duty_pages:provide",
 ]
