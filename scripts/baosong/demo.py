@@ -39,6 +39,7 @@ from pathlib import Path
 import baosong
 from baosong.config import Config, load_config
 from baosong.deadlines import deadline_for
+from baosong.demo_duties import plant_duties
 from baosong.grading import GRADES, computed_grade, severity
 from baosong.sources import WorkTree
 from baosong.sshsig import SshKey
@@ -985,6 +986,7 @@ def generate_demo(out: Path, reports: int = DEFAULT_REPORTS, seed: int = 1, now:
     planted_count = len(sim.subs)
     if reports < planted_count:
         raise DemoError(f"--reports 至少为 {planted_count}（演示必须包含的迟报、漏报、超期续报等情形）。")
+    plant_duties(sim, reports - planted_count)  # 约稿 and 重要时段 (demo_duties.py), when the target leaves room
     sim.fill(reports)
     subs = _trim(sim.subs, reports)
     _assign_ids(subs)
