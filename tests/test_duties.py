@@ -124,3 +124,12 @@ def test_without_zero_reports_a_silent_day_counts_as_zero(case, data):
     grid = cells(data, ids["p2"])
     assert grid == {("2026-11-24", "gaj"): {"date": "2026-11-24", "unit": "gaj", "status": "zero", "report": None,
                                             "due_at": "2026-11-24T16:00:00+08:00", "received_at": None}}
+
+
+def test_table_output_lists_requests_and_duty_periods(case):
+    reg, ids = case
+    proc = reg.baosong("registry", "--now", NOW)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert f"  {ids['r2']}  时限 11-25 18:00  未报送 2；未报送：gaj、dcq  测试记录" in lines
+    assert f"  {ids['p1']}  2026-11-24—2026-11-26 每日 16:00 前  按时 1，迟报 1，零报告 2，未报 1，未到时限 1  测试记录" in lines
