@@ -164,9 +164,13 @@ def check_document(relpath: str, doc: dict, position: Callable[[tuple], tuple[in
         # Who may file follow-ups to this report's incident besides its own unit.
         "involved_units": [u for u in doc.get("involved_units") or [] if isinstance(u, str)],
         # Only what cross-file rules may point at: the summary is cached for every file.
-        "pos": {f: position((f,)) for f in ("id", "sequence", "stage", "created_at", *REF_FIELDS, latest_field)
+        "pos": {f: position((f,)) for f in ("id", "sequence", "stage", "created_at", "date", *REF_FIELDS, latest_field)
                 if f in doc},
     }
+    if kind in ("request", "duty_period", "daily"):
+        # What the cross-file duty rules compare: a daily report's date, a record's targets and days.
+        summary["duty"] = {k: doc[k] for k in ("target_units", "target_levels", "start_date", "end_date", "date")
+                           if k in doc}
     return problems, summary
 
 
@@ -351,11 +355,34 @@ def check_collection(summaries: list[dict], cfg: Config, now: datetime) -> list[
             if fieldname in REF_KINDS and target["kind"] != REF_KINDS[fieldname]:
                 emit(s, fieldname, "ref-kind", f"“{target_id}”不是{KIND_ZH[REF_KINDS[fieldname]]}记录，请核对编号。")
                 continue
+            if fieldname in REF_KINDS and (why := duty_target_problem(s, target, cfg)):
+                emit(s, fieldname if why[0] == "unit" else "date", why[1], why[2])
             if s["kind"] == "correction" and s["unit"] not in (target["unit"], cfg.registry_office):
                 emit(s, fieldname, "correction-unit", f"只能更正本单位的报告；“{target_id}”属于单位“{target['unit']}”。")
     for first_id, items in series.items():
         _check_series(by_id[first_id], items, emit)
     return problems
+
+
+def duty_target_problem(s: dict, target: dict, cfg: Config) -> tuple[str, str, str] | None:
+    """(field, rule, message) when a decline or daily report does not fit the request or duty period it
+    names: a unit the record does not ask, or a day outside the period. Answers (info, emergency) from
+    other units are welcome and never refused."""
+    if s["kind"] not in ("decline", "daily"):
+        return None
+    duty = target.get("duty") or {}
+    unit = s["unit"]
+    levels = duty.get("target_levels") or []
+    if unit not in (duty.get("target_units") or []) and cfg.units.get(unit, {}).get("level") not in levels:
+        what = "约稿" if target["kind"] == "request" else "重要时段"
+        return ("unit", "duty-unit", f"{what}“{target['id']}”的受理单位不包括本单位“{unit}”，无须报送；如确属本单位，"
+                f"请登记机关在该{what}的 target_units 中补上本单位。")
+    day = (s.get("duty") or {}).get("date")
+    start, end = duty.get("start_date"), duty.get("end_date")
+    if s["kind"] == "daily" and isinstance(day, str) and isinstance(start, str) and isinstance(end, str) \
+            and not start <= day <= end:
+        return ("date", "daily-date", f"日期 {day} 不在重要时段“{target['id']}”（{start} 至 {end}）之内，请核对 date。")
+    return None
 
 
 def may_join_incident(unit: object, stage: object, first: dict) -> bool:
