@@ -2,7 +2,8 @@
 
     python bench/bench_duties.py --repo /tmp/clone-of-demo-50000 [--days 20] [--units 20] [--build]
 
-The repository is changed: one commit adds a `duty_period` record, one daily report per unit and day
+The repository is changed: one commit brings this tool's schema/ and config/policy.yaml (the trust roots
+that know the new kinds: every report is judged again once) and adds a `duty_period` record, one daily report per unit and day
 (one day per unit left out: missing) and a `request` to every unit. Measured, each in a fresh process:
 the `git log --name-status` pass (the register's floor), `baosong registry --format json` warm before and
 after the commit (the run after the commit first judges the new blobs once, then is measured warm), the
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -23,6 +25,7 @@ from pathlib import Path
 import yaml
 
 BIN = Path(sys.executable).parent
+TOOL = Path(__file__).resolve().parents[1]
 BAOSONG = str(BIN / "baosong")
 NOW = "2026-11-20T12:00:00+08:00"
 DAY0 = date(2026, 10, 1)
@@ -81,12 +84,17 @@ def add_duties(repo: Path, days: int, units: int) -> dict[str, int]:
             add(unit, author, DAY0 + timedelta(days=d), {"kind": "daily", "title": "值班情况（零报告）",
                                                          "duty_period": period, "date": str(DAY0 + timedelta(days=d)),
                                                          "nothing_to_report": True})
+    # The registry's trust roots from this tool (the schema that knows the new kinds, the policy that
+    # scores them), in the same commit, as an upgrade would bring them.
+    for name in sorted((TOOL / "schema").glob("*.json")):
+        shutil.copy(name, repo / "schema" / name.name)
+    shutil.copy(TOOL / "config" / "policy.yaml", repo / "config" / "policy.yaml")
     for path, doc in files.items():
         target = repo / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(yaml.safe_dump(doc, allow_unicode=True, sort_keys=False), encoding="utf-8")
     env = {**__import__("os").environ, **ENV}
-    subprocess.run(["git", "add", "reports"], cwd=repo, check=True, env=env)
+    subprocess.run(["git", "add", "reports", "schema", "config"], cwd=repo, check=True, env=env)
     subprocess.run(["git", "-c", "commit.gpgsign=false", "commit", "-q", "-m", "bench: duty period"], cwd=repo,
                    check=True, env=env)
     return {"files": len(files), "cells": days * len(targets)}
