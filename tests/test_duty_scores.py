@@ -162,3 +162,26 @@ def test_month_bulletin_summarises_requests_and_duty_periods():
     # February had none of it: no sentence at all.
     feb = bulletin(s, parse_period("2026-02"), issuer="江州市委办公室信息科")
     assert "约稿" not in "\n".join(p for sec in feb["sections"] for p in sec["paragraphs"])
+
+
+def test_score_pages_show_the_duties_column_and_ledger():
+    from baosong.portal import score_pages
+    from baosong.portal.model import Context, Page
+
+    policy = copy.deepcopy(h.shipped_policy())
+    policy["scoring"]["monthly_quota"] = 0
+    docs = office_docs()
+    ctx = Context(register={"reports": records(), "incidents": [], "requests": REQUESTS, "duty_periods": PERIODS},
+                  units=copy.deepcopy(h.UNITS), staff={}, policy=policy, city="江州市", now=h.NOW, tz=h.TZ,
+                  document=docs.get, commit="0" * 40, extra={"registry_office": "xxk"})
+    pages = {i.path: i for i in score_pages.provide(ctx) if isinstance(i, Page)}
+    index = pages["scores/index.md"].body
+    assert "约稿与重要时段</th>" in index
+    rows = {r[1]: r for r in h.table_rows(index, "scores-2026")}
+    # The column before the total: dcq 9.5 (see above), gaj -4, xhq -2; totals 19.5, 76, -2.
+    assert (rows["江州市东城区"][-2], rows["江州市东城区"][-1]) == ("9.5", "19.5")
+    assert (rows["江州市公安局"][-2], rows["江州市公安局"][-1]) == ("-4", "76")
+    assert (rows["江州市西湖区"][-2], rows["江州市西湖区"][-1]) == ("-2", "-2")
+    ledger = h.table_rows(pages["scores/2026/gaj.md"].body, "unit-ledger")
+    assert ledger[[r[3] for r in ledger].index(
+        "约稿逾期未报送（不能落实的理由未被认可）")][1:4] == ["约稿未报", "-2", "约稿逾期未报送（不能落实的理由未被认可）"]
