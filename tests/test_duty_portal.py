@@ -149,3 +149,13 @@ def test_browser_grid_request_and_home_show_the_register(built, browser_page):
     missing = tab.locator("ul.bs-missing li[data-unit='gaj']")
     assert missing.count() == 1 and missing.is_visible()
     assert "江州市公安局" in missing.inner_text()
+
+
+def test_report_pages_link_answers_declines_and_dailies_to_their_duty(built):
+    site, ids, _ = built
+    answer = (site / "reports" / f"{ids['dcq_answer']}.html").read_text(encoding="utf-8")
+    assert f'href="../duties/requests/{ids["r1"]}.html"' in answer and "所答约稿" in answer
+    decline = (site / "reports" / f"{ids['nsx_decline']}.html").read_text(encoding="utf-8")
+    assert "本单位近期未开展相关工作，无素材可报。" in decline
+    daily = (site / "reports" / f"{ids['d24_gaj']}.html").read_text(encoding="utf-8")
+    assert f'href="../duties/periods/{ids["p1"]}.html"' in daily and "当日无须报告事项" in daily

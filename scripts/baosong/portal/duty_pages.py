@@ -269,6 +269,37 @@ def unit_duty_sections(ctx: Context, code: str, page: str) -> list[str]:
     return out
 
 
+def report_duty_facts(ctx: Context, page: str, doc: dict) -> list[tuple[str, str]]:
+    """Facts a report page adds for 约稿 and 重要时段 records and their answers (called by reports.py)."""
+    kind = doc.get("kind")
+    out: list[tuple[str, str]] = []
+    req = {r["id"]: r for r in ctx.register.get("requests", [])}
+    periods = {p["id"]: p for p in ctx.register.get("duty_periods", [])}
+
+    def request_link(rid: object) -> str:
+        if isinstance(rid, str) and rid in req:
+            return link(page, request_page(rid), req[rid].get("title") or rid)
+        return esc(rid or "—")
+
+    if kind in ("info", "emergency", "decline") and doc.get("request"):
+        out.append(("所答约稿", request_link(doc["request"])))
+    if kind == "decline":
+        out.append(("不能落实的理由", esc(doc.get("decline_reason") or "—")))
+    if kind == "request":
+        out += [("约稿情况", request_link(doc.get("id"))), ("报送时限", esc(fmt_time(doc.get("due_at"), ctx.tz) or "—"))]
+    if kind in ("duty_period", "daily"):
+        pid = doc.get("id") if kind == "duty_period" else doc.get("duty_period")
+        if isinstance(pid, str) and pid in periods:
+            out.append(("重要时段", link(page, period_page(pid), periods[pid].get("title") or pid)))
+        else:
+            out.append(("重要时段", esc(pid or "—")))
+    if kind == "daily":
+        out.append(("报告日期", esc(doc.get("date") or "—")))
+        if doc.get("nothing_to_report") is True:
+            out.append(("零报告", "是（当日无须报告事项）"))
+    return out
+
+
 def provide(ctx: Context) -> Iterator[Item]:
     requests = list(ctx.register.get("requests", []))
     periods = list(ctx.register.get("duty_periods", []))
@@ -283,4 +314,5 @@ def provide(ctx: Context) -> Iterator[Item]:
     yield home_block(ctx, requests, periods)
 
 
-__all__ = ["masked_phone", "period_page", "provide", "request_page", "today_missing", "unit_duty_sections"]
+__all__ = ["masked_phone", "period_page", "provide", "report_duty_facts", "request_page", "today_missing",
+           "unit_duty_sections"]
