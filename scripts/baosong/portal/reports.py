@@ -17,6 +17,7 @@ from baosong.portal.common import (
     status_badge,
     unit_link,
 )
+from baosong.portal.duty_pages import report_duty_facts
 from baosong.portal.html import definition_list, esc, fmt_minutes, fmt_time, link, paragraphs
 from baosong.portal.model import Context, Item, StaticPage
 from baosong.vocab import FINDING_ZH, VERIFICATION_ZH
@@ -152,4 +153,4 @@ def _kind_facts(ctx: Context, page: str, record: dict, doc: dict) -> list[tuple[
                     ("认定时间", esc(fmt_time(doc.get("decided_at"), ctx.tz) or "—"))]
             if doc.get("incident"):
                 out.append(("所涉事件", incident_link(ctx, page, doc["incident"], doc["incident"])))
-    return out
+    return out + report_duty_facts(ctx, page, doc)
