@@ -12,6 +12,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
+from baosong.demo.items import record_adoption
+from baosong.demo.timeline import Simulation
 from baosong.timeutil import iso
 
 # Reports this module plants at most (requests, answers, declines, periods, daily reports, adoption).
@@ -32,7 +34,7 @@ def _days(span: tuple[date, date]) -> list[date]:
     return [span[0] + timedelta(days=i) for i in range((span[1] - span[0]).days + 1)]
 
 
-def plant_duties(sim: Any, room: int) -> int:
+def plant_duties(sim: Simulation, room: int) -> int:
     """Queue the demo's requests and duty periods; returns how many reports were planted (0 when
     `room`, the reports the target leaves after the other planted cases, is below MAX_PLANTED)."""
     if room < MAX_PLANTED:
@@ -40,7 +42,7 @@ def plant_duties(sim: Any, room: int) -> int:
     before = len(sim.subs)
     units = sim.w.units
     districts = [c for c in sim.w.districts if c in units][:4]
-    departments = [c for c in ("slj", "yjj", "zrzy", "jtj") if c in units and c in sim.w.reporting]
+    departments: list[str] = [c for c in ("slj", "yjj", "zrzy", "jtj") if c in units and c in sim.w.reporting]
     if len(districts) < 3 or len(departments) < 2:
         return 0
     office = sim.w.office
@@ -72,7 +74,7 @@ def plant_duties(sim: Any, room: int) -> int:
         answer(r1, districts[1], r1_time + timedelta(days=7, hours=7, minutes=30),
                f"{name(districts[1])}推进网格化治理的做法")
         if first is not None:
-            sim.adoption(first, "province")
+            record_adoption(sim, first, "province")
         doc = {"kind": "decline", "title": "关于基层治理约稿不能落实的说明", **sim.people(districts[2]),
                "decline_reason": f"{name(districts[2])}基层治理创新工作尚在试点阶段，暂无成熟经验可报，待取得成效后另行报送。"}
         sim.add(doc, districts[2], r1_time + timedelta(days=2), r1_time + timedelta(days=2, hours=1), r1.thread, True,
@@ -97,7 +99,7 @@ def plant_duties(sim: Any, room: int) -> int:
     return len(sim.subs) - before
 
 
-def _plant_duty_periods(sim: Any, districts: list[str], departments: list[str], office_record: Any, name: Any,
+def _plant_duty_periods(sim: Simulation, districts: list[str], departments: list[str], office_record: Any, name: Any,
                         contact: dict) -> None:
     """重要时段: 春节 (districts, zero reports required) and 汛期 (departments and districts), one late
     and one missing day each."""
@@ -129,6 +131,6 @@ def _plant_duty_periods(sim: Any, districts: list[str], departments: list[str], 
 __all__ = ["MAX_PLANTED", "plant_duties"]
 
 
-def planted(sim: Any) -> None:
+def planted(sim: Simulation) -> None:
     """The activity's planted cases: requests and duty periods in the room left under `sim.target`."""
     plant_duties(sim, sim.target - len(sim.subs))
