@@ -28,7 +28,12 @@ import binascii
 import hashlib
 import re
 import struct
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # cryptography is imported where it is used: reading keys does not need it
+    from cryptography.hazmat.primitives.hashes import HashAlgorithm
 
 RSA_HASHES = {b"ssh-rsa": "sha1", b"rsa-sha2-256": "sha256", b"rsa-sha2-512": "sha512"}
 MAX_BIGNUM = 16384 // 8
@@ -130,7 +135,8 @@ def mpint_bytes(n: int) -> bytes:
 def b64_pton(text: bytes) -> bytes:
     """BIND's b64_pton as OpenSSH uses it: whitespace skipped, exact padding, unused bits zero."""
     s = text.translate(None, _C_SPACE)
-    body = _B64_BODY.match(s).group()
+    m = _B64_BODY.match(s)  # always matches (a starred class)
+    body = m.group() if m else b""
     tail = s[len(body):]
     rem = len(body) % 4
     if (rem, tail) not in ((0, b""), (2, b"=="), (3, b"=")):
@@ -254,7 +260,13 @@ class PublicKey:
 
     @property
     def plain_name(self) -> bytes:
-        return CURVES[self.curve].ssh_name if self.family == "ecdsa" else _PLAIN_NAME[self.family]
+        return self.ec_curve().ssh_name if self.family == "ecdsa" else _PLAIN_NAME[self.family]
+
+    def ec_curve(self) -> _Curve:
+        """An ECDSA key's curve (`parse_key` reads no ECDSA key without one)."""
+        if self.curve is None:
+            raise Invalid("ECDSA without curve")
+        return CURVES[self.curve]
 
     def type_label(self) -> str:
         """sshkey_type: "ED25519", "ECDSA-CERT", ..."""
@@ -266,13 +278,13 @@ class PublicKey:
         if self.family == "ed25519":
             return name + sshstr(self.material[0])
         if self.family == "ecdsa":
-            return name + sshstr(self.curve) + sshstr(self.material[1])
+            return name + sshstr(self.ec_curve().name) + sshstr(self.material[1])
         if self.family == "rsa":
             return name + mpint_bytes(self.material[0]) + mpint_bytes(self.material[1])
         if self.family == "ed25519-sk":
             return name + sshstr(self.material[0]) + sshstr(self.material[1])
         if self.family == "ecdsa-sk":
-            return name + sshstr(self.curve) + sshstr(self.material[1]) + sshstr(self.material[2])
+            return name + sshstr(self.ec_curve().name) + sshstr(self.material[1]) + sshstr(self.material[2])
         raise Unsupported(f"密钥类型 {self.plain_name.decode()}")
 
     def fingerprint(self) -> str:
@@ -289,25 +301,27 @@ class PublicKey:
         """sshkey_equal: also the same certificate, byte for byte, or both plain."""
         if (self.cert is None) != (other.cert is None):
             return False
-        if self.cert is not None and self.cert.blob != other.cert.blob:
+        if self.cert is not None and other.cert is not None and self.cert.blob != other.cert.blob:
             return False
         return self.same_public(other)
 
-    def crypto(self):
+    def crypto(self) -> Any:
         """The `cryptography` public key (made once); Unsupported when it refuses the numbers."""
         if self._crypto is None:
             self._crypto = _crypto_key(self)
         return self._crypto
 
 
-def _crypto_key(key: PublicKey):
+def _crypto_key(key: PublicKey) -> Any:
     from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
     try:
         if key.family == "ed25519":
             return ed25519.Ed25519PublicKey.from_public_bytes(key.material[0])
         if key.family == "ecdsa":
-            curve = {b"nistp256": ec.SECP256R1, b"nistp384": ec.SECP384R1, b"nistp521": ec.SECP521R1}[key.curve]()
+            curves: dict[bytes, Callable[[], ec.EllipticCurve]] = {
+                b"nistp256": ec.SECP256R1, b"nistp384": ec.SECP384R1, b"nistp521": ec.SECP521R1}
+            curve = curves[key.ec_curve().name]()
             return ec.EllipticCurvePublicKey.from_encoded_point(curve, key.material[1])
         if key.family == "rsa":
             return rsa.RSAPublicNumbers(key.material[0], key.material[1]).public_key()
@@ -453,7 +467,6 @@ def _verify_ed25519(key: PublicKey, sigtype: bytes, r: Reader, data: bytes) -> b
 
 
 def _verify_ecdsa(key: PublicKey, sigtype: bytes, r: Reader, data: bytes) -> bool:
-    from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import ec, utils
 
     inner = r.string()
@@ -463,17 +476,16 @@ def _verify_ecdsa(key: PublicKey, sigtype: bytes, r: Reader, data: bytes) -> boo
     rr, ss = sr.mpint(), sr.mpint()
     if sr.left():
         return False
-    curve = CURVES[key.curve]
+    curve = key.ec_curve()
     digest = hashlib.new(curve.hash, data).digest()
     if not (0 < rr < curve.n and 0 < ss < curve.n):
         return False
-    halg = {"sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}[curve.hash]()
+    halg = hash_algorithm(curve.hash)
     key.crypto().verify(utils.encode_dss_signature(rr, ss), digest, ec.ECDSA(utils.Prehashed(halg)))
     return True
 
 
 def _verify_rsa(key: PublicKey, sigtype: bytes, r: Reader, data: bytes) -> bool:
-    from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import padding, utils
 
     hname = RSA_HASHES.get(sigtype)
@@ -486,10 +498,18 @@ def _verify_rsa(key: PublicKey, sigtype: bytes, r: Reader, data: bytes) -> bool:
     if len(blob) > modlen or not blob:
         return False
     blob = blob.rjust(modlen, b"\0")  # OpenSSH pads a short signature on the left
-    halg = {"sha1": hashes.SHA1, "sha256": hashes.SHA256, "sha512": hashes.SHA512}[hname]()
     digest = hashlib.new(hname, data).digest()
-    key.crypto().verify(blob, digest, padding.PKCS1v15(), utils.Prehashed(halg))
+    key.crypto().verify(blob, digest, padding.PKCS1v15(), utils.Prehashed(hash_algorithm(hname)))
     return True
+
+
+def hash_algorithm(name: str) -> HashAlgorithm:
+    """The `cryptography` hash named as `hashlib` names it ("sha1", "sha256", "sha384", "sha512")."""
+    from cryptography.hazmat.primitives import hashes
+
+    algorithms: dict[str, Callable[[], hashes.HashAlgorithm]] = {
+        "sha1": hashes.SHA1, "sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}
+    return algorithms[name]()
 
 
 def read_key(type_token: bytes, blob_token: bytes | None) -> PublicKey:

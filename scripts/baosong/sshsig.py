@@ -28,12 +28,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from baosong.sshkey import (
-    CURVES,
     Invalid,
     PublicKey,
     Reader,
     Unsupported,
     b64_pton,
+    hash_algorithm,
     mpint_bytes,
     parse_key,
     sshstr,
@@ -177,9 +177,8 @@ def sign_with(private_key, data: bytes, namespace: bytes, public_blob: bytes | N
         sig = sshstr(b"ssh-ed25519") + sshstr(private_key.sign(tosign))
     elif isinstance(private_key, ec.EllipticCurvePrivateKey):
         key = parse_key(blob)
-        curve = CURVES[key.curve]
-        halg = {"sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}[curve.hash]()
-        r, s = utils.decode_dss_signature(private_key.sign(tosign, ec.ECDSA(halg)))
+        curve = key.ec_curve()
+        r, s = utils.decode_dss_signature(private_key.sign(tosign, ec.ECDSA(hash_algorithm(curve.hash))))
         sig = sshstr(curve.ssh_name) + sshstr(mpint_bytes(r) + mpint_bytes(s))
     elif isinstance(private_key, rsa.RSAPrivateKey):
         sig = sshstr(b"rsa-sha2-512") + sshstr(private_key.sign(tosign, padding.PKCS1v15(), hashes.SHA512()))

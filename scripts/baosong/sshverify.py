@@ -129,9 +129,12 @@ class Signers:
         """check_allowed_keys_line: the principals it yields, or None (reasons appended to notes)."""
         where = f"{self.label}:{ln.number}"
         principals = [ln.principals]
-        if not ln.ca and ln.key.same(key):
+        line_key = ln.key
+        if line_key is None:  # not a candidate (see _candidates): no key, nothing matches
+            return None
+        if not ln.ca and line_key.same(key):
             pass
-        elif ln.ca and key.cert is not None and key.cert.ca.same_public(ln.key):
+        elif ln.ca and key.cert is not None and key.cert.ca.same_public(line_key):
             if principal is not None:
                 reason = key.cert.check_authority(verify_time, principal)
                 if reason:
