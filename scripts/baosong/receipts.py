@@ -41,7 +41,7 @@ from baosong.gitrepo import (
     rev_parse,
 )
 from baosong.problems import Problem
-from baosong.signatures import CHECKPOINT_NAMESPACE, RECEIPT_NAMESPACE, SigResult, Verifier
+from baosong.signatures import CHECKPOINT_NAMESPACE, RECEIPT_NAMESPACE, SSH_MODULES, SigResult, Verifier
 from baosong.sources import blob_id
 from baosong.timeutil import iso, parse_datetime
 from baosong.tsa import tsa_time, tsa_verify
@@ -206,7 +206,7 @@ REPLAY_FORMAT = 3  # 3: receipts carry via and ref; 2: JSON in the git directory
 
 def _replay_store(repo: Path, digest: str, enabled: bool = True) -> Cache:
     # The allowed-signers digest is in the fingerprint: the replay was authenticated with those keys.
-    code = code_fingerprint("baosong.signatures", "baosong.sshsig", "baosong.tsa", __name__)
+    code = code_fingerprint("baosong.signatures", *SSH_MODULES, "baosong.tsa", __name__)
     fingerprint = f"{digest}-{code}"
     return Cache(repo, REPLAY_CACHE, version=REPLAY_FORMAT, fingerprint=fingerprint, enabled=enabled)
 
