@@ -34,7 +34,7 @@ from baosong.sources import (
 )
 from baosong.yamlload import load_yaml
 
-CACHE_FORMAT = 4  # 4: summaries carry involved_units, new per-file rules; 3 was JSON in the git directory
+CACHE_FORMAT = 5  # 5: summaries carry forwarded, forwarded_incident; 4: summaries carry involved_units, new per-file rules; 3 was JSON in the git directory
 
 
 @dataclass
@@ -91,6 +91,18 @@ def check_bytes_doc(display_path: str, data: bytes, cfg: Config,
         # Rules assume a schema-valid document; a broken one would only produce noise.
         return problems, None, None
     rule_problems, summary = check_document(layout_path(display_path), doc, loaded.position, cfg, data)
+    if "forwarded_from" in doc:
+        # A forward's provenance is part of the file's verdict: it depends only on its bytes and the
+        # trust roots (the forwarding unit's receipt keys), so it is cached with the rest.
+        from baosong.provenance import verify_link
+
+        link = verify_link(layout_path(display_path), doc, loaded.position, cfg)
+        rule_problems += link.problems
+        # For the cross-file rule forward-incident: a forwarded follow-up joins the forward of its origin's incident.
+        summary["forwarded"] = link.id
+        summary["pos"]["forwarded_from"] = loaded.position(("forwarded_from", "id"))
+        incident = (link.origin or {}).get("incident")
+        summary["forwarded_incident"] = incident if isinstance(incident, str) else None
     summary["path"] = display_path
     return [_with_path(p, display_path) for p in rule_problems], summary, doc
 
@@ -155,7 +167,7 @@ _NONE = type(None)
 _SUMMARY_TYPES = {"path": (str,), "id": (str,), "kind": (str,), "unit": (str,), "stage": (str, _NONE),
                   "sequence": (int, _NONE), "created_at": (str,), "latest_time": (str, _NONE),
                   "latest_ts": (float, _NONE), "latest_field": (str, _NONE), "refs": (dict,), "pos": (dict,),
-                  "involved_units": (list,)}
+                  "involved_units": (list,), "forwarded": (str, _NONE), "forwarded_incident": (str, _NONE)}
 _SUMMARY_FIELDS = tuple(_SUMMARY_TYPES)
 _SUMMARY_SIGNATURES = frozenset(itertools.product(*_SUMMARY_TYPES.values()))  # every allowed combination
 

@@ -113,6 +113,17 @@ def _cross_check_units(doc: dict, problems: list[Problem]) -> tuple[dict, dict]:
         parent = unit.get("parent")
         if parent and parent not in units:
             problem("config-unknown-parent", f"单位“{code}”的上级单位“{parent}”不存在。")
+    own = (doc.get("registry") or {}).get("id")
+    lower: dict[str, str] = {}
+    for code, unit in units.items():
+        rid = (unit.get("registry") or {}).get("id")
+        if rid is None:
+            continue
+        if rid == own:
+            problem("config-registry-id", f"单位“{code}”登记的下级登记库标识“{rid}”与本登记库自己的 registry.id 相同。", "units")
+        elif rid in lower:
+            problem("config-registry-id", f"下级登记库标识“{rid}”同时登记在单位“{lower[rid]}”和“{code}”下，须一一对应。", "units")
+        lower.setdefault(rid, code)
     office = doc.get("registry_office")
     if office not in units:
         problem("config-unknown-office", f"登记机关单位“{office}”不在单位列表中。", "registry_office")

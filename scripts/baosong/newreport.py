@@ -436,6 +436,8 @@ _YAML11_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", 
 
 
 def _scalar(value: Any) -> str:
+    if value is None:
+        return "null"  # a declared change from or to nothing (forwarded_from.changes)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
@@ -456,6 +458,25 @@ def _block_ok(text: str) -> bool:
             and all(line == line.rstrip() for line in lines) and "\r" not in text)
 
 
+def _nested(key: str, value: Any, comment: str) -> list[str]:
+    """Lines of one field inside a mapping (a forward's `forwarded_from`): texts of several lines as
+    block scalars (`|` keeps the one final line break of a file's text), lists of mappings in flow style."""
+    if isinstance(value, str) and "\n" in value:
+        body, indicator = (value[:-1], "|") if value.endswith("\n") else (value, "|-")
+        if _block_ok(body) and "\t" not in body:
+            return [f"  {key}: {indicator}{comment}", *(f"    {line}" if line else "" for line in body.split("\n"))]
+    if isinstance(value, list):
+        items = [", ".join(f"{k}: {_scalar(v)}" for k, v in item.items()) if isinstance(item, dict) else _scalar(item)
+                 for item in value]
+        return [f"  {key}:{comment}", *(f"    - {{{item}}}" if isinstance(v, dict) else f"    - {item}"
+                                        for item, v in zip(items, value, strict=True))]
+    if isinstance(value, str) and '"' in value and "\\" not in value and value.isprintable():
+        # Single-quoted: a receipt's JSON stays readable and free of backslashes (which would make
+        # `check --base` parse the file in full for every pull request, see prcheck.may_mention).
+        return [f"  {key}: '{value.replace(chr(39), chr(39) * 2)}'{comment}"]
+    return [f"  {key}: {_scalar(value)}{comment}"]
+
+
 def render_yaml(doc: dict, schema: dict) -> str:
     """The file text: the editor's schema line, then one field per line with its Chinese title."""
     out = [SCHEMA_LINE]
@@ -468,7 +489,7 @@ def render_yaml(doc: dict, schema: dict) -> str:
             sub = props.get(key, {}).get("properties", {})
             for k, v in value.items():
                 t = sub.get(k, {}).get("title", "")
-                out.append(f"  {k}: {_scalar(v)}" + (f"  # {t}" if t else ""))
+                out.extend(_nested(k, v, f"  # {t}" if t else ""))
         elif isinstance(value, list):
             out.append(f"{key}: [{', '.join(_scalar(v) for v in value)}]{comment}")
         elif isinstance(value, str) and "\n" in value and _block_ok(value):

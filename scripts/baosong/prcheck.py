@@ -299,7 +299,7 @@ def _related(repo: Path, paths: dict[str, str], added: Collection[str], wanted: 
     judged = fork_map(lambda item: check_bytes(item[0], data.get(item[1]) or b"", cfg)[1], todo,
                       per_worker=PER_WORKER_FILES)
     return [s for s in judged if s is not None
-            and (s["id"] in wanted or any(v in wanted for v in s["refs"].values()))]
+            and (s["id"] in wanted or any(v in wanted for v in s["refs"].values()) or s.get("forwarded") in wanted)]
 
 
 def _summaries(repo: Path, tree: GitTree, cfg: Config, added: list[str], use_cache: bool,
@@ -323,6 +323,7 @@ def _summaries(repo: Path, tree: GitTree, cfg: Config, added: list[str], use_cac
         if summary is not None:
             added_summaries.append(summary)
     wanted = {s["id"] for s in added_summaries} | {v for s in added_summaries for v in s["refs"].values()}
+    wanted |= {s["forwarded"] for s in added_summaries if s.get("forwarded")}  # another forward of the same origin
     summaries = _related(repo, paths, set(added), wanted, cfg, use_cache)
     return problems, summaries + added_summaries, added_data
 

@@ -28,6 +28,7 @@ from baosong.gitrepo import GitTree, read_objects
 from baosong.grading import computed_grade, figures_of
 from baosong.history import Arrival, read_arrivals
 from baosong.parallel import fork_map, workers_for
+from baosong.provenance import forwarded_summary
 from baosong.records import Deadline
 from baosong.rules import incident_unit_problem
 from baosong.timeutil import iso, parse_datetime
@@ -41,7 +42,7 @@ KEEP_FIELDS = ("id", "kind", "unit", "title", "created_at", "author", "reviewer"
                "casualties", "economic_loss", "sensitive", "involved_units", "delay_reason", "info_type",
                "report", "level", "finding", "target_unit", "signoff_pending")
 
-_KEEP = frozenset(KEEP_FIELDS)
+_KEEP = frozenset(KEEP_FIELDS) | {"forwarded_from"}  # kept as the link summary (provenance.forwarded_summary)
 
 Progress = Callable[[Iterable, str], Iterable]
 
@@ -119,7 +120,10 @@ def _judge_blob(path: str, data: bytes | None, cfg: Config) -> tuple[list[tuple]
         return [(path, 1, 1, "", "file-unreadable", "无法从 git 对象中读取该文件。", "error")], None
     problems, _summary, doc = check_bytes_doc(path, data, cfg)
     errors = [(x.path, x.line, x.column, x.field, x.rule, x.message, x.severity) for x in problems if x.is_error]
-    return errors, ({k: doc[k] for k in KEEP_FIELDS if k in doc} if doc is not None and not errors else None)
+    kept = {k: doc[k] for k in KEEP_FIELDS if k in doc} if doc is not None and not errors else None
+    if kept is not None and "forwarded_from" in doc:
+        kept["forwarded_from"] = forwarded_summary(doc)  # the link only: the origin text stays in the blob
+    return errors, kept
 
 
 def _encode_judged(entries: dict[tuple[str, str], tuple]) -> list[list]:
@@ -320,6 +324,7 @@ def _report_record(path: str, doc: dict, arrival: Arrival | None, deadline: Dead
         "phone_deadline_at": phone.at if phone else None,
         "phone_rule": phone.rule if phone else None, "phone_status": phone_status,
         "involved_units": list(doc.get("involved_units") or []),
+        "forwarded_from": forwarded_summary(doc),
     }
 
 

@@ -279,6 +279,17 @@ def check_collection(summaries: list[dict], cfg: Config, now: datetime) -> list[
         if s["latest_ts"] is not None and s["latest_ts"] > horizon:
             emit(s, s["latest_field"], "time-future", f"时间 {s['latest_time']} 晚于当前时间，请核对。")
 
+    forwards: dict[tuple, list[dict]] = defaultdict(list)
+    for s in summaries:
+        if s.get("forwarded"):
+            forwards[(s["unit"], s["forwarded"])].append(s)
+    for (_, origin_id), group in forwards.items():
+        for s in group if len(group) > 1 else ():
+            others = "、".join(o["path"] for o in group if o is not s)
+            emit(s, "forwarded_from", "forward-duplicate",
+                 f"来源报告 {origin_id} 已由 {others} 转报，同一份报告只能转报一次（否则上级登记簿会重复计数）。"
+                 "如需更正，请对已转报的报告提交更正记录或续报。")
+
     series: dict[str, list[dict]] = defaultdict(list)
     for s in summaries:
         for fieldname, target_id in s["refs"].items():
@@ -288,6 +299,13 @@ def check_collection(summaries: list[dict], cfg: Config, now: datetime) -> list[
                 continue
             if fieldname == "incident" and not (target["kind"] == "emergency" and target["stage"] == "first"):
                 emit(s, fieldname, "ref-not-first", f"“{target_id}”不是紧急信息首报，续报/终报须指向事件的首报编号。")
+                continue
+            if fieldname == "incident" and s.get("forwarded_incident") and \
+                    target.get("forwarded") != s["forwarded_incident"]:
+                emit(s, fieldname, "forward-incident",
+                     f"本报告转报的是来源登记库事件 {s['forwarded_incident']} 的{'续报' if s['stage'] == 'followup' else '终报'}，"
+                     f"但所属事件“{target_id}”不是该事件首报的转报。请指向上级登记库中转报 {s['forwarded_incident']} 的报告编号"
+                     "（baosong forward 会自动填写）。")
                 continue
             if fieldname == "incident" and s["kind"] == "emergency":
                 why = incident_unit_problem(s["unit"], s["stage"], target, cfg)

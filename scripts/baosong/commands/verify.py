@@ -39,9 +39,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=["text", "json"], default="text", help="输出格式")
     parser.add_argument("--witness", type=Path, default=None, metavar="文件",
                         help=f"回执库见证文件（默认：环境变量 {WITNESS_ENV}，否则 git 目录下的 {WITNESS_FILE}）")
+    parser.add_argument("--chain", metavar="报告编号",
+                        help="只核验一份转报报告的来源链：来源回执签名、blob、来源编号和事实，逐环列出")
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.chain:
+        return _chain(args)
     try:
         cfg = load_config(GitTree(args.repo, args.rev))
         if not cfg.ok:
@@ -55,3 +59,48 @@ def run(args: argparse.Namespace) -> int:
                + ("。" if errors else "，全部通过。")
                + (f"补登回执 {result.catch_up} 份（送达时间按合并时间计算）。" if result.catch_up else ""))
     return print_problems(result.problems, args.format, summary)
+
+
+def _chain(args: argparse.Namespace) -> int:
+    """verify --chain: each link of a forwarded report, from the report given down to its origin."""
+    from baosong.forward import ForwardError, describe_change, verify_chain
+    from baosong.problems import terminal_safe
+
+    try:
+        chain = verify_chain(args.repo, args.chain, args.rev)
+    except GitError as exc:
+        return git_failed(exc)
+    except ForwardError as exc:
+        print(f"错误：{terminal_safe(str(exc))}", file=sys.stderr)
+        return 1
+    failed = 0
+    for link in chain:
+        where = f"{link.registry} 登记库" if link.registry else "本登记库"
+        print(f"第 {link.level + 1} 环：{terminal_safe(where)} {terminal_safe(link.path)}（{terminal_safe(link.id)}，单位 "
+              f"{terminal_safe(link.unit)}）")
+        if link.link is None:
+            if link.level == 0:
+                print("  不是转报报告（没有 forwarded_from），链到此为止。")
+            elif link.origin_forwarded:
+                print(f"  该报告本身也是转报：请在 {terminal_safe(link.registry)} 登记库运行 "
+                      f"baosong verify --chain {terminal_safe(link.id)} 核验下一环。")
+            else:
+                print("  来源报告（链的起点）。")
+            continue
+        ln = link.link
+        errors = [p for p in ln.problems if p.is_error]
+        failed += len(errors)
+        print(f"  转报来源：{terminal_safe(ln.registry)} 登记库 {terminal_safe(ln.id)}（blob {ln.blob[:12]}，"
+              f"回执时间 {terminal_safe(ln.received_at)}）")
+        rules = {p.rule for p in errors}
+        print("  " + ("回执签名无效" if "forward-receipt-signature" in rules else "回执签名有效")
+              + f"（按单位 {terminal_safe(link.unit)} 登记的 {terminal_safe(ln.registry)} 回执公钥核验）；"
+              + ("原文与回执不一致" if rules & {"forward-origin-blob", "forward-receipt-blob"} else "原文与回执登记的 blob 一致")
+              + "；" + ("事实与来源不符" if rules & {"forward-figure-lowered", "forward-fact-changed", "forward-kind"}
+                       else "事实与来源一致"))
+        for line in describe_change(link.forwarded_from or {}):
+            print(f"  声明的改动：{terminal_safe(line)}")
+        for p in errors:
+            print("  " + p.render())
+    print("来源链核验通过。" if not failed else f"来源链核验未通过：{failed} 个问题。")
+    return 1 if failed else 0
