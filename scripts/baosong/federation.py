@@ -51,6 +51,9 @@ DEFAULT_NOW = datetime(2026, 11, 20, 12, 0, tzinfo=TZ)
 CITY_REPORTS = 60
 LEVELS = ("county", "city", "province")
 IDS = {"county": "nanshan", "city": "jiangzhou", "province": "province"}
+# Where each portal is published: the demo serves the three side by side on one site (`DIR/portals/<level>/`),
+# so each links to the others by path; a real deployment writes each portal's own address.
+PORTALS = {name: f"/{name}/" for name in LEVELS}
 
 COUNTY_UNITS = [
     ("xxs", "南山县委办公室信息调研室", "city", [("tanglin", "唐琳", ["officer", "admin"]), ("fengbo", "冯波", ["reviewer"]),
@@ -292,7 +295,7 @@ class _Federation:
             doc_units.append({"code": code, "name": uname, "level": ulevel, "parent": None, "staff": entries})
         if name == "province":  # 江州市 is a lower registry: its receipt key is the trust root of its forwards
             city_pub = (city.root / KEY_DIR / "registry.pub").read_text().strip()
-            doc_units[1]["registry"] = {"id": IDS["city"], "keys": [city_pub]}
+            doc_units[1]["registry"] = {"id": IDS["city"], "keys": [city_pub], "portal": PORTALS["city"]}
         units_doc = {"city": title, "registry_office": office,
                      "registry": {"id": IDS[name], "principal": f"registry@{office}",
                                   "keys": [(key_dir / "registry.pub").read_text().strip()]},
@@ -316,7 +319,7 @@ class _Federation:
         province_pub = (province.root / KEY_DIR / "registry.pub").read_text().strip()
         text, n1 = re.subn(r"(?m)^registry:\n", f"registry:\n  id: {IDS['city']}\n", text, count=1)
         text, n2 = re.subn(r"(?m)^(  - code: nsx\n(?:    .*\n)*?    parent: null\n)",
-                           rf'\1    registry: {{id: {IDS["county"]}, keys: ["{county_pub}"]}}\n', text, count=1)
+                           rf'\1    registry: {{id: {IDS["county"]}, keys: ["{county_pub}"], portal: {PORTALS["county"]}}}\n', text, count=1)
         text, n3 = re.subn(r"(?m)^units:\n", _upstream_text("province", "江东省委办公厅信息处", "province", "jzs",
                                                             province.root, province_pub) + "units:\n", text, count=1)
         if (n1, n2, n3) != (1, 1, 1):
@@ -509,7 +512,8 @@ def _report_schema(root: Path) -> dict:
 def _upstream_text(up_id: str, name: str, to: str, unit: str, root: Path, key: str) -> str:
     return ("# 上级登记库（联动演示）：本机关向它转报，baosong upstream fetch 从它获取回执。\n"
             f"upstream:\n  - id: {up_id}\n    name: {name}\n    to: {to}\n    unit: {unit}\n"
-            f"    url: {root.resolve()}\n    keys: [\"{key}\"]\n")
+            f"    url: {root.resolve()}\n    keys: [\"{key}\"]\n"
+            f"    portal: {PORTALS[root.name]}\n")
 
 
 def _write_yaml(path: Path, doc: dict, schema: str, comment: str) -> None:
