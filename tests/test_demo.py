@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from baosong.yamlload import load_yaml
 
 BAOSONG = str(Path(sys.executable).parent / "baosong")
 NOW = "2026-11-20T12:00:00+08:00"
@@ -58,6 +59,26 @@ def test_receipts_verify_and_audit_is_clean(demo):
     assert "200 份回执" in proc.stdout and "补登回执" in proc.stdout
     proc = run("audit", cwd=demo)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_store_commits_and_checkpoints_are_as_receive_and_the_hook_write_them(demo):
+    # One record builder (receipts.checkpoint_record): a push checkpoint names how it was written and
+    # the pushed ref, as the server hook's does; the demo's own format left both out.
+    subjects = git(demo, "log", "--format=%s", "refs/baosong/receipts").splitlines()
+    assert {s.split(":")[0] for s in subjects} == {"push", "receive"}
+    pushes = 0
+    for line in git(demo, "log", "--format=%H %s", "refs/baosong/receipts").splitlines():
+        commit, subject = line.split(" ", 1)
+        checkpoint = json.loads(git(demo, "show", f"{commit}:checkpoint.json"))
+        assert checkpoint["via"] == subject.split(":")[0]
+        if checkpoint["via"] == "push":
+            pushes += 1
+            receipt = json.loads(git(demo, "show", f"{commit}:receipts/{checkpoint['added'][0][1][:2]}/"
+                                                   f"{checkpoint['added'][0][1]}.json"))
+            assert checkpoint["refs"] == [receipt["ref"]] and receipt["ref"].startswith("refs/heads/report/")
+        else:
+            assert "refs" not in checkpoint
+    assert pushes > 150
 
 
 def test_demo_keeps_a_witness_of_its_receipts_store(demo, tmp_path):
@@ -148,11 +169,23 @@ def test_demo_covers_every_kind_category_type_and_level(demo, register):
     assert {r["category"] for r in reports if r["stage"] == "first"} >= {
         "accident", "traffic", "fire", "natural_disaster", "environment", "public_health", "social_security", "other"}
     assert {r["stage"] for r in reports if r["kind"] == "emergency"} == {"first", "followup", "final"}
-    texts = [p.read_text(encoding="utf-8") for p in (demo / "reports").rglob("*.yaml")]
-    for info_type in ("dynamic", "experience", "problem", "suggestion", "research"):
-        assert any(f"info_type: {info_type}" in t for t in texts), info_type
-    for level in ("own", "city", "prefecture", "province", "national"):
-        assert any("kind: adoption" in t and f"level: {level}\n" in t for t in texts), level
+    docs = [load_yaml(p.read_bytes(), str(p)).data for p in (demo / "reports").rglob("*.yaml")]
+    assert {d.get("info_type") for d in docs if d["kind"] == "info"} == {
+        "dynamic", "experience", "problem", "suggestion", "research"}
+    assert {d["level"] for d in docs if d["kind"] == "adoption"} == {"own", "city", "prefecture", "province", "national"}
+
+
+def test_report_files_are_written_as_baosong_new_writes_them(demo):
+    """One report-file writer: the demo's files are byte for byte what `baosong new` would write for their data."""
+    from baosong.newreport import document_text
+
+    schema = json.loads((demo / "schema" / "report.schema.json").read_text(encoding="utf-8"))
+    paths = sorted((demo / "reports").rglob("*.yaml"))
+    assert len(paths) == 200
+    for p in paths:
+        data = p.read_bytes()
+        assert document_text(load_yaml(data, str(p)).data, schema).encode() == data, p
+    assert "  # 标题" in paths[0].read_text(encoding="utf-8")
 
 
 def test_same_seed_same_reports_and_trees(demo, tmp_path):

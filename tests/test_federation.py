@@ -35,7 +35,7 @@ def git(root: Path, *args: str) -> str:
 
 @pytest.fixture(scope="module")
 def fed(tmp_path_factory):
-    from baosong.federation import generate_federation
+    from baosong.demo.federation import generate_federation
 
     out = tmp_path_factory.mktemp("federation") / "lian"
     result = generate_federation(out)

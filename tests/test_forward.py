@@ -340,6 +340,10 @@ def test_a_forward_forwards_again_one_level_up(world, lower, upper, tmp_path):
     chain = top.baosong("verify", "--chain", "xhq-20261125-chenxue-01")
     assert chain.returncode == 0, chain.stdout + chain.stderr
     assert "该报告本身也是转报" in chain.stdout and "baosong verify --chain dcq-20261125-lijing-01" in chain.stdout
+    levels = json.loads(top.baosong("verify", "--chain", "xhq-20261125-chenxue-01", "--format", "json").stdout)
+    assert [(lv["level"], lv["registry"], lv["id"], lv["verified"], lv["verify_in"]) for lv in levels] == [
+        (1, "top", "xhq-20261125-chenxue-01", True, None), (2, "province", "dcq-20261125-lijing-01", None, "province")]
+    assert levels[0]["forwarded_from"]["registry"] == "province"
 
 
 def test_a_report_is_forwarded_only_once(lower, upper):

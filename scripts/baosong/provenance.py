@@ -4,8 +4,8 @@ configuration (the units.yaml entry of the forwarding unit: `registry: {id, keys
 
 What is checked, each failure its own rule (see FORMAT.md "Forwarding"):
 the forwarding unit is a lower registry and its id is the block's `registry`; the receipt is
-signed by one of that registry's keys (namespace baosong-receipt, through `signatures.Verifier`,
-the one verifier); the receipt's blob is the block's blob and the git blob id of the verbatim
+signed by one of that registry's keys (namespace baosong-receipt, judged by sshsig as
+`signatures.Verifier` judges it); the receipt's blob is the block's blob and the git blob id of the verbatim
 `origin`; the receipt's path and time are the block's; the origin's id and path agree; the
 forwarded facts equal the origin's unless a change is declared with a real reason; a figure (or
 the grade, or the sensitive flag) lowered without a declared change is concealment (瞒报).
@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from baosong.config import Config
@@ -112,17 +113,37 @@ def receipt_bytes(text: str) -> bytes:
 
 
 def receipt_status(cfg: Config, unit: str, receipt: str, signature: str) -> str:
-    """The receipt signature's status against the unit's lower-registry keys (`good` when it holds)."""
+    """The receipt signature's status against the unit's lower-registry keys (`good` when it holds).
+
+    The allowed signers are `signatures.allowed_signers` of a configuration holding only those keys;
+    a good signature is recognised by `sshsig.Check` in-process (no temporary files: this runs for
+    every forward the register or a check judges, in forked workers too). Anything else, and keys
+    sshsig cannot judge, go through `signatures.Verifier` for its exact status (and ssh-keygen)."""
     lower = lower_config(cfg, unit)
     if lower is None:
         return "unknown_key"
-    # Imported here: check's per-file path imports this module for every forwarded report only.
+    # Imported here: only forwarded reports need them (check's per-file path stays light).
+    from baosong import sshsig
     from baosong.receipts import verify_record
-    from baosong.signatures import RECEIPT_NAMESPACE, Verifier
+    from baosong.signatures import RECEIPT_NAMESPACE, Verifier, allowed_signers
 
+    payload, sig = receipt_bytes(receipt), signature.encode("utf-8")
+    allowed, revoked, _, _ = allowed_signers(lower)
+    try:
+        ok, _ = sshsig.Check(_signers(allowed, revoked), sig, payload).verify(PRINCIPAL, RECEIPT_NAMESPACE, None)
+        if ok:
+            return "good"
+    except sshsig.Unsupported:
+        pass
     with Verifier(lower, None, use_cache=False) as verifier:
-        return verify_record(verifier, receipt_bytes(receipt), signature.encode("utf-8"), RECEIPT_NAMESPACE,
-                             FIELD).status
+        return verify_record(verifier, payload, sig, RECEIPT_NAMESPACE, FIELD).status
+
+
+@lru_cache(maxsize=64)
+def _signers(allowed: str, revoked: str) -> Any:
+    from baosong import sshsig
+
+    return sshsig.Signers(allowed, revoked)
 
 
 SIGNATURE_ZH = {"unsigned": "没有签名", "unknown_key": "不是该登记库登记的回执公钥签的", "bad": "签名无效（回执或签名被改动）",

@@ -63,6 +63,36 @@ def receipt_path(blob: str, ext: str = ".json") -> str:
     return f"receipts/{blob[:2]}/{blob}{ext}"
 
 
+def receipt_record(*, path: str, blob: str, commit: str, main_commit: str, signer: str | None,
+                   principal: str | None, key: str | None, signature: str, received_at: str, registry: str | None,
+                   via: str, ref: str | None = None) -> dict:
+    """A receipt's JSON record as the registry signs it (FORMAT.md, "Receipts store"); `ref` for push receipts.
+    The one builder: `receive` and the demo's bulk receipt service both write through it."""
+    record = {"format": FORMAT_VERSION, "kind": "receipt", "path": path, "blob": blob, "commit": commit,
+              "main_commit": main_commit, "signer": signer, "principal": principal, "key": key,
+              "signature": signature, "received_at": received_at, "registry": registry, "via": via}
+    if ref is not None:
+        record["ref"] = ref
+    return record
+
+
+def checkpoint_entry(path: str, blob: str, receipt: bytes, received_at: str, tsa_time: str | None = None) -> list:
+    """One `added` entry of a checkpoint: the report path and blob, the receipt JSON's git id, its times."""
+    return [path, blob, blob_id(receipt), received_at, tsa_time]
+
+
+def checkpoint_record(*, sequence: int, previous: str | None, main_commit: str, created_at: str,
+                      registry: str | None, added: list[list], accepted_count: int, via: str,
+                      refs: list[str] | None = None) -> dict:
+    """A checkpoint's JSON record (the chain link over the receipts it adds); `refs` for push checkpoints."""
+    checkpoint = {"format": FORMAT_VERSION, "kind": "checkpoint", "sequence": sequence, "previous": previous,
+                  "main_commit": main_commit, "created_at": created_at, "registry": registry, "added": added,
+                  "accepted_count": accepted_count, "via": via}
+    if refs is not None:
+        checkpoint["refs"] = refs
+    return checkpoint
+
+
 def store_label(path: str) -> str:
     """How findings name a file in the store."""
     return f"{RECEIPTS_REF}:{path}"

@@ -40,21 +40,22 @@ from baosong.gitrepo import (
 from baosong.problems import Problem
 from baosong.receipts import (
     CHECKPOINT_FILE,
-    FORMAT_VERSION,
     RECEIPTS_REF,
     Checkpoint,
     ReceiveError,
     canonical,
+    checkpoint_entry,
+    checkpoint_record,
     parse_checkpoint,
     read_checkpoints,
     read_witness,
     receipt_path,
+    receipt_record,
     verify_record,
     witness_path,
     write_witness,
 )
 from baosong.signatures import CHECKPOINT_NAMESPACE, RECEIPT_NAMESPACE, SigResult, Verifier, sign
-from baosong.sources import blob_id
 from baosong.timeutil import iso
 from baosong.tsa import stamp
 
@@ -171,12 +172,9 @@ def _make_receipt(intro, sig: SigResult, registry: dict, tsa: dict | None, now: 
 
     via: "receive" (post-merge job; main_commit is the main-line commit that brought the blob in) or
     "push" (server hook / webhook; ref is the pushed ref, main_commit its new tip)."""
-    record = {"format": FORMAT_VERSION, "kind": "receipt", "path": intro.path, "blob": intro.blob,
-              "commit": intro.commit, "main_commit": intro.main_commit, "signer": sig.staff,
-              "principal": sig.principal, "key": sig.key, "signature": sig.status,
-              "received_at": iso(now), "registry": registry.get("principal"), "via": via}
-    if ref is not None:
-        record["ref"] = ref
+    record = receipt_record(path=intro.path, blob=intro.blob, commit=intro.commit, main_commit=intro.main_commit,
+                            signer=sig.staff, principal=sig.principal, key=sig.key, signature=sig.status,
+                            received_at=iso(now), registry=registry.get("principal"), via=via, ref=ref)
     data = canonical(record)
     tsr = None
     if tsa:
@@ -228,14 +226,11 @@ def _store_commit(repo: Path, old: str | None, last: Checkpoint | None, tip: str
         files[receipt_path(blob, ".json.sig")] = sig
         if tsr is not None:
             files[receipt_path(blob, ".tsr")] = tsr
-        added.append([path, blob, blob_id(data), record["received_at"], record.get("tsa_time")])
-    checkpoint = {"format": FORMAT_VERSION, "kind": "checkpoint", "sequence": (last.sequence if last else 0) + 1,
-                  "previous": last.digest if last else None, "main_commit": tip, "created_at": iso(now),
-                  "registry": registry.get("principal"), "added": added,
-                  "accepted_count": int(last.doc.get("accepted_count", 0) if last else 0) + len(added),
-                  "via": via}
-    if refs is not None:
-        checkpoint["refs"] = refs
+        added.append(checkpoint_entry(path, blob, data, record["received_at"], record.get("tsa_time")))
+    checkpoint = checkpoint_record(
+        sequence=(last.sequence if last else 0) + 1, previous=last.digest if last else None, main_commit=tip,
+        created_at=iso(now), registry=registry.get("principal"), added=added,
+        accepted_count=int(last.doc.get("accepted_count", 0) if last else 0) + len(added), via=via, refs=refs)
     raw = canonical(checkpoint)
     files[CHECKPOINT_FILE] = raw
     files[CHECKPOINT_FILE + ".sig"] = sign(raw, key_path, CHECKPOINT_NAMESPACE)

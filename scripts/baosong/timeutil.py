@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
+from typing import overload
 
 # Seconds are optional because officers type "14:30"; an offset is mandatory. [0-9] and \Z, not \d and $:
 # no other script's digits, no trailing newline.
@@ -33,6 +34,12 @@ def parse_offset(text: str) -> timezone:
     return timezone(sign * timedelta(hours=int(hours), minutes=int(minutes)))
 
 
+@overload
+def iso(dt: datetime) -> str: ...
+@overload
+def iso(dt: None) -> None: ...
+@overload
+def iso(dt: datetime | None) -> str | None: ...
 def iso(dt: datetime | None) -> str | None:
     """Stable ISO form used in every output (seconds precision, offset kept)."""
     return None if dt is None else dt.isoformat(timespec="seconds")

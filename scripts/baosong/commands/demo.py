@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _federation(args: argparse.Namespace) -> int:
-    from baosong.federation import generate_federation
+    from baosong.demo.federation import generate_federation
 
     started = time.monotonic()
     try:

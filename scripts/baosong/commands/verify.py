@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from baosong.commands.common import add_repo_option, git_failed, print_problems
 from baosong.config import load_config
@@ -78,6 +79,8 @@ def _chain(args: argparse.Namespace) -> int:
     except ForwardError as exc:
         print(f"错误：{terminal_safe(str(exc))}", file=sys.stderr)
         return 1
+    if args.format == "json":
+        return _chain_json(chain, walk)
     failed = 0
     for link in chain:
         where = f"{link.registry} 登记库" if link.registry else "本登记库"
@@ -115,3 +118,26 @@ def _chain(args: argparse.Namespace) -> int:
     failed += len(walk.problems)
     print("来源链核验通过。" if not failed else f"来源链核验未通过：{failed} 个问题。")
     return 1 if failed else 0
+
+
+def _chain_json(chain: list, walk: Any) -> int:
+    """verify --chain --format json: one object per level (the federation demo and scripts read it)."""
+    import json
+
+    from baosong.problems import json_safe
+
+    out = []
+    for link in chain:
+        ln = link.link
+        out.append({"level": link.level + 1, "registry": link.registry, "path": link.path, "id": link.id,
+                    "unit": link.unit,
+                    "forwarded_from": None if ln is None else {"registry": ln.registry, "id": ln.id, "blob": ln.blob,
+                                                               "received_at": ln.received_at},
+                    "verified": None if ln is None else not any(p.is_error for p in ln.problems),
+                    "verify_in": link.registry if link.origin_forwarded else None,
+                    "held": link.level in walk.held,
+                    "problems": [] if ln is None else [p.to_dict() for p in ln.problems]})
+    if walk.problems:  # a lower registry given with --lower no longer holds the origin verified above
+        out.append({"level": None, "problems": [p.to_dict() for p in walk.problems]})
+    print(json_safe(json.dumps(out, ensure_ascii=False, indent=2)))
+    return 1 if walk.problems or any(level.get("verified") is False for level in out) else 0

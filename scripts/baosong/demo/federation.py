@@ -37,7 +37,9 @@ import yaml
 
 from baosong import newreport as nr
 from baosong.config import load_config
-from baosong.demo import KEY_DIR, TZ, DemoError, generate_demo, tool_root
+from baosong.demo import generate_demo
+from baosong.demo.files import tool_root
+from baosong.demo.world import KEY_DIR, TZ, DemoError
 from baosong.forward import ForwardError, build_forward, read_origin
 from baosong.gitrepo import GitTree
 from baosong.prcheck import PRResult, check_pr
@@ -317,7 +319,9 @@ class _Federation:
         text = path.read_text(encoding="utf-8")
         county_pub = (county.root / KEY_DIR / "registry.pub").read_text().strip()
         province_pub = (province.root / KEY_DIR / "registry.pub").read_text().strip()
-        text, n1 = re.subn(r"(?m)^registry:\n", f"registry:\n  id: {IDS['city']}\n", text, count=1)
+        n1 = 1  # the shipped config may already carry the id
+        if not re.search(rf"(?m)^registry:\n(?:  .*\n)*?  id: {IDS['city']}\b", text):
+            text, n1 = re.subn(r"(?m)^registry:\n", f"registry:\n  id: {IDS['city']}\n", text, count=1)
         text, n2 = re.subn(r"(?m)^(  - code: nsx\n(?:    .*\n)*?    parent: null\n)",
                            rf'\1    registry: {{id: {IDS["county"]}, keys: ["{county_pub}"], portal: {PORTALS["county"]}}}\n', text, count=1)
         text, n3 = re.subn(r"(?m)^units:\n", _upstream_text("province", "江东省委办公厅信息处", "province", "jzs",
