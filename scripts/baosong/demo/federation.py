@@ -148,6 +148,18 @@ INFO = [  # (level, unit, author, signer, day, hour, title, body)
     ("county", "xxs", "tanglin", "dengzhiyuan", 19, 10, "南山县优化营商环境工作动态", "南山县推行企业开办一日办结，本年度新设市场主体同比增长15%。"),
     ("province", "qhs", "hejun", "xuming", 14, 10, "清河市推进城市更新", "清河市今年启动老旧小区改造56个，惠及居民2.1万户。"),
 ]
+# One item of information a day at each level (20:12, when no other step of the scenario runs there),
+# so that each registry holds a few dozen reports.
+_DAILY = {"county": [("cgz", "qianli", "shiwei", "城关镇"), ("qsz", "zouping", "liaoyong", "青石镇"),
+                     ("xgaj", "luhai", "jiangwen", "县公安局"), ("xyjj", "xiemin", "yuehua", "县应急管理局")],
+          "city": [("dcq", "lijing", "sunweidong", "东城区"), ("gaj", "wanghao", "liuzhenhua", "市公安局"),
+                   ("wjw", "yuhong", "yuanming", "市卫生健康委")],
+          "province": [("qhs", "hejun", "xuming", "清河市")]}
+_TOPICS = ["优化营商环境", "乡村振兴", "基层治理", "安全生产专项整治", "民生实事", "城市更新", "防汛抗旱", "文明创建", "招商引资"]
+INFO += [(level, unit, author, signer, day, 20, f"{place}推进{_TOPICS[(day + n) % len(_TOPICS)]}工作",
+          f"{place}围绕{_TOPICS[(day + n) % len(_TOPICS)]}，本周召开专题会议1次，推动解决具体问题{day % 5 + 3}个。")
+         for n, (level, units) in enumerate(_DAILY.items()) for day in range(11, 20)
+         for unit, author, signer, place in [units[day % len(units)]]]
 
 
 @dataclass

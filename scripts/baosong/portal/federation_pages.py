@@ -46,8 +46,8 @@ def lower_registries(ctx: Context) -> dict[str, dict]:
 
 def _other_portal(base: object, report_id: str) -> str | None:
     """The address of a report page on another registry's portal (base from units.yaml, checked by the schema)."""
-    if not isinstance(base, str) or not base.endswith("/"):
-        return None
+    if not isinstance(base, str) or not base.endswith("/") or base.startswith("//"):
+        return None  # the schema allows https://… and a path on this site; never another host by "//"
     return base + report_page(report_id)[:-3] + ".html"
 
 
@@ -185,10 +185,13 @@ def upward_html(ctx: Context, page: str, record: dict) -> str:
 def _ranking(ctx: Context, lowers: dict[str, dict]) -> list[list[Cell]]:
     levels = {ctx.units[c].get("level") for c in lowers}
     units = sorted(c for c, u in ctx.units.items() if c in lowers or u.get("level") in levels)
+    by_unit: dict[str, list[dict]] = {}
+    for r in ctx.register.get("reports", []):  # one pass: a province register holds a few hundred thousand
+        if r.get("kind") == "emergency" and r.get("stage") == "first":
+            by_unit.setdefault(r.get("unit") or "", []).append(r)
     rows = []
     for code in units:
-        firsts = [r for r in ctx.register.get("reports", [])
-                  if r.get("unit") == code and r.get("kind") == "emergency" and r.get("stage") == "first"]
+        firsts = by_unit.get(code, [])
         counts = Counter(r.get("status") for r in firsts)
         judged = sum(counts[s] for s in _TIMELY)
         rate = counts["on_time"] / judged if judged else None
