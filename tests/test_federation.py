@@ -200,3 +200,31 @@ def test_province_portal_ranks_cities_and_shows_the_chain(fed, tmp_path):
     assert chain.count("bs-status-on_time\">通过") == 2 and "未通过" not in chain
     lowered = (site / "reports" / f"{LOWERED}.html").read_text(encoding="utf-8")
     assert "转报时声明的改动" in lowered and "死亡人数：3 → 2" in lowered
+
+
+def test_demo_command_refuses_a_directory_in_use(tmp_path):
+    (tmp_path / "lian").mkdir()
+    (tmp_path / "lian" / "notes.txt").write_text("x")
+    proc = baosong(tmp_path, "demo", "--federation", str(tmp_path / "lian"))
+    assert proc.returncode == 1 and "已存在且不为空" in proc.stderr
+    assert sorted(p.name for p in (tmp_path / "lian").iterdir()) == ["notes.txt"]
+
+
+def test_portal_addresses_are_web_addresses_or_paths_of_this_site():
+    import re
+
+    from baosong.portal.federation_pages import _other_portal
+
+    schema = json.loads((Path(__file__).resolve().parents[1] / "schema" / "units.schema.json").read_text())
+    upstream = schema["properties"]["upstream"]["items"]["properties"]["portal"]["pattern"]
+    lower = schema["properties"]["units"]["items"]["properties"]["registry"]["properties"]["portal"]["pattern"]
+    assert upstream == lower
+    pattern = re.compile(upstream)
+    for good in ("https://xxbs.province.example/", "http://10.1.2.3:8000/portal/", "/city/", "/"):
+        assert pattern.search(good), good
+    for bad in ("javascript:alert(1)/", "https://xxbs.example", "/a b/", '/a"onmouseover=x/', "data:text/html,x/",
+                "//elsewhere.example/"):
+        assert not pattern.search(bad), bad
+    assert _other_portal("/city/", "nsx-20261111-tanglin-01") == "/city/reports/nsx-20261111-tanglin-01.html"
+    assert _other_portal("//elsewhere.example/", "nsx-20261111-tanglin-01") is None
+    assert _other_portal("/city/", "../../x\"y").startswith("/city/reports/x-")  # ids become safe slugs
