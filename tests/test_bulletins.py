@@ -160,3 +160,20 @@ def test_bulletins_escape_and_mask_report_text():
     for markup in (pages["bulletins/2026-Q1.md"].body, files["bulletins/print/2026-Q1.html"].decode("utf-8")):
         assert "<img" not in markup and "&lt;img src=x" in markup
         assert "13812345678" not in markup and "联系人138****5678" in html.unescape(markup)
+
+
+def test_second_missed_follow_up_of_a_year_is_worded_with_its_kind():
+    """A missed follow-up that is a unit's second offence names the offence in the repeat clause
+    (it raised UnboundLocalError: the follow-up branch never set the offence's name)."""
+    from datetime import datetime, timedelta, timezone
+
+    from baosong.bulletins import criticism_text
+    from baosong.exports import context_scores
+
+    scores = context_scores(h.context())
+    item = {"type": "missed", "followup": 2, "name": "江州市东城区", "incident": "dcq-20260312-lijing-01",
+            "deadline_at": datetime(2026, 3, 13, 10, 0, tzinfo=timezone(timedelta(hours=8))),
+            "points": -4, "occurrence": 2, "multiplier": 2}
+    text = criticism_text(scores, item)
+    assert text.startswith("江州市东城区对事件（dcq-20260312-lijing-01）的第2次续报应于3月13日10时00分前报送")
+    assert text.endswith("扣4分（本年度第2次漏报，按2倍扣分）。")

@@ -151,6 +151,55 @@ def test_pipe_in_a_title_keeps_the_register_row_shape(site):
         assert len(re.findall(r"<td[ >]", row)) == columns
 
 
+def data_strings(value) -> list[str]:
+    """Every string in a decoded JSON value."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [s for v in value for s in data_strings(v)]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in [k, *data_strings(v)]]
+    return []
+
+
+def test_register_data_files_are_masked_and_hold_no_markup(site):
+    files = sorted(site.glob("registers/*.rows.json")) + sorted(site.glob("units/*.rows.json"))
+    assert len(files) >= 10
+    titles = []
+    for path in files:
+        raw = path.read_text(encoding="utf-8")
+        # Markup characters are JSON escapes: the file is inert whatever a browser takes it for.
+        assert not {"<", ">", "&"} & set(raw), path.name
+        assert_no_injected_markup(raw, path.name)
+        data = json.loads(raw)
+        for text in data_strings(data):
+            assert find_personal_data(text) == [], (path.name, text)
+            assert not any(number in text for number in PERSONAL), (path.name, text)
+        titles += [row[4] for row in data["rows"]]
+    # Not vacuous: the hostile titles are in the data, as text (the site script escapes them).
+    assert HOSTILE_TITLE in titles and INFO_TITLE in titles
+
+
+def test_register_page_lists_the_first_rows_and_its_data_file_every_row(site):
+    from baosong.portal.common import FIRST_PAGE_ROWS
+
+    data = json.loads((site / "registers" / "2026-11.rows.json").read_text(encoding="utf-8"))
+    page = (site / "registers" / "2026-11.html").read_text(encoding="utf-8")
+    register = page[page.index('<table class="bs-table bs-cards" id="register"'):]
+    register = register[:register.index("</table>")]
+    assert 'data-rows="2026-11.rows.json"' in register
+    rows_in_page = register.count("<tr>") - 1  # the header row
+    assert rows_in_page == min(len(data["rows"]), FIRST_PAGE_ROWS)
+    assert f"本月收到报告 {len(data['rows'])} 份" in page
+    ids = [row[5] for row in data["rows"]]
+    assert FIRST_ID in ids and INFO_ID in ids
+    # Without JavaScript the page says where the rest is: the downloads.
+    assert 'href="../downloads/register.csv"' in page and 'href="../downloads/register.xlsx"' in page
+    unit = json.loads((site / "units" / "gaj.rows.json").read_text(encoding="utf-8"))
+    assert unit["unit_column"] is False and "单位" not in unit["columns"]
+    assert {r[5] for r in unit["rows"]} >= {FIRST_ID, FOLLOWUP_ID, INFO_ID}
+
+
 def test_personal_data_is_masked_everywhere(site):
     seen_masked = False
     for name, text in output_texts(site):

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from baosong.commands.serve import make_server
-from portal_helpers import FIRST_ID, HOSTILE_TITLE, built_site
+from portal_helpers import FIRST_ID, HOSTILE_TITLE, INFO_TITLE, built_site
 
 pytestmark = pytest.mark.browser
 
@@ -151,4 +151,107 @@ def test_chinese_search_finds_a_word_from_a_report(browser, server, word):
     assert not page.locator(".md-search-result .md-tags").first.is_visible()  # sub-words are not shown
     page.screenshot(path=str(ARTIFACTS / f"portal-search-{word}.png"))
     page.close()
+    browser[1].check()
+
+
+def register_data(site_path: str) -> dict:
+    """The data file beside a register or unit page, as the site serves it."""
+    import json
+
+    from portal_helpers import _CACHE
+
+    return json.loads((_CACHE["site"] / site_path).read_text(encoding="utf-8"))
+
+
+def body_rows(page, table: str) -> list[str]:
+    return page.eval_on_selector_all(f"{table} tbody tr", "rows => rows.map(r => r.textContent)")
+
+
+def test_filter_finds_a_row_far_beyond_the_first_page_and_the_url_keeps_it(browser, server):
+    # gaj's page, two rows a page: the last report to arrive is pages away and not in the document.
+    data = register_data("units/gaj.rows.json")
+    total = len(data["rows"])
+    assert total >= 6
+    page = open_page(browser, server, "units/gaj.html?n=2")
+    table = "table#unit-register"
+    page.wait_for_selector(f"{table}[data-bs-ready]")
+    assert len(body_rows(page, table)) == 2  # only what is on screen
+    assert not any("加强" in r for r in body_rows(page, table))
+    assert page.inner_text(".bs-filter-count") == f"共 {total} 行"
+    page.fill(".bs-filter input", "加强")
+    rows = page.eval_on_selector_all(f"{table} tbody tr td.bs-c-title", "cells => cells.map(c => c.textContent)")
+    assert rows == [INFO_TITLE]  # markup in the title is text, not an element
+    assert page.locator(f"{table} tbody b").count() == 0
+    assert page.inner_text(".bs-filter-count") == f"显示 1 / {total} 行"
+    assert "q=%E5%8A%A0%E5%BC%BA" in page.url
+    # The link shows the same view.
+    again = open_page(browser, server, page.url.split("/", 3)[3])
+    again.wait_for_selector(f"{table}[data-bs-ready]")
+    assert again.input_value(".bs-filter input") == "加强"
+    assert again.eval_on_selector_all(f"{table} tbody td.bs-c-title", "cs => cs.map(c => c.textContent)") == [INFO_TITLE]
+    again.close()
+    page.close()
+    browser[1].check()
+
+
+def test_select_filters_and_sorting_work_over_all_rows(browser, server):
+    data = register_data("units/gaj.rows.json")
+    statuses = [s[0] for s in data["statuses"]]
+    late = sum(1 for r in data["rows"] if statuses[r[11]] == "late")
+    assert late >= 1
+    page = open_page(browser, server, "units/gaj.html?n=2")
+    table = "table#unit-register"
+    page.wait_for_selector(f"{table}[data-bs-ready]")
+    page.select_option("select[aria-label='按状态筛选']", "late")
+    assert page.inner_text(".bs-filter-count") == f"显示 {late} / {len(data['rows'])} 行"
+    assert all("迟报" in r for r in body_rows(page, table))
+    assert "status=late" in page.url
+    page.select_option("select[aria-label='按状态筛选']", "")
+    # Sorting by arrival time, newest first, over every row: the first row is the last to arrive.
+    received = page.locator(f"{table} thead th").nth(4)
+    assert received.inner_text().startswith("收到时间")
+    received.click()
+    received.click()
+    assert received.get_attribute("aria-sort") == "descending"
+    newest = max(r[7] for r in data["rows"])
+    assert page.eval_on_selector(f"{table} tbody tr", "r => r.cells[4].textContent") == newest
+    page.click(".bs-pager button:has-text('下一页')")
+    assert "page=2" in page.url
+    page.close()
+    browser[1].check()
+
+
+PHONE_PAGES = {"home": "index.html", "register": "registers/2026-11.html", "unit": "units/gaj.html",
+               "incidents": "incidents/index.html", "incident": f"incidents/{FIRST_ID}.html"}
+
+
+def test_phone_layout_shows_rows_as_cards_with_readable_titles(browser, server):
+    context, _recorder = browser
+    checked = 0
+    for name, path in PHONE_PAGES.items():
+        page = open_page(browser, server, path)
+        page.set_viewport_size({"width": 390, "height": 844})
+        if page.locator("table[data-rows]").count():
+            page.wait_for_selector("table[data-rows][data-bs-ready]")
+        # Every title in a table (a cell linking to a report or an incident): laid out at least eight
+        # characters wide (a Chinese character is 1em).
+        widths = page.eval_on_selector_all(
+            "table.bs-table td:has(> a[href*='reports/']), table.bs-table td:has(> a[href*='incidents/'])",
+            "cells => cells.filter(c => c.offsetParent).map(c => [c.textContent.slice(0, 20), c.getBoundingClientRect().width,"
+            " parseFloat(getComputedStyle(c).fontSize)])")
+        for text, width, font in widths:
+            assert width >= 8 * font, f"{name}: {text!r} is {width:.0f}px wide at {font}px"
+        checked += len(widths)
+        # Cards: the title is the first thing in its row, and the page does not scroll sideways.
+        firsts = page.eval_on_selector_all(
+            "table.bs-cards tbody tr",
+            "rows => rows.filter(r => r.querySelector('td.bs-c-title')).map(r => {"
+            " const t = r.querySelector('td.bs-c-title').getBoundingClientRect();"
+            " return Array.from(r.cells).every(c => c === r.querySelector('td.bs-c-title') || !c.offsetParent"
+            " || c.getBoundingClientRect().top >= t.bottom - 1); })")
+        assert all(firsts), name
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, name
+        page.screenshot(path=str(ARTIFACTS / f"portal-phone-{name}.png"), full_page=False)
+        page.close()
+    assert checked >= 10
     browser[1].check()

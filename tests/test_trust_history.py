@@ -7,6 +7,7 @@ import json
 
 import pytest
 import trust_helpers as th
+from baosong.gitrepo import BackgroundLog, GitError, log
 from baosong.history import read_arrivals
 from baosong.timeutil import parse_datetime
 
@@ -78,3 +79,22 @@ def test_signatures_are_verified_at_the_trusted_time_and_cached(world, tmp_path)
     assert {c1, c2} <= cached
     again = read_arrivals(reg.root)
     assert {p: a.signature for p, a in again.items()} == {p1: "good", p2: "expired"}
+
+
+def test_the_history_pass_started_in_the_background_is_the_same_log(world, tmp_path):
+    """The register starts `git log` before judging the blobs (`BackgroundLog`): same commits as
+    `log`, git's failure raised as GitError, and git ended when the block is left by an exception."""
+    reg = world.registry(tmp_path / "r")
+    p1, t1 = th.info("gaj", "wanghao", "liuzhenhua")
+    reg.branch("pr1")
+    reg.add_report(p1, t1, signer="wanghao", date=T)
+    reg.merge("pr1", date="2026-11-25T10:45:00+08:00")
+    with BackgroundLog(reg.root, "main", merges=False) as history:
+        got = history.result()
+    assert got == log(reg.root, "main", merges=False)
+    assert any(ch.path == p1 for c in got for ch in c.changes)
+    with pytest.raises(GitError), BackgroundLog(reg.root, "no-such-branch") as history:
+        history.result()
+    with pytest.raises(KeyboardInterrupt), BackgroundLog(reg.root, "main") as history:
+        raise KeyboardInterrupt
+    assert history._proc is not None and history._proc.returncode is not None

@@ -220,6 +220,7 @@ def criticism_text(scores: Scores, x: dict) -> str:
     kind = x["type"]
     title = f"《{x['title']}》（{x['report']}）" if x.get("report") else ""
     if kind == "missed" and x.get("followup"):
+        what = "漏报"
         text = (f"{x['name']}对事件（{x['incident']}）的第{x['followup']}次续报应于{zh_time(x.get('deadline_at'), scores)}"
                 f"前报送，超过漏报界限仍未报送，属于漏报")
     elif kind in ("late", "missed") and x.get("source") == "register":

@@ -254,12 +254,52 @@ def log(repo: Path, rev: str, *extra: str, paths: Iterable[str] | None = None, m
     brought into main; merges=False leaves merges without changes (half the work on a registry
     where every report arrives through a merge).
     """
+    return list(_parse_log(git(repo, *_log_args(rev, extra, paths, merges))))
+
+
+def _log_args(rev: str, extra: tuple[str, ...], paths: Iterable[str] | None, merges: bool) -> list[str]:
     diff_merges = "--diff-merges=first-parent" if merges else "--diff-merges=off"
     args = ["log", "--raw", "--no-abbrev", "-z", "--no-renames", diff_merges, "--topo-order",
             f"--format={_LOG_FORMAT}", *extra, "--end-of-options", rev]
     if paths is not None:
         args += ["--", *paths]
-    return list(_parse_log(git(repo, *args)))
+    return args
+
+
+class BackgroundLog:
+    """`log(repo, rev, merges=...)` started on entering the block and collected by `result()`: git works
+    on another core while this process does something else (a cold register judges its blobs
+    meanwhile). git writes into a temporary file, so no thread runs here (forked workers stay safe)
+    and no pipe fills up. Call `result()` inside the block; leaving it by an exception ends git."""
+
+    def __init__(self, repo: Path, rev: str, *, merges: bool = True) -> None:
+        self.repo, self.args = Path(repo), _log_args(rev, (), None, merges)
+        self._proc: subprocess.Popen | None = None
+
+    def __enter__(self) -> BackgroundLog:
+        self._out, self._err = tempfile.TemporaryFile(), tempfile.TemporaryFile()
+        self._proc = subprocess.Popen(["git", *_GIT_CONFIG, *self.args], cwd=self.repo, stdin=subprocess.DEVNULL,
+                                      stdout=self._out, stderr=self._err, env=_env())
+        return self
+
+    def result(self) -> list[Commit]:
+        """The commits, as `log` returns them; GitError when git failed."""
+        assert self._proc is not None, "call result() inside the with block"
+        rc = self._proc.wait()
+        self._out.seek(0)
+        out = self._out.read()
+        if rc != 0:
+            self._err.seek(0)
+            raise GitError(self.args, rc, self._err.read().decode("utf-8", "replace"))
+        return list(_parse_log(out))
+
+    def __exit__(self, *exc: object) -> None:
+        if self._proc is not None and self._proc.poll() is None and exc[0] is not None:
+            self._proc.kill()
+        if self._proc is not None:
+            self._proc.wait()
+        self._out.close()
+        self._err.close()
 
 
 def parent_changes(repo: Path, rev: str) -> dict[str, list[list[Change]]]:

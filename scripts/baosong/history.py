@@ -199,10 +199,12 @@ def unit_check(sig: SigResult, unit: str | None) -> SigResult:
 
 
 def read_arrivals(repo: Path, rev: str = "HEAD", cfg: Config | None = None, *,
-                  paths: Iterable[str] | None = None, use_cache: bool = True) -> dict[str, Arrival]:
+                  paths: Iterable[str] | None = None, use_cache: bool = True,
+                  commits: list[Commit] | None = None) -> dict[str, Arrival]:
     """Arrival records for every report on main at rev (or only `paths`), keyed by path.
 
     cfg: the trust roots to verify with (default: the configuration in rev's own tree).
+    commits: `log(repo, rev, merges=False)` when the caller already has it (see `main_reports`).
     Commits are verified at their trusted time (the earliest arrival of a report they added, see
     `trusted_arrival`), never at their committer date.
     """
@@ -212,7 +214,7 @@ def read_arrivals(repo: Path, rev: str = "HEAD", cfg: Config | None = None, *,
         raise GitError(["rev-parse", rev], 128, f"unknown revision {rev}")
     if cfg is None:
         cfg = load_config(GitTree(repo, tip))
-    state = {p: i for p, i in main_reports(repo, tip, paths=paths).items() if is_report(i)}
+    state = {p: i for p, i in main_reports(repo, tip, commits=commits, paths=paths).items() if is_report(i)}
     with Verifier(cfg, repo, use_cache=use_cache) as verifier:
         if paths is None:
             receipts = load_receipts(repo, verifier, use_cache=use_cache)

@@ -24,12 +24,12 @@ from typing import Any
 from baosong.check import PER_WORKER_FILES, JudgedCache, check_bytes_doc, problem_tuple
 from baosong.config import Config, load_config
 from baosong.deadlines import judge, next_followup_due, series_deadlines
-from baosong.gitrepo import GitTree, read_objects
+from baosong.gitrepo import BackgroundLog, GitTree, read_objects
 from baosong.grading import computed_grade, figures_of
 from baosong.history import Arrival, read_arrivals
 from baosong.parallel import fork_map, workers_for
 from baosong.provenance import forwarded_summary
-from baosong.records import Deadline
+from baosong.records import Deadline, IncidentRecord, MissedFollowup, ReportRecord
 from baosong.rules import incident_unit_problem
 from baosong.timeutil import iso, parse_datetime
 from baosong.upstream import UpstreamLinks, read_upstream
@@ -52,8 +52,8 @@ class Register:
     rev: str
     commit: str
     now: datetime
-    reports: list[dict] = field(default_factory=list)
-    incidents: list[dict] = field(default_factory=list)
+    reports: list[ReportRecord] = field(default_factory=list)
+    incidents: list[IncidentRecord] = field(default_factory=list)
     invalid: list[dict] = field(default_factory=list)
     config_problems: list = field(default_factory=list)
     upstream_problems: list = field(default_factory=list)  # upper receipts refused, forwards not believed (upstream.py)
@@ -61,18 +61,18 @@ class Register:
     def summary(self) -> dict[str, int]:
         counts: dict[str, int] = defaultdict(int)
         for r in self.reports:
-            counts[r["status"]] += 1
+            counts[r.status] += 1
         return {"reports": len(self.reports), "invalid": len(self.invalid),
                 "on_time": counts["on_time"], "late": counts["late"], "missed": counts["missed"],
                 "not_applicable": counts["not_applicable"], "incidents": len(self.incidents),
-                "open": sum(1 for i in self.incidents if i["closed_at"] is None),
-                "overdue": sum(1 for i in self.incidents if i["overdue"]),
-                "missed_followups": sum(1 for i in self.incidents if i["missed_followup"]),
-                "catch_up": sum(1 for r in self.reports if r["catch_up"]),
-                "unattested": sum(1 for r in self.reports if r["received_at"] is not None and not r["attested"]),
-                "silent": sum(1 for i in self.incidents if i["silent_units"]),
-                "upward_late": sum(1 for i in self.incidents for d in i["upward"] if d["status"] == "late"),
-                "upward_missed": sum(1 for i in self.incidents for d in i["upward"] if d["status"] == "missed")}
+                "open": sum(1 for i in self.incidents if i.closed_at is None),
+                "overdue": sum(1 for i in self.incidents if i.overdue),
+                "missed_followups": sum(1 for i in self.incidents if i.missed_followup),
+                "catch_up": sum(1 for r in self.reports if r.catch_up),
+                "unattested": sum(1 for r in self.reports if r.received_at is not None and not r.attested),
+                "silent": sum(1 for i in self.incidents if i.silent_units),
+                "upward_late": sum(1 for i in self.incidents for d in i.upward if d["status"] == "late"),
+                "upward_missed": sum(1 for i in self.incidents for d in i.upward if d["status"] == "missed")}
 
 
 # ------------------------------------------------------------------------------------------------
@@ -121,7 +121,7 @@ def _judge_blob(path: str, data: bytes | None, cfg: Config) -> tuple[list[tuple]
     problems, _summary, doc = check_bytes_doc(path, data, cfg)
     errors = [(x.path, x.line, x.column, x.field, x.rule, x.message, x.severity) for x in problems if x.is_error]
     kept = {k: doc[k] for k in KEEP_FIELDS if k in doc} if doc is not None and not errors else None
-    if kept is not None and "forwarded_from" in doc:
+    if kept is not None and doc is not None and "forwarded_from" in doc:
         kept["forwarded_from"] = forwarded_summary(doc)  # the link only: the origin text stays in the blob
     return errors, kept
 
@@ -160,11 +160,14 @@ def build_register(repo: Path, rev: str = "HEAD", *, now: datetime, use_cache: b
     listed = tree.list_reports()
     paths = [p for p in listed if p.endswith(".yaml")]
     others = [p for p in listed if not p.endswith(".yaml") and not p.rsplit("/", 1)[-1].startswith(".")]
-    docs, problems = _judge_blobs(repo, tree, paths, cfg, use_cache, progress)
+    # The history pass (CPU in git) runs while the blobs are judged (CPU here): on a cold run, two cores.
+    with BackgroundLog(repo, tree.commit, merges=False) as history:
+        docs, problems = _judge_blobs(repo, tree, paths, cfg, use_cache, progress)
+        commits = history.result()
     _set_aside_foreign_series_reports(repo, tree, docs, problems, cfg)
     for p in others:
         problems[p] = [(p, 1, 1, "", "path-extension", "报告文件须以 .yaml 结尾。", "error")]
-    arrivals = read_arrivals(repo, tree.commit, cfg, use_cache=use_cache)
+    arrivals = read_arrivals(repo, tree.commit, cfg, use_cache=use_cache, commits=commits)
     links = read_upstream(repo, cfg)
     reg.upstream_problems = links.problems
     reg.reports, reg.incidents = compute_register(docs, arrivals, cfg, now, upstream=links)
@@ -188,7 +191,7 @@ def foreign_series_reports(docs: dict[str, dict], cfg: Config) -> dict[str, str]
             firsts.setdefault(doc["id"], doc)
     foreign: dict[str, str] = {}
     for path, doc in docs.items():
-        first = firsts.get(doc.get("incident")) if doc.get("kind") == "emergency" else None
+        first = firsts.get(doc.get("incident") or "") if doc.get("kind") == "emergency" else None
         if first is not None and doc.get("stage") != "first":
             why = incident_unit_problem(doc.get("unit"), doc.get("stage"), first, cfg)
             if why:
@@ -240,16 +243,16 @@ def _time(value: object) -> datetime | None:
 
 
 def _series_key(doc: dict, received: datetime | None) -> tuple:
-    stage_rank = {"first": 0, "followup": 1, "final": 2}.get(doc.get("stage"), 3)
+    stage_rank = {"first": 0, "followup": 1, "final": 2}.get(doc.get("stage") or "", 3)
     seq = doc.get("sequence") if isinstance(doc.get("sequence"), int) else 0
     return (stage_rank, seq, received is None, received.timestamp() if received else 0.0, doc.get("id") or "")
 
 
 def compute_register(docs: dict[str, dict], arrivals: dict[str, Arrival], cfg: Config, now: datetime,
-                     *, upstream: UpstreamLinks | None = None) -> tuple[list[dict], list[dict]]:
+                     *, upstream: UpstreamLinks | None = None) -> tuple[list[ReportRecord], list[IncidentRecord]]:
     """Report and incident records from documents and arrivals (both by path).
 
-    Times in the records are datetimes; `register_json` turns them into ISO strings.
+    Times in the records are datetimes; their `to_json()` (`register_json`) turns them into ISO strings.
     """
     policy = cfg.policy
     received = {p: getattr(arrivals.get(p), "received_at", None) for p in docs}
@@ -266,13 +269,15 @@ def compute_register(docs: dict[str, dict], arrivals: dict[str, Arrival], cfg: C
     for paths in series.values():
         paths.sort(key=lambda p: _series_key(docs[p], received[p]))
 
-    records: dict[str, dict] = {}
+    records: dict[str, ReportRecord] = {}
     for path in sorted(docs):
         doc = docs[path]
         incident_doc = docs[firsts[doc["incident"]]] if doc.get("incident") in firsts else None
         first_arrival = received[firsts[doc["incident"]]] if incident_doc is not None else None
-        followups = [(docs[p].get("sequence"), received[p]) for p in series.get(doc.get("incident") or "", [])
-                     if p != path and docs[p].get("stage") == "followup"]
+        # (sequence, arrival) of the other follow-ups; one without an int sequence can never be "the previous one".
+        followups = [(seq, received[p]) for p in series.get(doc.get("incident") or "", [])
+                     if p != path and docs[p].get("stage") == "followup"
+                     and isinstance(seq := docs[p].get("sequence"), int)]
         deadline, phone = series_deadlines(doc, cfg, incident=incident_doc if doc.get("stage") != "first" else None,
                                            first_arrival=first_arrival, followups=followups,
                                            arrived_at=received[path])
@@ -286,7 +291,7 @@ def compute_register(docs: dict[str, dict], arrivals: dict[str, Arrival], cfg: C
 
 
 def _report_record(path: str, doc: dict, arrival: Arrival | None, deadline: Deadline | None, phone: Deadline | None,
-                   incident: dict | None, policy: dict) -> dict:
+                   incident: dict | None, policy: dict) -> ReportRecord:
     fields = _arrival_fields(arrival)
     received_at = fields["received_at"]
     status, delay = judge(deadline, received_at)
@@ -300,37 +305,37 @@ def _report_record(path: str, doc: dict, arrival: Arrival | None, deadline: Dead
     if phone is not None:
         phone_status = "not_phoned" if phoned_at is None else \
             "on_time" if phoned_at <= phone.at else "late"
-    return {
-        "id": doc.get("id"), "path": path, "unit": doc.get("unit"), "kind": doc.get("kind"),
-        "stage": doc.get("stage"), "incident": doc.get("incident") or (doc.get("id") if doc.get("stage") == "first"
-                                                                        else None),
-        "sequence": doc.get("sequence"), "title": doc.get("title"), "category": category,
-        "grade_declared": doc.get("grade"), "grade_computed": grade_computed,
-        "occurred_at": _time(doc.get("occurred_at") or (base.get("occurred_at")
-                                                                 if doc.get("kind") == "emergency" else None)),
-        "discovered_at": _time(doc.get("discovered_at") or (base.get("discovered_at")
-                                                                     if doc.get("kind") == "emergency" else None)),
-        "received_at": received_at, "time_source": fields["time_source"], "attested": fields["attested"],
-        "catch_up": fields["catch_up"], "receipt_at": fields["receipt_at"], "receipt_via": fields["receipt_via"],
-        "merged_at": fields["merged_at"],
-        "deadline_at": deadline.at if deadline else None,
-        "deadline_rule": deadline.rule if deadline else None,
-        "clock": deadline.clock if deadline else None,
-        "missed_at": deadline.missed_at if deadline else None,
-        "status": status, "delay_minutes": delay, "delay_reason": doc.get("delay_reason"),
-        "commit": fields["commit"], "main_commit": fields["main_commit"], "blob": fields["blob"],
-        "signer": fields["signer"], "signature": fields["signature"],
-        "author": doc.get("author"), "signoff": doc.get("signer"), "created_at": _time(doc.get("created_at")),
-        "phone_deadline_at": phone.at if phone else None,
-        "phone_rule": phone.rule if phone else None, "phone_status": phone_status,
-        "involved_units": list(doc.get("involved_units") or []),
-        "forwarded_from": forwarded_summary(doc),
-    }
+    return ReportRecord(
+        id=doc.get("id"), path=path, unit=doc.get("unit"), kind=doc.get("kind"),
+        stage=doc.get("stage"), incident=doc.get("incident") or (doc.get("id") if doc.get("stage") == "first"
+                                                                  else None),
+        sequence=doc.get("sequence"), title=doc.get("title"), category=category,
+        grade_declared=doc.get("grade"), grade_computed=grade_computed,
+        occurred_at=_time(doc.get("occurred_at") or (base.get("occurred_at")
+                                                     if doc.get("kind") == "emergency" else None)),
+        discovered_at=_time(doc.get("discovered_at") or (base.get("discovered_at")
+                                                         if doc.get("kind") == "emergency" else None)),
+        received_at=received_at, time_source=fields["time_source"], attested=fields["attested"],
+        catch_up=fields["catch_up"], receipt_at=fields["receipt_at"], receipt_via=fields["receipt_via"],
+        merged_at=fields["merged_at"],
+        deadline_at=deadline.at if deadline else None,
+        deadline_rule=deadline.rule if deadline else None,
+        clock=deadline.clock if deadline else None,
+        missed_at=deadline.missed_at if deadline else None,
+        status=status, delay_minutes=delay, delay_reason=doc.get("delay_reason"),
+        commit=fields["commit"], main_commit=fields["main_commit"], blob=fields["blob"],
+        signer=fields["signer"], signature=fields["signature"],
+        author=doc.get("author"), signoff=doc.get("signer"), created_at=_time(doc.get("created_at")),
+        phone_deadline_at=phone.at if phone else None,
+        phone_rule=phone.rule if phone else None, phone_status=phone_status,
+        involved_units=tuple(doc.get("involved_units") or ()),
+        forwarded_from=forwarded_summary(doc),
+    )
 
 
-def _incident_record(incident_id: str, paths: list[str], docs: dict[str, dict], records: dict[str, dict],
+def _incident_record(incident_id: str, paths: list[str], docs: dict[str, dict], records: dict[str, ReportRecord],
                      received: dict[str, datetime | None], cfg: Config, now: datetime,
-                     upstream: UpstreamLinks | None = None) -> dict:
+                     upstream: UpstreamLinks | None = None) -> IncidentRecord:
     first = docs[paths[0]]
     finals = [p for p in paths if docs[p].get("stage") == "final" and received[p] is not None]
     closed_at = min((received[p] for p in finals), default=None)  # type: ignore[type-var]
@@ -353,44 +358,61 @@ def _incident_record(incident_id: str, paths: list[str], docs: dict[str, dict], 
     # register and the scores count it), though there is no file to carry the status.
     missed_followup = None
     if due and due.missed_at is not None and now > due.missed_at:
-        missed_followup = {"sequence": len(followups) + 1, "deadline_at": due.at,
-                           "missed_at": due.missed_at, "rule": due.rule}
+        missed_followup = MissedFollowup(sequence=len(followups) + 1, deadline_at=due.at,
+                                         missed_at=due.missed_at, rule=due.rule)
     reporting_units = {docs[p].get("unit") for p in paths}
     involved = {u for p in paths for u in docs[p].get("involved_units") or []}
-    statuses = [records[p]["status"] for p in paths]
+    statuses = [records[p].status for p in paths]
     grade_computed = computed_grade(first.get("category"), figures_of(
         {"casualties": figures, "economic_loss": figures.get("economic_loss")}), cfg.policy)[0]
     upward = upward_duties(cfg.policy, now, upstream, category=first.get("category"),
                            grades=[grade, grade_computed, *(docs[p].get("grade") for p in paths)],
                            sensitive=any(docs[p].get("sensitive") is True for p in paths), clocks=first,
                            report_ids=[docs[p]["id"] for p in paths])
-    return {
-        "id": incident_id, "unit": first.get("unit"), "title": first.get("title"), "category": first.get("category"),
-        "grade": grade, "grade_computed": grade_computed,
-        "occurred_at": parse_datetime(first.get("occurred_at")), "opened_at": received[paths[0]],
-        "closed_at": closed_at, "reports": [docs[p]["id"] for p in paths],
-        "next_followup": len(followups) + 1 if due else None,
-        "next_followup_due": due.at if due else None,
-        "next_followup_rule": due.rule if due else None,
-        "overdue": bool(due and now > due.at),
-        "missed_followup": missed_followup,
-        "silent_units": sorted(involved - reporting_units),
-        "figures": {k: figures[k] for k in ("deaths", "serious_injuries", "injuries", "missing", "economic_loss")
-                    if k in figures},
-        "first_status": statuses[0], "late_reports": statuses.count("late"), "missed_reports": statuses.count("missed"),
-        "upward": [d.to_json() for d in upward],
-    }
+    return IncidentRecord(
+        id=incident_id, unit=first.get("unit"), title=first.get("title"), category=first.get("category"),
+        grade=grade, grade_computed=grade_computed,
+        occurred_at=parse_datetime(first.get("occurred_at")), opened_at=received[paths[0]],
+        closed_at=closed_at, reports=tuple(docs[p]["id"] for p in paths),
+        next_followup=len(followups) + 1 if due else None,
+        next_followup_due=due.at if due else None,
+        next_followup_rule=due.rule if due else None,
+        overdue=bool(due and now > due.at),
+        missed_followup=missed_followup,
+        silent_units=tuple(sorted(involved - reporting_units)),
+        figures={k: figures[k] for k in ("deaths", "serious_injuries", "injuries", "missing", "economic_loss")
+                 if k in figures},
+        first_status=statuses[0], late_reports=statuses.count("late"), missed_reports=statuses.count("missed"),
+        upward=tuple(d.to_json() for d in upward),
+    )
 
 
-def _json_default(value: object) -> str:
-    if isinstance(value, datetime):
-        return value.isoformat(timespec="seconds")
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+def _head(reg: Register) -> dict[str, Any]:
+    return {"rev": reg.rev, "commit": reg.commit, "now": iso(reg.now), "summary": reg.summary()}
+
+
+def _sections(reg: Register) -> dict[str, list[dict]]:
+    """The record lists as JSON data, in output order (a new section of the register is one line here)."""
+    return {"reports": [r.to_json() for r in reg.reports], "incidents": [i.to_json() for i in reg.incidents],
+            "invalid": [_jsonable(x) for x in reg.invalid]}
+
+
+def _jsonable(value: Any) -> Any:
+    """A fresh copy of plain data with datetimes as ISO strings (the `invalid` rows)."""
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value.isoformat(timespec="seconds") if isinstance(value, datetime) else value
 
 
 def register_json(reg: Register) -> dict:
-    """The JSON form as data: times as ISO 8601 with offset, deterministic order."""
-    return json.loads(register_json_text(reg))
+    """The JSON form as data: times as ISO 8601 with offset, deterministic order.
+
+    Equal to `json.loads(register_json_text(reg))` (tests/test_records.py), built from the records'
+    `to_json()` without writing and parsing the text.
+    """
+    return {**_head(reg), **_sections(reg)}
 
 
 def register_json_text(reg: Register) -> str:
@@ -399,11 +421,10 @@ def register_json_text(reg: Register) -> str:
     def rows(items: list[dict]) -> str:
         if not items:
             return "[]"
-        return "[\n" + ",\n".join(json.dumps(r, ensure_ascii=False, default=_json_default) for r in items) + "\n ]"
+        return "[\n" + ",\n".join(json.dumps(r, ensure_ascii=False) for r in items) + "\n ]"
 
-    head = {"rev": reg.rev, "commit": reg.commit, "now": iso(reg.now), "summary": reg.summary()}
-    parts = [f" {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in head.items()]
-    parts += [f' "{k}": {rows(getattr(reg, k))}' for k in ("reports", "incidents", "invalid")]
+    parts = [f" {json.dumps(k)}: {json.dumps(v, ensure_ascii=False)}" for k, v in _head(reg).items()]
+    parts += [f' "{k}": {rows(v)}' for k, v in _sections(reg).items()]
     return "{\n" + ",\n".join(parts) + "\n}"
 
 

@@ -20,6 +20,7 @@ import base64
 import hashlib
 import itertools
 import os
+import re
 import struct
 import subprocess
 import tempfile
@@ -129,11 +130,38 @@ def signature_key(armored: bytes) -> bytes | None:
     try:
         body = b"".join(ln.strip() for ln in armored.splitlines() if ln.strip() and not ln.startswith(b"-----"))
         raw = base64.b64decode(body, validate=True)
+    except ValueError:
+        return None
+    return _sshsig_key(raw)
+
+
+def _sshsig_key(raw: bytes) -> bytes | None:
+    """signature_key's reading of a dearmored signature."""
+    try:
         if raw[:6] != b"SSHSIG":
             return None
         blob, _ = _ssh_string(raw, 10)
         return blob or None
     except (ValueError, struct.error):
+        return None
+
+
+_CANONICAL_BODY = re.compile(rb"[A-Za-z0-9+/=\n]*")
+
+
+def _canonical_dearmor(armored: bytes) -> bytes | None:
+    """`sshsig.dearmor(armored)` when the armour has the form `ssh-keygen -Y sign` writes (the header
+    line, base64 lines, the footer line, nothing after it), else None. For such an armour
+    `signature_key` (lenient) and `sshsig.dearmor` (strict, OpenSSH's reading) read the same bytes, so
+    one decoding serves both; any other armour goes through both readers as before."""
+    end = armored.find(sshsig.END, len(sshsig.BEGIN))
+    if end == -1 or not armored.startswith(sshsig.BEGIN) or armored[end + len(sshsig.END):] not in (b"", b"\n"):
+        return None
+    if _CANONICAL_BODY.fullmatch(armored, len(sshsig.BEGIN), end) is None:
+        return None
+    try:
+        return sshsig.dearmor(armored)
+    except sshsig.Invalid:
         return None
 
 
@@ -343,7 +371,8 @@ class Verifier:
         same order either way, so the verdict does not depend on which one answered."""
         if not sig.startswith(_SSH_ARMOR):
             return SigResult(label, "unknown_key", verify_time=when)  # a PGP or X.509 signature
-        blob = signature_key(sig)
+        dearmored = _canonical_dearmor(sig)
+        blob = _sshsig_key(dearmored) if dearmored is not None else signature_key(sig)
         if blob is None:
             return SigResult(label, "bad", verify_time=when)
         fp = fingerprint(blob)
@@ -353,7 +382,8 @@ class Verifier:
         signers = self._signers() if self.in_process else "强制使用 ssh-keygen"
         if isinstance(signers, sshsig.Signers):
             try:
-                return self._judge(sshsig.Check(signers, sig, payload), label, blob, fp, namespace, when, claimed)
+                return self._judge(sshsig.Check(signers, sig, payload, dearmored), label, blob, fp, namespace, when,
+                                   claimed)
             except sshsig.Unsupported as exc:
                 signers = str(exc)
         if self.in_process:
@@ -435,6 +465,7 @@ class Verifier:
         reader: a cat-file process of the caller's to read the commits through."""
         results: dict[str, SigResult] = {}
         todo: list[tuple[str, datetime, datetime | None]] = []
+        keys: list[tuple[str, str, str]] = []  # the cache keys of todo (strftime once per commit)
         for cid, when, claimed in items:
             key = (cid, self.digest, ssh_time(when))
             hit = self._new.get(key) or self._cache.get(key)
@@ -443,6 +474,7 @@ class Verifier:
                 results[cid] = self._result(cid, status, principal, fp, when)
             else:
                 todo.append((cid, when, claimed))
+                keys.append(key)
         if not todo:
             return results
         raws = read_objects(repo, [cid for cid, _, _ in todo], reader)
@@ -474,9 +506,9 @@ class Verifier:
 
             with ThreadPoolExecutor(max_workers=min(len(todo), os.cpu_count() or 2)) as pool:
                 done = list(pool.map(one, todo))
-        for item, r in zip(todo, done, strict=True):
+        for item, key, r in zip(todo, keys, done, strict=True):
             results[item[0]] = r
-            self._new[(item[0], self.digest, ssh_time(item[1]))] = (r.status, r.principal, r.key)
+            self._new[key] = (r.status, r.principal, r.key)
         return results
 
 

@@ -41,7 +41,7 @@ import re
 import struct
 import time
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 MAGIC = b"SSHSIG"
@@ -282,6 +282,10 @@ class Certificate:
         return None
 
 
+_TYPE_LABEL = {"ed25519": "ED25519", "ecdsa": "ECDSA", "rsa": "RSA", "ed25519-sk": "ED25519-SK",
+               "ecdsa-sk": "ECDSA-SK", "dsa": "DSA"}
+
+
 @dataclass(eq=False, slots=True)
 class PublicKey:
     family: str
@@ -297,9 +301,7 @@ class PublicKey:
 
     def type_label(self) -> str:
         """sshkey_type: "ED25519", "ECDSA-CERT", ..."""
-        base = {"ed25519": "ED25519", "ecdsa": "ECDSA", "rsa": "RSA", "ed25519-sk": "ED25519-SK",
-                "ecdsa-sk": "ECDSA-SK", "dsa": "DSA"}[self.family]
-        return base + ("-CERT" if self.cert else "")
+        return _TYPE_LABEL[self.family] + ("-CERT" if self.cert else "")
 
     def plain_blob(self) -> bytes:
         """The key as OpenSSH serialises it for a fingerprint (a certificate's own key, canonical)."""
@@ -716,11 +718,11 @@ class Signers:
 
     def _candidates(self, key: PublicKey) -> list[SignerLine]:
         """Lines whose key could match (the key itself, or the certificate's CA), in file order."""
-        found = list(self._by_key.get((key.family, key.curve, key.material), ()))
-        if key.cert is not None:
-            ca = key.cert.ca
-            found += self._by_key.get((ca.family, ca.curve, ca.material), ())
-        return sorted(found, key=lambda ln: ln.number)
+        found = self._by_key.get((key.family, key.curve, key.material), [])
+        if key.cert is None:
+            return found  # one key's lines, already in file order (callers only read them)
+        ca = key.cert.ca
+        return sorted(found + self._by_key.get((ca.family, ca.curve, ca.material), []), key=lambda ln: ln.number)
 
     def _line_matches(self, ln: SignerLine, key: PublicKey, principal: bytes | None, namespace: bytes | None,
                       verify_time: int, notes: list[str]) -> list[bytes] | None:
@@ -786,9 +788,18 @@ def _in_pattern_list(value: bytes, patterns: bytes) -> bool:
 # ssh-keygen -Y verify / find-principals, in-process
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_SECOND = timedelta(seconds=1)
+
+
 def verify_time_of(when: datetime | None) -> int:
     """The verify time ssh-keygen is given (-Overify-time, whole seconds, UTC) or its own clock."""
-    t = int(time.time()) if when is None else calendar.timegm(when.astimezone(UTC).timetuple())
+    if when is None:
+        t = int(time.time())
+    elif when.tzinfo is not None:
+        t = (when - _EPOCH) // _SECOND  # exact, as timegm(utctimetuple()), without building the tuple
+    else:  # a naive time is local time, as astimezone() reads it
+        t = calendar.timegm(when.astimezone(UTC).timetuple())
     if t <= 0:
         raise Unsupported("验证时间早于 1970 年")
     return t
@@ -801,11 +812,12 @@ class Check:
     commands' results, with the same texts where the caller reads them ("expired", "not yet valid",
     the fingerprint after "Good")."""
 
-    def __init__(self, signers: Signers, armored: bytes, payload: bytes) -> None:
+    def __init__(self, signers: Signers, armored: bytes, payload: bytes, dearmored: bytes | None = None) -> None:
+        """dearmored: `dearmor(armored)` when the caller already has it (the armour is then not read again)."""
         self.signers = signers
         self.armored = armored
         self.payload = payload
-        self._blob: bytes | None = None
+        self._blob: bytes | None = dearmored
         self._blob_error = False
         self._verified: dict[bytes, PublicKey | None] = {}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta, timezone
+from functools import lru_cache
 from typing import overload
 
 # Seconds are optional because officers type "14:30"; an offset is mandatory. [0-9] and \Z, not \d and $:
@@ -27,6 +28,7 @@ def is_datetime(value: object) -> bool:
     return parse_datetime(value) is not None
 
 
+@lru_cache(maxsize=64)  # a registry has one or two offsets and reads one per time field of every report
 def parse_offset(text: str) -> timezone:
     """'+08:00' -> timezone(+8h)."""
     sign = -1 if text.startswith("-") else 1

@@ -489,6 +489,7 @@ def _parse(text: str, path: str, limits: Limits, problems: list[Problem], suspec
     SCALAR, MSTART, SSTART, MEND, SEND, ALIAS = (
         ScalarEvent, MappingStartEvent, SequenceStartEvent, MappingEndEvent, SequenceEndEvent, AliasEvent)
     resolve, NOKEY, BAD_NUMBER = _resolve_plain, _NOKEY, _BAD_NUMBER
+    const_get, num_start = _PLAIN_CONST.get, _NUM_START
     # The open collection is held in locals (container, its path, is it a mapping, the pending key);
     # its ancestors are saved on `stack`. `depth` is the number of open collections.
     cur: Any = None
@@ -547,10 +548,15 @@ def _parse(text: str, path: str, limits: Limits, problems: list[Problem], suspec
                             style in "|>" and (not v or v[0] == "\n")):
                         recheck = True
                 else:
-                    plain, value = True, resolve(v)
-                    if value is BAD_NUMBER:
-                        _bad_number(mark, v, add)
-                        value = v
+                    # _resolve_plain, inlined for the usual text scalar: a constant, else a number only
+                    # when it starts like one ("" is a constant, so v[0] exists here).
+                    plain = True
+                    value = const_get(v, v)
+                    if value is v and v[0] in num_start:
+                        value = resolve(v)
+                        if value is BAD_NUMBER:
+                            _bad_number(mark, v, add)
+                            value = v
             elif cls is MSTART or cls is SSTART:
                 nodes += 1
                 mark = ev.start_mark
@@ -633,8 +639,11 @@ def _parse(text: str, path: str, limits: Limits, problems: list[Problem], suspec
                             cur, cur_path, cur_map, cur_key = value, cur_path + (cur_key,), cls is MSTART, NOKEY
                             depth += 1
                     continue
-                vpath = cur_path + (cur_key,)
                 cur[cur_key] = value
+                if cls is SCALAR and not (plain and fw_warn_left and value.__class__ is str and "：" in value):
+                    cur_key = NOKEY  # the usual mapping value: its path is needed for nothing more
+                    continue
+                vpath = cur_path + (cur_key,)
                 cur_key = NOKEY
             else:
                 vpath = cur_path + (len(cur),)

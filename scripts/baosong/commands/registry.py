@@ -7,12 +7,16 @@ import sys
 import unicodedata
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from baosong import vocab
 from baosong.commands.common import add_repo_option, colour, git_failed, parse_now, progress
 from baosong.problems import json_safe, terminal_safe
+from baosong.records import ReportRecord
 from baosong.vocab import CLOCK_ZH, STATUS_ZH
+
+if TYPE_CHECKING:  # the register is imported when the command runs (startup time)
+    from baosong.register import Register
 
 NAME = "registry"
 HELP = "生成登记簿：每份报告的送达时间、适用时限与按时/迟报/漏报状态，事件续报情况"
@@ -109,27 +113,27 @@ def _table(headers: list[tuple[str, int]], rows: list[list[str]], colours: list[
         print(colour(line, colours[i]) if colours and colours[i] != "0" else line)
 
 
-def _source(r: dict) -> str:
-    label = SOURCE_ZH.get(r["time_source"], "")
-    if r["time_source"] != "commit":
+def _source(r: ReportRecord) -> str:
+    label = SOURCE_ZH.get(r.time_source, "")
+    if r.time_source != "commit":
         return label
-    return label + ("·补登" if r["catch_up"] else "·佐证" if r["attested"] else "·未证实")
+    return label + ("·补登" if r.catch_up else "·佐证" if r.attested else "·未证实")
 
 
-def print_table(reg) -> None:  # a baosong.register.Register
+def print_table(reg: Register) -> None:
     s = reg.summary()
     print(f"登记簿（版本 {terminal_safe(reg.rev)} = {reg.commit[:10]}，截至 {reg.now.isoformat(timespec='minutes')}）")
     print()
     rows, colours = [], []
-    for r in sorted(reg.reports, key=lambda r: (r["received_at"] is None, r["received_at"] or reg.now, r["path"])):
-        kind = KIND_ZH.get(r["kind"], r["kind"] or "") + (STAGE_ZH.get(r["stage"], "") if r["stage"] else "")
-        if r["stage"] == "followup" and r["sequence"]:
-            kind += str(r["sequence"])
-        delay = f"{r['delay_minutes']}" if r["delay_minutes"] else ""
-        rows.append([r["id"] or r["path"], r["unit"] or "", kind, _t(r["received_at"]), _source(r),
-                     _t(r["deadline_at"]), r["deadline_rule"] or "", STATUS_ZH[r["status"]], delay,
-                     SIGNATURE_ZH.get(r["signature"], r["signature"] or "")])
-        colours.append(STATUS_COLOUR[r["status"]])
+    for r in sorted(reg.reports, key=lambda r: (r.received_at is None, r.received_at or reg.now, r.path)):
+        kind = KIND_ZH.get(r.kind or "", r.kind or "") + (STAGE_ZH.get(r.stage, "") if r.stage else "")
+        if r.stage == "followup" and r.sequence:
+            kind += str(r.sequence)
+        delay = f"{r.delay_minutes}" if r.delay_minutes else ""
+        rows.append([r.id or r.path, r.unit or "", kind, _t(r.received_at), _source(r),
+                     _t(r.deadline_at), r.deadline_rule or "", STATUS_ZH[r.status], delay,
+                     SIGNATURE_ZH.get(r.signature, r.signature or "")])
+        colours.append(STATUS_COLOUR[r.status])
     _table([("报告编号", 32), ("单位", 5), ("类别", 10), ("送达时间", 11), ("时间来源", 14), ("时限", 11),
             ("时限规则", 22), ("状态", 6), ("迟(分)", 6), ("签名", 8)], rows, colours)
     if reg.incidents:
@@ -137,22 +141,22 @@ def print_table(reg) -> None:  # a baosong.register.Register
         print("事件")
         rows, colours = [], []
         for i in reg.incidents:
-            state = "已终报" if i["closed_at"] else ("漏报续报" if i["missed_followup"] else
-                                                      "续报超期" if i["overdue"] else "处置中")
-            due = _t(i["next_followup_due"]) if i["next_followup_due"] else "—"
-            rows.append([i["id"], i["unit"] or "", i["grade"] or "", str(len(i["reports"])), _t(i["opened_at"]),
-                         state, due, "、".join(i["silent_units"]) or "", i["title"] or ""])
-            colours.append("31" if i["overdue"] else "33" if i["silent_units"] else "0")
+            state = "已终报" if i.closed_at else ("漏报续报" if i.missed_followup else
+                                                      "续报超期" if i.overdue else "处置中")
+            due = _t(i.next_followup_due) if i.next_followup_due else "—"
+            rows.append([i.id, i.unit or "", i.grade or "", str(len(i.reports)), _t(i.opened_at),
+                         state, due, "、".join(i.silent_units) or "", i.title or ""])
+            colours.append("31" if i.overdue else "33" if i.silent_units else "0")
         _table([("事件（首报编号）", 32), ("单位", 5), ("等级", 4), ("报告", 4), ("首报送达", 11), ("状态", 8),
                 ("下次续报时限", 12), ("未报告单位", 10), ("标题", 40)], rows, colours)
-    duties = [(i, d) for i in reg.incidents for d in i["upward"]]
+    duties = [(i, d) for i in reg.incidents for d in i.upward]
     if duties:
         print()
         print("本机关上报义务")
         rows, colours = [], []
         for i, d in duties:
             delay = str(d["delay_minutes"]) if d["delay_minutes"] else ""
-            rows.append([i["id"], vocab.UPWARD_TO_ZH.get(d["to"], d["to"]), _t(_parse(d["due_at"])),
+            rows.append([i.id, vocab.UPWARD_TO_ZH.get(d["to"], d["to"]), _t(_parse(d["due_at"])),
                          _t(_parse(d["done_at"])), vocab.UPWARD_STATUS_ZH.get(d["status"], d["status"]), delay,
                          d["delay_reason"] or ""])
             colours.append(UPWARD_COLOUR.get(d["status"], "0"))

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
+import posixpath
 from collections.abc import Iterable
 from datetime import datetime
+from typing import NamedTuple
 
 from baosong import vocab
 from baosong.portal import labels
-from baosong.portal.html import Cell, cell, esc, fmt_minutes, fmt_time, link, local, slug, table
-from baosong.portal.model import Context
+from baosong.portal.html import Cell, cell, esc, fmt_minutes, fmt_time, link, local, plain, rel, slug, table
+from baosong.portal.model import Context, DataFile
 
 STATUS_ORDER = {"missed": 0, "late": 1, "on_time": 2, "not_applicable": 3}
 SIGNATURE_OK = "good"
@@ -96,35 +99,170 @@ def delay_cell(minutes: int | None) -> Cell:
 
 REGISTER_HEADERS = ["序号", "单位", "类别与阶段", "标题", "事发时间", "收到时间", "报送时限", "超时", "状态",
                     "提交签名人", "签名", "时间来源"]
+# Rows of a register table drawn as HTML in the page (what shows without JavaScript); the site script
+# draws the rest from the data file a page at a time.
+FIRST_PAGE_ROWS = 50
+DATA_SUFFIX = ".rows.json"
+# The register downloads (written by portal.downloads), linked from every register table.
+CSV_PATH = "downloads/register.csv"
+XLSX_PATH = "downloads/register.xlsx"
 
 
-def register_row(ctx: Context, page: str, record: dict, serial: str, *, unit_column: bool = True) -> list[Cell]:
+class RegisterRow(NamedTuple):
+    """One row of a register table, as shown: plain (unescaped, unmasked) texts and the keys behind them."""
+
+    serial: str        # 登记序号
+    unit: str          # unit code ("" when none)
+    kind: str          # report kind key (the 类别 filter)
+    stage: str         # 类别与阶段 label
+    title: str         # the title, or the report id when it has none
+    page: str          # the report page (docs path)
+    occurred: str      # local "YYYY-MM-DD HH:MM", "" when none
+    received: str
+    deadline: str
+    delay: int         # minutes late, 0 when none
+    status: str        # status key, "" when none
+    signer: str        # the signer's name, "" when none
+    signature: str     # signature status key, "" when none
+    source: str        # time source label (labels.time_source)
+
+
+def register_values(ctx: Context, record: dict, serial: str) -> RegisterRow:
+    """The one place that reads a register record's fields for the register tables and their data files."""
     rid = record.get("id") or ""
-    row = [cell(serial, serial)]
+    return RegisterRow(
+        serial=serial,
+        unit=record.get("unit") or "",
+        kind=record.get("kind") or "",
+        stage=labels.kind_stage(record),
+        title=record.get("title") or rid,
+        page=report_page(rid),
+        occurred=fmt_time(record.get("occurred_at"), ctx.tz),
+        received=fmt_time(record.get("received_at"), ctx.tz),
+        deadline=fmt_time(record.get("deadline_at"), ctx.tz),
+        delay=record.get("delay_minutes") or 0,
+        status=record.get("status") or "",
+        signer=ctx.staff_name(record.get("signer")) or "",
+        signature=record.get("signature") or "",
+        source=labels.time_source(record),
+    )
+
+
+def _time_text_cell(text: str) -> Cell:
+    return Cell(esc(text) if text else "—", text)
+
+
+def register_row(ctx: Context, page: str, row: RegisterRow, *, unit_column: bool = True) -> list[Cell]:
+    cells = [cell(row.serial, row.serial, "bs-c-serial")]
     if unit_column:
-        row.append(Cell(unit_link(ctx, page, record.get("unit"))))
-    row += [
-        cell(labels.kind_stage(record)),
-        Cell(link(page, report_page(rid), record.get("title") or rid)),
-        time_cell(ctx, record.get("occurred_at")),
-        time_cell(ctx, record.get("received_at")),
-        time_cell(ctx, record.get("deadline_at")),
-        delay_cell(record.get("delay_minutes")),
-        status_cell(record.get("status")),
-        cell(ctx.staff_name(record.get("signer")) or "—"),
-        signature_cell(record.get("signature")),
-        cell(labels.time_source(record)),
+        cells.append(Cell(unit_link(ctx, page, row.unit or None)))
+    cells += [
+        cell(row.stage),
+        Cell(link(page, row.page, row.title), cls="bs-c-title"),
+        _time_text_cell(row.occurred),
+        _time_text_cell(row.received),
+        _time_text_cell(row.deadline),
+        delay_cell(row.delay),
+        status_cell(row.status or None),
+        cell(row.signer or "—"),
+        signature_cell(row.signature or None),
+        cell(row.source),
     ]
-    return row
+    return cells
+
+
+def register_rows(ctx: Context, records: Iterable[dict]) -> list[RegisterRow]:
+    """The rows of a register table, in order of arrival."""
+    numbers = serials(ctx)
+    return [register_values(ctx, r, numbers.get(r.get("id"), "")) for r in by_arrival(records)]
 
 
 def register_table(ctx: Context, page: str, records: Iterable[dict], *, unit_column: bool = True,
                    table_id: str = "register", search: bool = False) -> str:
-    numbers = serials(ctx)
+    """A short register table, every row in the page (e.g. today's reports on the home page)."""
     headers = REGISTER_HEADERS if unit_column else [h for h in REGISTER_HEADERS if h != "单位"]
-    rows = (register_row(ctx, page, r, numbers.get(r.get("id"), ""), unit_column=unit_column)
-            for r in by_arrival(records))
-    return table(headers, rows, table_id=table_id, filterable=True, search=search)
+    rows = (register_row(ctx, page, r, unit_column=unit_column) for r in register_rows(ctx, records))
+    return table(headers, rows, table_id=table_id, filterable=True, search=search, cards=True)
+
+
+def data_path(page: str) -> str:
+    """The data file beside a page: `registers/2026-11.md` → `registers/2026-11.rows.json`."""
+    return page[:-3] + DATA_SUFFIX
+
+
+def register_view(ctx: Context, page: str, records: Iterable[dict], *, unit_column: bool = True,
+                  table_id: str = "register") -> tuple[str, DataFile]:
+    """A register table of any length: the first `FIRST_PAGE_ROWS` rows in the page, every row in a
+    data file beside it, from which the site script sorts, filters, counts and draws a page at a time."""
+    rows = register_rows(ctx, records)
+    headers = REGISTER_HEADERS if unit_column else [h for h in REGISTER_HEADERS if h != "单位"]
+    target = data_path(page)
+    first = (register_row(ctx, page, r, unit_column=unit_column) for r in rows[:FIRST_PAGE_ROWS])
+    markup = table(headers, first, table_id=table_id, search=False, sortable=False, cards=True,
+                   data={"rows": rel(page, target), "total": len(rows), "page-size": FIRST_PAGE_ROWS})
+    shown = min(len(rows), FIRST_PAGE_ROWS)
+    note = (f'<p class="bs-more" data-bs-more>共 {len(rows)} 行，此处按收到时间列出前 {shown} 行。'
+            "启用 JavaScript 后可翻页、排序，并按关键字、单位、类别、状态、签名筛选全部行；"
+            f'全部报告也可下载：<a href="{esc(rel(page, CSV_PATH))}">CSV</a>、'
+            f'<a href="{esc(rel(page, XLSX_PATH))}">XLSX</a>。</p>')
+    # One block (no blank line), so the adapter slots it past Markdown as a whole.
+    return markup + "\n" + note, DataFile(target, register_data(ctx, page, rows, unit_column=unit_column))
+
+
+_JSON_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
+
+
+def register_data(ctx: Context, page: str, rows: list[RegisterRow], *, unit_column: bool = True) -> bytes:
+    """The data file of a register table: compact JSON, every text masked, no markup characters.
+
+    Repeated texts (units, labels, names) are listed once and rows refer to them by index. A row:
+    [serial, unit, kind, stage, title, report page slug, occurred, received, deadline, delay minutes,
+    delay text, status, signer, signature, time source] — unit, kind, status and signature index their
+    tables (-1: none), stage, delay text, signer and time source index `strings`. `<`, `>` and `&` are
+    written as JSON escapes, so the file holds no markup whatever it is read as; the site script puts
+    every text into the page as text.
+    """
+    strings: dict[str, int] = {}
+    units: dict[str, int] = {}
+    kinds: dict[str, int] = {}
+    statuses: dict[str, int] = {}
+    signatures: dict[str, int] = {}
+
+    def index(table_: dict[str, int], key: str) -> int:
+        if not key:
+            return -1
+        if key not in table_:
+            table_[key] = len(table_)
+        return table_[key]
+
+    def text(value: str) -> int:
+        value = plain(value)
+        if value not in strings:
+            strings[value] = len(strings)
+        return strings[value]
+
+    reports_dir = posixpath.dirname(rel(page, report_page("x")))
+    out_rows = []
+    for r in rows:
+        out_rows.append([plain(r.serial), index(units, r.unit), index(kinds, r.kind), text(r.stage), plain(r.title),
+                         posixpath.basename(r.page)[:-3], r.occurred, r.received, r.deadline, r.delay,
+                         text(fmt_minutes(r.delay) if r.delay else "—"), index(statuses, r.status or "not_applicable"),
+                         text(r.signer or "—"), index(signatures, r.signature), text(r.source)])
+    codes = unit_codes(ctx)
+    data = {
+        "version": 1,
+        "columns": REGISTER_HEADERS if unit_column else [h for h in REGISTER_HEADERS if h != "单位"],
+        "unit_column": unit_column,
+        "reports": reports_dir + "/" if reports_dir else "",
+        "units": [[plain(code), plain(ctx.unit_name(code)),
+                   rel(page, unit_page(code)) if code in codes else ""] for code in units],
+        "kinds": [[k, plain(labels.KIND_ZH.get(k, k))] for k in kinds],
+        "statuses": [[k, plain(labels.STATUS_ZH.get(k, k)), STATUS_ORDER.get(k, 9)] for k in statuses],
+        "signatures": [[k, plain(labels.SIGNATURE_ZH.get(k, k)), 0 if k == SIGNATURE_OK else 1] for k in signatures],
+        "strings": list(strings),
+        "rows": out_rows,
+    }
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_JSON_ESCAPES).encode("utf-8")
 
 
 def on_time_rate(records: Iterable[dict]) -> tuple[int, int]:

@@ -1,7 +1,10 @@
 """Everything the portal shows, read from one commit of the registry: register, config, documents.
 
-The register comes from `register.build_register` (its JSON form, so providers see the same records
-as `baosong registry --format json`); the full report documents (descriptions, measures, bodies) are
+The register comes from `register.build_register` as typed records (`records.ReportRecord`,
+`IncidentRecord`); the providers, scores, bulletins and exports still read its JSON form
+(`register.register_json`: dicts, times as ISO strings — the same records as `baosong registry --format
+json`). That conversion is the one adapter left between the typed register and its readers (issue 12;
+its cost at 50,000 reports: `bench/bench_records.py`, bench/README.md). The full report documents (descriptions, measures, bodies) are
 read from the git objects the register names (`blob`), through one `cat-file --batch`, and parsed
 with the strict YAML loader on demand. Nothing is read from the working tree.
 """
@@ -16,6 +19,7 @@ from baosong.config import load_config
 from baosong.gitrepo import GitTree, RevisionError, git_text, read_objects
 from baosong.portal.model import Context
 from baosong.receipts import read_witness, witness_path
+from baosong.records import ReportRecord
 from baosong.register import build_register, register_json
 from baosong.timeutil import parse_datetime, parse_offset
 from baosong.yamlload import load_yaml
@@ -38,9 +42,9 @@ def commit_time(repo: Path, rev: str = "HEAD") -> datetime:
 class Documents:
     """Full report documents by report id, parsed lazily from the blobs read in one batch."""
 
-    def __init__(self, repo: Path, records: list[dict]) -> None:
-        self._blob_of = {r["id"]: (r.get("blob"), r.get("path") or r["id"]) for r in records
-                         if r.get("id") and r.get("blob")}
+    def __init__(self, repo: Path, records: list[ReportRecord]) -> None:
+        self._blob_of: dict[str, tuple[str, str]] = {r.id: (r.blob, r.path) for r in records
+                                                    if r.id and r.blob}
         blobs = sorted({blob for blob, _ in self._blob_of.values()})
         self._raw = read_objects(Path(repo), blobs) if blobs else {}
         self._parsed: dict[str, dict | None] = {}
@@ -75,7 +79,7 @@ def load_context(repo: Path, rev: str = "HEAD", *, now: datetime | None = None,
     tz = parse_offset(cfg.policy.get("timezone", "+08:00"))
     return Context(register=data, units=cfg.units, staff=cfg.staff, policy=cfg.policy,
                    city=cfg.units_doc.get("city", ""), now=when.astimezone(tz), tz=tz,
-                   document=Documents(repo, data["reports"]), commit=tree.commit, config=cfg,
+                   document=Documents(repo, reg.reports), commit=tree.commit, config=cfg,
                    extra={"registry_office": cfg.registry_office, "witness": _witness(repo)})
 
 

@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from baosong.exports import csv_bytes, register_sheet, xlsx_bytes
+from baosong.portal.common import CSV_PATH, XLSX_PATH
 from baosong.portal.html import esc, rel
 from baosong.portal.model import Context, DataFile, Item, Page
 
-CSV_PATH = "downloads/register.csv"
-XLSX_PATH = "downloads/register.xlsx"
+__all__ = ["CSV_PATH", "XLSX_PATH", "provide"]
 
 
 def _size(n: int) -> str:

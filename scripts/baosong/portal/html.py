@@ -13,7 +13,7 @@ import hashlib
 import html
 import posixpath
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from baosong import vocab
@@ -109,14 +109,19 @@ def cell(value: object, sort: object = None, cls: str = "") -> Cell:
 
 def table(headers: Sequence[str], rows: Iterable[Sequence[Cell]], *, table_id: str = "",
           sortable: bool = True, filterable: bool = False, search: bool = True,
-          caption: str = "", numeric: Sequence[int] = ()) -> str:
+          caption: str = "", numeric: Sequence[int] = (), cards: bool = False,
+          data: Mapping[str, object] | None = None) -> str:
     """An HTML table; the site script adds sorting (click a header) and a filter box.
 
-    `search=False` keeps the rows out of the site search index (`data-search-exclude`).
+    `search=False` keeps the rows out of the site search index (`data-search-exclude`). `cards=True`:
+    on a phone each row is laid out as a card (the cell with class `bs-c-title` first), not as columns.
+    `data`: extra `data-*` attributes of the table element (escaped here).
     """
-    classes = ["bs-table"] + (["bs-sortable"] if sortable else []) + (["bs-filterable"] if filterable else [])
+    classes = (["bs-table"] + (["bs-sortable"] if sortable else []) + (["bs-filterable"] if filterable else [])
+               + (["bs-cards"] if cards else []))
     attrs = f' id="{esc(table_id)}"' if table_id else ""
     attrs += "" if search else " data-search-exclude"
+    attrs += "".join(f' data-{esc(k)}="{esc(v)}"' for k, v in (data or {}).items())
     out = [f'<div class="bs-table-wrap"><table class="{" ".join(classes)}"{attrs}>']
     if caption:
         out.append(f"<caption>{esc(caption)}</caption>")

@@ -66,7 +66,7 @@ def _state(incident: dict, tz) -> str:
 def incident_rows(ctx: Context, page: str, incidents: list[dict], *, with_due: bool) -> list[list[Cell]]:
     rows = []
     for inc in incidents:
-        row = [Cell(link(page, incident_page(inc["id"]), inc.get("title") or inc["id"])),
+        row = [Cell(link(page, incident_page(inc["id"]), inc.get("title") or inc["id"]), cls="bs-c-title"),
                Cell(unit_link(ctx, page, inc.get("unit"))),
                cell(labels.CATEGORY_ZH.get(inc.get("category") or "", inc.get("category") or "—")),
                cell(labels.GRADE_SHORT.get(inc.get("grade") or "", inc.get("grade") or "—"), inc.get("grade") or "Z"),
@@ -90,7 +90,8 @@ def open_incidents_table(ctx: Context, page: str, incidents: list[dict], table_i
     if not open_ones:
         return '<p class="bs-empty">目前没有处置中的事件。</p>'
     headers = ["事件", "报告单位", "类别", "等级", "事发时间", "报告数", "下次续报时限", "涉及但未报告"]
-    return table(headers, incident_rows(ctx, page, open_ones, with_due=True), table_id=table_id, search=False)
+    return table(headers, incident_rows(ctx, page, open_ones, with_due=True), table_id=table_id, search=False,
+                 cards=True)
 
 
 def provide(ctx: Context) -> Iterator[Item]:
@@ -103,7 +104,7 @@ def provide(ctx: Context) -> Iterator[Item]:
             "每起事件一页：时间线、伤亡与损失变化、报告单位、时限执行情况。</p>",
             "## 处置中的事件", open_incidents_table(ctx, path, incidents),
             "## 全部事件", table(headers, incident_rows(ctx, path, ordered, with_due=False), table_id="incidents",
-                             filterable=True, search=False)]
+                             filterable=True, search=False, cards=True)]
     yield Page(path, "事件", "\n\n".join(body), "incidents", nav_title="事件", wide=True, search=False)
     for inc in incidents:
         yield incident_detail(ctx, inc)
@@ -214,7 +215,7 @@ def _figures(ctx: Context, page: str, series: list[tuple[dict, dict]]) -> str:
     if not rows:
         return '<p class="bs-empty">报告中没有伤亡或损失数字。</p>'
     headers = ["报告", "收到时间"] + [labels.FIGURES_ZH[k] for k in FIGURE_KEYS]
-    return table(headers, rows, table_id="figures", search=False, numeric=range(2, 7)) + \
+    return table(headers, rows, table_id="figures", search=False, numeric=range(2, 7), cards=True) + \
         '<p class="bs-note">加粗的数字与上一份报告相比有变化；续报只报变化的内容，未填的项目以“—”表示。</p>'
 
 
@@ -242,4 +243,4 @@ def _deadlines(ctx: Context, page: str, series: list[tuple[dict, dict]]) -> str:
                      delay_cell(record.get("delay_minutes")),
                      cell(record.get("delay_reason") or "—")])
     return table(["报告", "适用时限规则", "报送时限", "收到时间", "状态", "超时", "迟报原因说明"], rows,
-                 table_id="deadlines", search=False)
+                 table_id="deadlines", search=False, cards=True)

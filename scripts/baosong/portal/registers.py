@@ -11,7 +11,7 @@ from baosong.portal.common import (
     month_page,
     on_time_rate,
     received_month,
-    register_table,
+    register_view,
     time_cell,
     year_page,
 )
@@ -54,10 +54,12 @@ def provide(ctx: Context) -> Iterator[Item]:
     for month, records in months.items():
         path = month_page(month)
         year, mon = month[:4], int(month[5:])
+        view, data = register_view(ctx, path, records)
+        yield data
         body = [f"<h1>{esc(f'{year}年{mon}月登记簿')}</h1>",
                 f'<p class="bs-lead">本月收到报告 {len(records)} 份，按收到时间排序。点击表头排序，在筛选框中输入单位、'
                 f"标题或状态（如“迟报”）筛选。{link(path, year_page(year), f'返回{year}年概览')}</p>",
-                register_table(ctx, path, records)]
+                view]
         yield Page(path, f"{year}年{mon}月登记簿", "\n\n".join(body), "registers", nav_title=f"{mon}月",
                    nav_group=f"{year}年", order=(year, 1, month), search=False, wide=True)
 

@@ -12,7 +12,7 @@ from baosong.portal.common import (
     delay_cell,
     incident_link,
     on_time_rate,
-    register_table,
+    register_view,
     report_page,
     rule_title,
     status_cell,
@@ -64,10 +64,11 @@ def provide(ctx: Context) -> Iterator[Item]:
         for code in inc.get("silent_units") or []:
             silent_in[code].append(inc)
     for code in codes:
-        yield unit_detail(ctx, code, reports.get(code, []), silent_in.get(code, []))
+        yield from unit_detail(ctx, code, reports.get(code, []), silent_in.get(code, []))
 
 
-def unit_detail(ctx: Context, code: str, records: list[dict], silent: list[dict]) -> Page:
+def unit_detail(ctx: Context, code: str, records: list[dict], silent: list[dict]) -> Iterator[Item]:
+    """The unit's page, and the data file of its register table when it has reports."""
     path = unit_page(code)
     unit = ctx.units.get(code, {})
     on_time, judged = on_time_rate(records)
@@ -85,22 +86,26 @@ def unit_detail(ctx: Context, code: str, records: list[dict], silent: list[dict]
     problems = [r for r in by_arrival(records) if r.get("status") in ("late", "missed")]
     body.append("## 迟报与漏报")
     if problems:
-        rows = [[Cell(link(path, report_page(r["id"]), r.get("title") or r["id"])),
+        rows = [[Cell(link(path, report_page(r["id"]), r.get("title") or r["id"]), cls="bs-c-title"),
                  cell(labels.kind_stage(r)), cell(rule_title(ctx, r.get("deadline_rule"))),
                  time_cell(ctx, r.get("deadline_at")), time_cell(ctx, r.get("received_at")),
                  delay_cell(r.get("delay_minutes")), status_cell(r.get("status")),
                  cell(r.get("delay_reason") or "（未说明）")] for r in problems]
         body.append(table(["报告", "类别与阶段", "适用时限规则", "报送时限", "收到时间", "超时", "状态", "迟报原因说明"],
-                          rows, table_id="late", search=False))
+                          rows, table_id="late", search=False, cards=True))
     else:
         body.append('<p class="bs-empty">没有迟报或漏报。</p>')
     if silent:
         body.append("## 涉及但未报告的事件")
-        rows = [[Cell(incident_link(ctx, path, i["id"])),
+        rows = [[Cell(incident_link(ctx, path, i["id"]), cls="bs-c-title"),
                  Cell(unit_link(ctx, path, i.get("unit"))),
                  time_cell(ctx, i.get("occurred_at"))] for i in silent]
-        body.append(table(["事件", "报告单位", "事发时间"], rows, table_id="silent", search=False))
+        body.append(table(["事件", "报告单位", "事发时间"], rows, table_id="silent", search=False, cards=True))
     body.append("## 全部报告")
-    body.append(register_table(ctx, path, records, unit_column=False, table_id="unit-register") if records
-                else '<p class="bs-empty">尚无报告。</p>')
-    return Page(path, ctx.unit_name(code), "\n\n".join(body), "units", nav=False, wide=True, search=False)
+    if records:
+        view, data = register_view(ctx, path, records, unit_column=False, table_id="unit-register")
+        body.append(view)
+        yield data
+    else:
+        body.append('<p class="bs-empty">尚无报告。</p>')
+    yield Page(path, ctx.unit_name(code), "\n\n".join(body), "units", nav=False, wide=True, search=False)

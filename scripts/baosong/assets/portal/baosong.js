@@ -1,6 +1,8 @@
 /*
- * baosong portal: table sorting and filtering, live "time left / overdue" texts.
- * Part of baosong (MIT licence, see README.md in this directory). No dependencies, no network access.
+ * baosong portal: table sorting and filtering, register tables drawn from their data files a page at a
+ * time, phone card labels, live "time left / overdue" texts.
+ * Part of baosong (MIT licence, see README.md in this directory). No dependencies, no network access
+ * beyond the site's own data files.
  */
 (function () {
   "use strict";
@@ -95,6 +97,300 @@
     update();
   }
 
+  // ---- register tables of any length: every row in a data file beside the page ---------------------
+  // The page holds the first rows as HTML (what shows without JavaScript); the rows, their sorting,
+  // filtering and count come from the data file (portal/common.py `register_data` describes it). Only
+  // one page of rows is ever in the document. Every text goes into the page escaped (`h`).
+
+  var ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;" };
+  function h(value) {
+    return String(value).replace(/[&<>"']/g, function (c) { return ESCAPES[c]; });
+  }
+  var PAGE_SIZES = [50, 100, 200, 500];
+  var PARAMS = ["q", "unit", "kind", "status", "sig", "sort", "dir", "page", "n"];
+
+  function readParams() {
+    var out = {};
+    var search = new URLSearchParams(window.location.search);
+    PARAMS.forEach(function (k) { out[k] = search.get(k) || ""; });
+    return out;
+  }
+
+  function writeParams(state) {
+    var search = new URLSearchParams(window.location.search);
+    PARAMS.forEach(function (k) {
+      if (state[k] !== "" && state[k] !== undefined && state[k] !== null) search.set(k, state[k]);
+      else search.delete(k);
+    });
+    var query = search.toString();
+    window.history.replaceState(null, "", window.location.pathname + (query ? "?" + query : "") + window.location.hash);
+  }
+
+  function option(select, value, label) {
+    var o = document.createElement("option");
+    o.value = value;
+    o.textContent = label;
+    select.appendChild(o);
+  }
+
+  function selectBox(label, choices) {
+    var select = document.createElement("select");
+    select.setAttribute("aria-label", label);
+    choices.forEach(function (c) { option(select, c[0], c[1]); });
+    return select;
+  }
+
+  function DataTable(table, data) {
+    this.table = table;
+    this.data = data;
+    this.rows = data.rows;
+    this.texts = null;
+    var unitColumn = data.unit_column;
+    var S = data.strings, U = data.units, K = data.kinds, ST = data.statuses, SG = data.signatures;
+    // Column -> sort key of a row (numbers compare as numbers, texts with the Chinese collator).
+    var keys = [function (r) { return r[0]; }];
+    if (unitColumn) keys.push(function (r) { return r[1] < 0 ? "" : U[r[1]][1]; });
+    keys.push(function (r) { return S[r[3]]; }, function (r) { return r[4]; }, function (r) { return r[6]; },
+              function (r) { return r[7]; }, function (r) { return r[8]; }, function (r) { return r[9]; },
+              function (r) { return ST[r[11]][2]; }, function (r) { return S[r[12]]; },
+              function (r) { return r[13] < 0 ? 9 : SG[r[13]][2]; }, function (r) { return S[r[14]]; });
+    this.keys = keys;
+    this.pageSize = Number(table.getAttribute("data-page-size")) || 50;
+    this.state = readParams();
+    this.build();
+  }
+
+  DataTable.prototype.text = function (i) {
+    // Lower-case text of a row, as the keyword filter reads it (computed once, on the first keyword).
+    if (!this.texts) {
+      var d = this.data, S = d.strings;
+      this.texts = this.rows.map(function (r) {
+        return [r[0], r[1] < 0 ? "" : d.units[r[1]][1], S[r[3]], r[4], r[6], r[7], r[8], S[r[10]],
+                d.statuses[r[11]][1], S[r[12]], r[13] < 0 ? "" : d.signatures[r[13]][1], S[r[14]]].join(" ").toLowerCase();
+      });
+    }
+    return this.texts[i];
+  };
+
+  DataTable.prototype.build = function () {
+    var self = this, d = this.data, table = this.table;
+    var wrap = table.closest(".bs-table-wrap") || table;
+    var bar = document.createElement("div");
+    bar.className = "bs-filter";
+    var input = document.createElement("input");
+    input.type = "search";
+    input.placeholder = "筛选：输入单位、标题、状态等关键字";
+    input.setAttribute("aria-label", "筛选表格");
+    input.value = this.state.q;
+    bar.appendChild(input);
+    var present = function (table_, column) {
+      var seen = {};
+      self.rows.forEach(function (r) { if (r[column] >= 0) seen[r[column]] = true; });
+      return table_.map(function (x, i) { return [i, x]; }).filter(function (p) { return seen[p[0]]; });
+    };
+    var selects = {};
+    if (d.unit_column) {
+      selects.unit = selectBox("按单位筛选", [["", "全部单位"]].concat(
+        present(d.units, 1).map(function (p) { return [p[1][0], p[1][1]]; })));
+    }
+    selects.kind = selectBox("按类别筛选", [["", "全部类别"]].concat(
+      present(d.kinds, 2).map(function (p) { return [p[1][0], p[1][1]]; })));
+    selects.status = selectBox("按状态筛选", [["", "全部状态"]].concat(
+      present(d.statuses, 11).map(function (p) { return [p[1][0], p[1][1]]; })));
+    selects.sig = selectBox("按签名筛选", [["", "全部签名"], ["ok", "签名有效"], ["bad", "签名有问题"]].concat(
+      present(d.signatures, 13).map(function (p) { return [p[1][0], p[1][1]]; })));
+    Object.keys(selects).forEach(function (k) {
+      selects[k].value = self.state[k];
+      if (selects[k].value !== self.state[k]) { selects[k].value = ""; self.state[k] = ""; }
+      bar.appendChild(selects[k]);
+    });
+    var count = document.createElement("span");
+    count.className = "bs-filter-count";
+    count.setAttribute("aria-live", "polite");
+    bar.appendChild(count);
+    wrap.parentNode.insertBefore(bar, wrap);
+
+    var pager = document.createElement("div");
+    pager.className = "bs-pager";
+    var prev = document.createElement("button");
+    prev.type = "button";
+    prev.textContent = "上一页";
+    var next = document.createElement("button");
+    next.type = "button";
+    next.textContent = "下一页";
+    var where = document.createElement("span");
+    where.className = "bs-pager-where";
+    var size = selectBox("每页行数", PAGE_SIZES.map(function (n) { return [String(n), "每页 " + n + " 行"]; }));
+    var n = Number(this.state.n);
+    this.state.n = n >= 1 && n <= 1000 && Math.floor(n) === n ? String(n) : "";
+    if (this.state.n && PAGE_SIZES.indexOf(n) < 0) option(size, this.state.n, "每页 " + n + " 行");
+    size.value = this.state.n || String(this.pageSize);
+    pager.appendChild(prev);
+    pager.appendChild(where);
+    pager.appendChild(next);
+    pager.appendChild(size);
+    wrap.parentNode.insertBefore(pager, wrap.nextSibling);
+    var more = wrap.parentNode.querySelector("[data-bs-more]");
+    if (more) more.hidden = true;
+    this.els = { input: input, selects: selects, count: count, prev: prev, next: next, where: where, size: size };
+
+    var headers = table.tHead.rows[0].cells;
+    this.headers = headers;
+    Array.prototype.forEach.call(headers, function (th, index) {
+      th.classList.add("bs-sort");
+      th.setAttribute("tabindex", "0");
+      th.setAttribute("title", "点击排序");
+      var go = function () {
+        var same = String(index) === self.state.sort;
+        self.state.dir = same && self.state.dir !== "desc" ? "desc" : "asc";
+        self.state.sort = String(index);
+        self.state.page = "";
+        self.update(true);
+      };
+      th.addEventListener("click", go);
+      th.addEventListener("keydown", function (event) {
+        if (event.key === "Enter" || event.key === " ") { event.preventDefault(); go(); }
+      });
+    });
+    input.addEventListener("input", function () { self.state.q = input.value; self.state.page = ""; self.update(false); });
+    Object.keys(selects).forEach(function (k) {
+      selects[k].addEventListener("change", function () { self.state[k] = selects[k].value; self.state.page = ""; self.update(false); });
+    });
+    prev.addEventListener("click", function () { self.state.page = String(self.page - 1); self.update(false); self.scrollIntoView(); });
+    next.addEventListener("click", function () { self.state.page = String(self.page + 1); self.update(false); self.scrollIntoView(); });
+    size.addEventListener("change", function () {
+      self.state.n = size.value === String(self.pageSize) ? "" : size.value;
+      self.state.page = "";
+      self.update(false);
+    });
+    this.update(true);
+  };
+
+  DataTable.prototype.scrollIntoView = function () {
+    var top = this.table.getBoundingClientRect().top;
+    if (top < 0) this.table.scrollIntoView();
+  };
+
+  DataTable.prototype.ordered = function () {
+    // Row indices in display order: arrival order (as in the file), or sorted by a column.
+    var column = Number(this.state.sort), key = this.keys[column];
+    var order = this.rows.map(function (_, i) { return i; });
+    if (this.state.sort === "" || !key) return order;
+    var rows = this.rows, values = rows.map(key);
+    var desc = this.state.dir === "desc";
+    var numeric = values.every(function (v) { return typeof v === "number"; });
+    order.sort(function (a, b) {
+      var c = numeric ? values[a] - values[b] : compare(String(values[a]), String(values[b]));
+      if (c === 0) c = a - b;
+      return desc ? -c : c;
+    });
+    return order;
+  };
+
+  DataTable.prototype.matches = function () {
+    var s = this.state, d = this.data, self = this;
+    var terms = s.q.toLowerCase().split(/\s+/).filter(Boolean);
+    var tests = [];
+    var indexOf = function (table_, key) {
+      for (var i = 0; i < table_.length; i++) if (table_[i][0] === key) return i;
+      return -2;
+    };
+    if (s.unit) { var u = indexOf(d.units, s.unit); tests.push(function (r) { return r[1] === u; }); }
+    if (s.kind) { var k = indexOf(d.kinds, s.kind); tests.push(function (r) { return r[2] === k; }); }
+    if (s.status) { var st = indexOf(d.statuses, s.status); tests.push(function (r) { return r[11] === st; }); }
+    if (s.sig === "ok") tests.push(function (r) { return r[13] >= 0 && d.signatures[r[13]][2] === 0; });
+    else if (s.sig === "bad") tests.push(function (r) { return r[13] < 0 || d.signatures[r[13]][2] !== 0; });
+    else if (s.sig) { var g = indexOf(d.signatures, s.sig); tests.push(function (r) { return r[13] === g; }); }
+    return { active: terms.length + tests.length > 0, test: function (r, i) {
+      for (var t = 0; t < tests.length; t++) if (!tests[t](r)) return false;
+      if (!terms.length) return true;
+      var text = self.text(i);
+      for (var j = 0; j < terms.length; j++) if (text.indexOf(terms[j]) === -1) return false;
+      return true;
+    } };
+  };
+
+  DataTable.prototype.update = function (resort) {
+    if (resort || !this.order) this.order = this.ordered();
+    var filter = this.matches(), rows = this.rows;
+    var shown = filter.active ? this.order.filter(function (i) { return filter.test(rows[i], i); }) : this.order;
+    var size = Number(this.state.n) || this.pageSize;
+    var pages = Math.max(1, Math.ceil(shown.length / size));
+    var page = Math.min(Math.max(1, Number(this.state.page) || 1), pages);
+    this.page = page;
+    this.state.page = page > 1 ? String(page) : "";
+    var html = [];
+    var end = Math.min(shown.length, page * size);
+    for (var i = (page - 1) * size; i < end; i++) html.push(this.rowHtml(rows[shown[i]]));
+    this.table.tBodies[0].innerHTML = html.join("");
+    var total = rows.length;
+    this.els.count.textContent = filter.active ? "显示 " + shown.length + " / " + total + " 行" : "共 " + total + " 行";
+    this.els.where.textContent = shown.length ? "第 " + page + " / " + pages + " 页（第 " + ((page - 1) * size + 1) +
+      "–" + end + " 行）" : "没有符合条件的行";
+    this.els.prev.disabled = page <= 1;
+    this.els.next.disabled = page >= pages;
+    var sort = this.state.sort, dir = this.state.dir;
+    Array.prototype.forEach.call(this.headers, function (th, index) {
+      if (sort !== "" && String(index) === sort) th.setAttribute("aria-sort", dir === "desc" ? "descending" : "ascending");
+      else th.removeAttribute("aria-sort");
+    });
+    writeParams(this.state);
+    if (!this.table.hasAttribute("data-bs-ready")) {
+      this.table.setAttribute("data-bs-ready", "1");
+      // When the full table became usable (bench/bench_pages.py reads it).
+      if (window.performance && performance.mark) performance.mark("bs-table-ready");
+    }
+  };
+
+  DataTable.prototype.rowHtml = function (r) {
+    var d = this.data, S = d.strings, labels = d.columns;
+    var c = 0;
+    var td = function (inner, cls) {
+      var label = labels[c++];
+      return "<td" + (cls ? ' class="' + cls + '"' : "") + ' data-label="' + h(label) + '">' + inner + "</td>";
+    };
+    var time = function (t) { return t ? h(t) : "—"; };
+    var out = td(h(r[0]), "bs-c-serial");
+    if (d.unit_column) {
+      var unit = r[1] < 0 ? null : d.units[r[1]];
+      out += td(!unit ? "—" : unit[2] ? '<a href="' + h(unit[2]) + '">' + h(unit[1]) + "</a>" : h(unit[1]));
+    }
+    var status = d.statuses[r[11]], sig = r[13] < 0 ? null : d.signatures[r[13]];
+    out += td(h(S[r[3]])) +
+      td('<a href="' + h(d.reports + r[5] + ".html") + '">' + h(r[4]) + "</a>", "bs-c-title") +
+      td(time(r[6])) + td(time(r[7])) + td(time(r[8])) + td(h(S[r[10]])) +
+      td('<span class="bs-status bs-status-' + h(status[0]) + '">' + h(status[1]) + "</span>") +
+      td(h(S[r[12]])) +
+      td(sig ? '<span class="' + (sig[2] === 0 ? "bs-sig-ok" : "bs-sig-bad") + '">' + h(sig[1]) + "</span>" : "—") +
+      td(h(S[r[14]]));
+    return "<tr>" + out + "</tr>";
+  };
+
+  function loadDataTable(table) {
+    var url = table.getAttribute("data-rows");
+    window.fetch(url, { credentials: "same-origin" }).then(function (response) {
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      return response.json();
+    }).then(function (data) {
+      new DataTable(table, data);
+    }).catch(function (error) {
+      var more = table.closest(".bs-table-wrap").parentNode.querySelector("[data-bs-more]");
+      if (more) more.insertAdjacentText("afterbegin", "（完整列表载入失败：" + error.message + "）");
+    });
+  }
+
+  // ---- phones: rows as cards, each cell labelled with its column ------------------------------------
+  function labelCells(table) {
+    if (table.getAttribute("data-bs-labelled") || !table.tHead) return;
+    var names = Array.prototype.map.call(table.tHead.rows[0].cells, function (th) { return th.textContent.trim(); });
+    Array.prototype.forEach.call(table.tBodies[0] ? table.tBodies[0].rows : [], function (row) {
+      Array.prototype.forEach.call(row.cells, function (cell, i) {
+        if (!cell.hasAttribute("data-label") && names[i]) cell.setAttribute("data-label", names[i]);
+      });
+    });
+    table.setAttribute("data-bs-labelled", "1");
+  }
+
   function duration(minutes) {
     var days = Math.floor(minutes / 1440), hours = Math.floor((minutes % 1440) / 60), mins = minutes % 60;
     var parts = [];
@@ -123,6 +419,14 @@
   function init() {
     document.querySelectorAll("table.bs-sortable").forEach(makeSortable);
     document.querySelectorAll("table.bs-filterable").forEach(makeFilterable);
+    document.querySelectorAll("table[data-rows]").forEach(loadDataTable);
+    // Cards carry their column names; labelled only when the screen is narrow (big tables cost a little).
+    var narrow = window.matchMedia ? window.matchMedia("(max-width: 44.9375em)") : null;
+    var label = function () {
+      if (narrow && narrow.matches) document.querySelectorAll("table.bs-cards:not([data-rows])").forEach(labelCells);
+    };
+    label();
+    if (narrow && narrow.addEventListener) narrow.addEventListener("change", label);
     if (document.querySelector(".bs-due[data-due]")) {
       refreshDue();
       window.setInterval(refreshDue, 30000);
