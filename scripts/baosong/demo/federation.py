@@ -105,6 +105,7 @@ def _at(day: int, hour: int, minute: int = 0) -> datetime:
 
 
 LATE_COUNTY = "事发地青石镇山区通信中断，镇信息员徒步到有信号处才报告县委办，县委办核实后转报已超时限。"
+LATE_CROWD = "聚集人数变化快，镇信息员反复清点人数后才报告县委办，县委办转报已超时限。"
 LATE_CITY = "县里报来的信息事实不清，市委办向现场反复核实伤亡和涉事人数后才报省，延误了报送时间。"
 LATE_CITY_MISSED = "值班人员误判事件等级，未及时报省；次日复核伤情发现重伤人数达到较大等级后补报，已对值班人员批评教育。"
 LOWERED_REASON = "经医院复核，一名伤者系送医途中自行离院，后确认生还，不计入死亡人数。"
@@ -115,8 +116,7 @@ SCENARIO = [
                  90, (4, 2, 3, 0), "一名重伤人员经抢救无效死亡，救援工作已结束。")),
     Incident("crowd", "county", "cgz", "qianli", "shiwei", "城关镇部分群众因征地补偿问题聚集", "social_security",
              "南山县城关镇政府门前", _at(12, 8, 30), 50, (0, 0, 0, 0), "IV", sensitive=True, up=[190, 310],
-             reasons=[LATE_COUNTY.replace("青石镇山区通信中断，镇信息员徒步到有信号处", "聚集人数变化快，镇信息员反复清点人数")
-                      .replace("才报告县委办，县委办核实后转报已超时限", "后才报告县委办，转报已超时限"), LATE_CITY]),
+             reasons=[LATE_CROWD, LATE_CITY]),
     Incident("fire", "county", "xgaj", "luhai", "jiangwen", "县城一商铺发生火灾", "fire", "南山县城关镇解放街",
              _at(13, 14, 5), 35, (0, 0, 1, 0), "IV", up=[80]),
     Incident("flood", "county", "xyjj", "xiemin", "yuehua", "青石镇突降暴雨引发山洪", "natural_disaster", "南山县青石镇沿河村",
@@ -430,7 +430,7 @@ class _Federation:
             minutes, cas, text = inc.followup
             when = inc.occurred + timedelta(minutes=minutes)
 
-            def followup() -> None:
+            def followup(when: datetime = when) -> None:  # bound now: `when` is reused below
                 rid = nr.next_id(level.root, inc.unit, inc.author, when.strftime("%Y%m%d"))
                 ids["followup"] = rid
                 doc = {"id": rid, "kind": "emergency", "unit": inc.unit, "title": f"续报（1）：{inc.title}",
