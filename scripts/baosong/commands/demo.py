@@ -78,5 +78,13 @@ def _federation(args: argparse.Namespace) -> int:
     for level in ("province", "city", "county"):
         print(f"  {names[level]}：{result.out / level}（报告 {result.reports[level]} 份）")
     print(f"  转报 {len(result.forwards)} 份；其中 {len(result.refused)} 份先因调低数字被上级检查退回，写明改动理由后通过")
-    print(f"下一步：cd {result.out / 'province'} && baosong build && baosong serve")
+    print("下一步：生成三个门户，放在同一站点下（门户之间按 /county/、/city/、/province/ 互相链接）：")
+    print(f"  cd {result.out}")
+    print("  for l in county city province; do (cd $l && baosong build --out ../portals/$l); done")
+    print("  python3 -m http.server -d portals 8000 -b 127.0.0.1     # 打开 http://127.0.0.1:8000/county/")
+    county_ids = {up for level, _, up in result.forwards if level == "county"}
+    twice = next((up for level, origin, up in result.forwards if level == "city" and origin in county_ids), None)
+    if twice:  # a county report forwarded by the city: three levels to verify
+        print("核验一份县 → 市 → 省的转报来源链：")
+        print(f"  cd province && baosong verify --chain {twice} --lower ../city --lower ../county")
     return 0
