@@ -173,6 +173,13 @@ def test_verify_chain_walks_every_level_given(fed):
     assert "第 2 环：jiangzhou 登记库" in proc.stdout and "按单位 nsx 登记的 nanshan 回执公钥核验" in proc.stdout
     assert f"第 3 环：nanshan 登记库 reports/2026/qsz/{MINE_COUNTY}.yaml" in proc.stdout
     assert proc.stdout.count("与上一环核验的 blob 一致") == 2
+    proc = baosong(province, "verify", "--chain", MINE_PROVINCE, "--lower", str(out / "city"),
+                   "--lower", str(out / "county"), "--format", "json")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    levels = json.loads(proc.stdout)
+    assert [(x["level"], x["registry"], x["id"], x["verified"], x["held"]) for x in levels] == [
+        (1, "province", MINE_PROVINCE, True, False), (2, "jiangzhou", MINE_CITY, True, True),
+        (3, "nanshan", MINE_COUNTY, None, True)]
 
 
 def test_verify_chain_refuses_an_origin_changed_below(fed, tmp_path):

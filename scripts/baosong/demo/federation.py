@@ -208,7 +208,8 @@ class _Federation:
         self.log.append(f"{iso(when)}  {level.name:8}  {command}")
 
     def git(self, level: Level, *args: str, who: str | None = None, when: datetime | None = None) -> str:
-        env = dict(os.environ)
+        # Not the caller's GIT_DIR, GIT_INDEX_FILE …: each command works in its own repository.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
         pre: list[str] = ["-c", "core.quotepath=false"]
         if who is not None:
             name, principal = level.staff[who]
