@@ -237,3 +237,25 @@ def test_portal_addresses_are_web_addresses_or_paths_of_this_site():
     assert _other_portal("/city/", "nsx-20261111-tanglin-01") == "/city/reports/nsx-20261111-tanglin-01.html"
     assert _other_portal("//elsewhere.example/", "nsx-20261111-tanglin-01") is None
     assert _other_portal("/city/", "../../x\"y").startswith("/city/reports/x-")  # ids become safe slugs
+
+
+def test_county_portal_links_up_and_says_when_the_upper_receipt_is_missing(fed, tmp_path):
+    import shutil
+
+    out, _ = fed
+    county = tmp_path / "county"
+    shutil.copytree(out / "county", county, symlinks=True)
+    page = f"reports/{MINE_COUNTY}.html"
+    site = tmp_path / "site"
+    proc = baosong(county, "build", "--out", str(site), "--now", NOW)
+    assert proc.returncode == 0, proc.stderr
+    up = (site / page).read_text(encoding="utf-8")
+    up = up[up.index('id="forwarded-up"'):]
+    assert f'href="/city/reports/{MINE_CITY}.html"' in up and "上级收到 2026-11-11 10:15，按时" in up
+    # Without the city's receipts (never fetched, or refused) the county only has its own claim.
+    git(county, "update-ref", "-d", "refs/baosong/upstream/jiangzhou/receipts")
+    proc = baosong(county, "build", "--out", str(tmp_path / "site2"), "--now", NOW)
+    assert proc.returncode == 0, proc.stderr
+    up = (tmp_path / "site2" / page).read_text(encoding="utf-8")
+    up = up[up.index('id="forwarded-up"'):]
+    assert "本机关提交 2026-11-11 10:09，尚无上级回执，已报送，待回执" in up, up[:600]

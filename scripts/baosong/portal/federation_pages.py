@@ -173,9 +173,11 @@ def upward_html(ctx: Context, page: str, record: dict) -> str:
             continue
         up = _upstream(ctx, d.get("upstream"))
         name = up.get("name") or d.get("upstream") or "上级登记库"
+        when = fmt_time(d.get("done_at"), ctx.tz) or "—"
+        # Only a believed upper receipt says when the upper registry received it; else it is our own claim.
+        seen = f"上级收到 {when}" if d.get("source") == "upper_receipt" else f"本机关提交 {when}，尚无上级回执"
         rows.append((f"{name}：", _outside_link(up.get("portal"), d["report"], d["report"]),
-                     f"（上级收到 {fmt_time(d.get('done_at'), ctx.tz) or '—'}，"
-                     f"{UPWARD_STATUS_ZH.get(d.get('status') or '', d.get('status') or '')}）"))
+                     f"（{seen}，{UPWARD_STATUS_ZH.get(d.get('status') or '', d.get('status') or '')}）"))
     if not rows:
         return ""
     items = "".join(f"<li>{esc(a)}{b}{esc(c)}</li>" for a, b, c in rows)
