@@ -15,7 +15,7 @@ from baosong.commands.common import print_signature_note
 
 # Each module defines NAME, HELP, add_arguments(parser) and run(args) -> exit status.
 COMMAND_MODULES = ["check", "new", "forward", "demo", "registry", "receive", "verify", "audit", "build", "serve",
-                   "export", "init", "hook", "webhook", "upstream"]
+                   "export", "analyze", "init", "hook", "webhook", "upstream"]
 
 DESCRIPTION = """报送（baosong）：基于 git 的信息报送登记系统。
 

@@ -229,7 +229,9 @@ def context_scores(ctx) -> Scores:
                     office[r["id"]] = doc
         cached = compute_scores(ctx.register.get("reports", []), office, ctx.policy, ctx.units, now=ctx.now,
                                 registry_office=ctx.extra.get("registry_office"),
-                                incidents=ctx.register.get("incidents", []))
+                                incidents=ctx.register.get("incidents", []),
+                                requests=ctx.register.get("requests", []),
+                                duty_periods=ctx.register.get("duty_periods", []))
         ctx.extra["_scores"] = cached
     return cached
 

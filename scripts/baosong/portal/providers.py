@@ -21,4 +21,5 @@ PROVIDERS: list[str] = [
     "baosong.portal.witness:provide",
     "baosong.portal.upward_pages:provide",
     "baosong.portal.federation_pages:provide",
+    "baosong.portal.duty_pages:provide",
 ]

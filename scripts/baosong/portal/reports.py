@@ -17,6 +17,7 @@ from baosong.portal.common import (
     status_badge,
     unit_link,
 )
+from baosong.portal.duty_pages import report_duty_facts
 from baosong.portal.federation_pages import chain_html, upward_html
 from baosong.portal.html import definition_list, esc, fmt_minutes, fmt_time, link, paragraphs
 from baosong.portal.model import Context, Item, StaticPage
@@ -155,4 +156,4 @@ def _kind_facts(ctx: Context, page: str, record: dict, doc: dict) -> list[tuple[
                     ("认定时间", esc(fmt_time(doc.get("decided_at"), ctx.tz) or "—"))]
             if doc.get("incident"):
                 out.append(("所涉事件", incident_link(ctx, page, doc["incident"], doc["incident"])))
-    return out
+    return out + report_duty_facts(ctx, page, doc)
