@@ -88,6 +88,17 @@ def _tsa_problems(tsr_path: str, receipt: bytes, reply: bytes, tsa_cfg: dict) ->
     return [store_finding(tsr_path, "receipt-tsa", f"时间戳验证失败：{text.splitlines()[-1] if text else ''}")]
 
 
+def _checkpoint_problems(verifier: Verifier, checkpoints: list) -> list[Problem]:
+    """Every checkpoint's own signature, and the hash links between them."""
+    out = [Problem(f"{cp.commit[:10]}:{CHECKPOINT_FILE}", 1, 1, "", "checkpoint-signature",
+                   f"检查点 {cp.sequence} 的登记系统签名不成立（{status}）：检查点是伪造或被篡改的，"
+                   "即使其后有已签名的检查点链接到它，它登记的回执也不可信。")
+           for cp, status in unsigned_checkpoints(verifier, checkpoints)]
+    out += [Problem(f"{cp.commit[:10]}:{CHECKPOINT_FILE}", 1, 1, "", "checkpoint-chain", text)
+            for cp, text in chain_problems(checkpoints)]
+    return out
+
+
 def verify_store(repo: Path, cfg: Config, *, rev: str = "HEAD", witness: Path | None = None) -> VerifyResult:
     """Check every receipt and checkpoint offline: registry signatures (every checkpoint, not only the
     latest), hash links, TSA stamps, the blobs still present, the store against the witness; and
@@ -158,12 +169,7 @@ def verify_store(repo: Path, cfg: Config, *, rev: str = "HEAD", witness: Path | 
         with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
             for found in pool.map(check, jsons):
                 problems.extend(found)
-        for cp, status in unsigned_checkpoints(verifier, checkpoints):
-            problems.append(Problem(f"{cp.commit[:10]}:{CHECKPOINT_FILE}", 1, 1, "", "checkpoint-signature",
-                                    f"检查点 {cp.sequence} 的登记系统签名不成立（{status}）：检查点是伪造或被篡改的，"
-                                    "即使其后有已签名的检查点链接到它，它登记的回执也不可信。"))
-        for cp, text in chain_problems(checkpoints):
-            problems.append(Problem(f"{cp.commit[:10]}:{CHECKPOINT_FILE}", 1, 1, "", "checkpoint-chain", text))
+        problems.extend(_checkpoint_problems(verifier, checkpoints))
     problems.extend(receipt_file_problems(entries, listed))
     catch_up = catch_up_problems(repo, rev, listed, vias)
     problems.extend(catch_up)
