@@ -126,7 +126,7 @@ def _in_period(ctx: Context, period: Period | None) -> set[str] | None:
     if period is None:
         return None
     months = set(period.months)
-    return {r["id"] for r in ctx.register.get("reports", []) if r.get("id") and received_month(ctx, r) in months}
+    return {r["id"] for r in ctx.register.reports if r.get("id") and received_month(ctx, r) in months}
 
 
 def report_rows(ctx: Context, period: Period | None = None, registry: str | None = None) -> list[dict]:
@@ -134,7 +134,7 @@ def report_rows(ctx: Context, period: Period | None = None, registry: str | None
     wanted = _in_period(ctx, period)
     reg, name = registry_id(ctx, registry), mask(ctx.city)
     out = []
-    for r in ctx.register.get("reports", []):
+    for r in ctx.register.reports:
         if wanted is not None and r.get("id") not in wanted:
             continue
         fwd = r.get("forwarded_from") if isinstance(r.get("forwarded_from"), dict) else {}
@@ -176,7 +176,7 @@ def incident_rows(ctx: Context, period: Period | None = None, registry: str | No
     wanted = _in_period(ctx, period)
     reg, name = registry_id(ctx, registry), mask(ctx.city)
     out = []
-    for i in ctx.register.get("incidents", []):
+    for i in ctx.register.incidents:
         if wanted is not None and i.get("id") not in wanted:
             continue
         figures = i.get("figures") or {}

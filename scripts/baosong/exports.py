@@ -222,14 +222,14 @@ def context_scores(ctx) -> Scores:
     cached = ctx.extra.get("_scores")
     if cached is None:
         office = {}
-        for r in ctx.register.get("reports", []):
+        for r in ctx.register.reports:
             if r.get("kind") in OFFICE_KINDS and r.get("id"):
                 doc = ctx.document(r["id"])
                 if doc is not None:
                     office[r["id"]] = doc
-        cached = compute_scores(ctx.register.get("reports", []), office, ctx.policy, ctx.units, now=ctx.now,
+        cached = compute_scores(ctx.register.reports, office, ctx.policy, ctx.units, now=ctx.now,
                                 registry_office=ctx.extra.get("registry_office"),
-                                incidents=ctx.register.get("incidents", []))
+                                incidents=ctx.register.incidents)
         ctx.extra["_scores"] = cached
     return cached
 
@@ -270,7 +270,7 @@ HEADERS = ["登记序号", "报告编号", "单位代码", "单位", "类别", "
 def rows(ctx: Context) -> list[list[object]]:
     numbers = serials(ctx)
     out: list[list[object]] = []
-    for r in by_arrival(ctx.register.get("reports", [])):
+    for r in by_arrival(ctx.register.reports):
         out.append([
             numbers.get(r.get("id"), ""), r.get("id"), r.get("unit"), ctx.unit_name(r.get("unit")),
             labels.KIND_ZH.get(r.get("kind") or "", r.get("kind")), labels.STAGE_ZH.get(r.get("stage") or "", ""),
@@ -299,7 +299,7 @@ def register_sheet(ctx, period: Period | None = None) -> Sheet:
     wanted = None
     if period is not None:
         months = set(period.months)
-        wanted = {r["id"] for r in ctx.register.get("reports", []) if r.get("id") and received_month(ctx, r) in months}
+        wanted = {r["id"] for r in ctx.register.reports if r.get("id") and received_month(ctx, r) in months}
     id_col = HEADERS.index("报告编号")
     out = []
     for row in rows(ctx):
@@ -418,7 +418,7 @@ def export_bytes(ctx, what: str, period: Period, fmt: str) -> bytes:
         if fmt == "json":
             months = set(period.months)
             return json_bytes({"period": period.key, "label": period.label, "commit": ctx.commit,
-                               "reports": [r for r in ctx.register.get("reports", [])
+                               "reports": [r for r in ctx.register.reports
                                            if received_month(ctx, r) in months]})
         return csv_bytes(sheet) if fmt == "csv" else xlsx_bytes([sheet], ctx.now)
     scores = context_scores(ctx)

@@ -69,7 +69,7 @@ def _month_chart(ctx: Context) -> tuple[str, str]:
 
 def _unit_chart(ctx: Context) -> tuple[str, str]:
     by_unit: dict[str, list[dict]] = defaultdict(list)
-    for r in ctx.register.get("reports", []):
+    for r in ctx.register.reports:
         by_unit[r.get("unit") or ""].append(r)
     stats = []
     for code, records in by_unit.items():
@@ -91,7 +91,7 @@ def _unit_chart(ctx: Context) -> tuple[str, str]:
 
 def _category_chart(ctx: Context) -> tuple[str, str]:
     counts: dict[str, int] = defaultdict(int)
-    for inc in ctx.register.get("incidents", []):
+    for inc in ctx.register.incidents:
         counts[inc.get("category") or "other"] += 1
     cats = [c for c in labels.CATEGORY_ZH if counts.get(c)] + sorted(c for c in counts if c not in labels.CATEGORY_ZH)
     chart = pygal.Bar(**_config(title="各类别事件数（起）", show_legend=False, print_values=True))

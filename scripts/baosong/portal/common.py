@@ -57,7 +57,7 @@ def serials(ctx: Context) -> dict[str, str]:
     if cached is None:
         cached = {}
         counters: dict[str, int] = {}
-        for record in sorted(ctx.register.get("reports", []), key=_arrival_key):
+        for record in sorted(ctx.register.reports, key=_arrival_key):
             year = received_month(ctx, record)[:4]
             counters[year] = counters.get(year, 0) + 1
             cached[record.get("id")] = f"{year}-{counters[year]:05d}"
@@ -291,7 +291,7 @@ def unit_codes(ctx: Context) -> list[str]:
     """Units that get a page: every configured unit, then any other code that filed reports."""
     cached = ctx.extra.get("_unit_codes")
     if cached is None:
-        reporting = {r.get("unit") for r in ctx.register.get("reports", []) if r.get("unit")}
+        reporting = {r.get("unit") for r in ctx.register.reports if r.get("unit")}
         cached = list(ctx.units) + sorted(reporting - set(ctx.units))
         ctx.extra["_unit_codes"] = cached
     return cached

@@ -22,7 +22,7 @@ PLACEHOLDER_BLOCKS = {"bulletins": ("最新通报", "通报功能即将推出：
 
 def _month_summary(ctx: Context) -> str:
     month = ctx.now.strftime("%Y-%m")
-    records = [r for r in ctx.register.get("reports", []) if received_month(ctx, r) == month]
+    records = [r for r in ctx.register.reports if received_month(ctx, r) == month]
     kinds: dict[str, int] = defaultdict(int)
     for r in records:
         kinds["office" if r.get("kind") in OFFICE_KINDS else r.get("kind")] += 1
@@ -41,9 +41,9 @@ def _month_summary(ctx: Context) -> str:
 
 def home_page(ctx: Context, blocks: list[HomeBlock]) -> Page:
     path = "index.md"
-    incidents = ctx.register.get("incidents", [])
+    incidents = ctx.register.incidents
     today = ctx.now.date()
-    received_today = [r for r in ctx.register.get("reports", [])
+    received_today = [r for r in ctx.register.reports
                       if (when := local(r.get("received_at"), ctx.tz)) is not None and when.date() == today]
     open_count = sum(1 for i in incidents if not i.get("closed_at"))
     overdue = sum(1 for i in incidents if i.get("overdue"))

@@ -95,7 +95,7 @@ def open_incidents_table(ctx: Context, page: str, incidents: list[dict], table_i
 
 
 def provide(ctx: Context) -> Iterator[Item]:
-    incidents = ctx.register.get("incidents", [])
+    incidents = ctx.register.incidents
     path = "incidents/index.md"
     ordered = sorted(incidents, key=lambda i: (str(i.get("occurred_at") or ""), i["id"]), reverse=True)
     headers = ["事件", "报告单位", "类别", "等级", "事发时间", "报告数", "状态", "迟报/漏报", "涉及但未报告"]

@@ -40,7 +40,7 @@ COUNT_HEADERS = ["合计", "紧急信息", "政务信息", "网络舆情", "登�
 
 def months_of(ctx: Context) -> dict[str, list[dict]]:
     months: dict[str, list[dict]] = defaultdict(list)
-    for r in ctx.register.get("reports", []):
+    for r in ctx.register.reports:
         months[received_month(ctx, r)].append(r)
     return dict(sorted(months.items()))
 
@@ -92,7 +92,7 @@ def _index(ctx: Context, months: dict[str, list[dict]], years: dict[str, list[st
         rows.append([Cell(link(path, year_page(year), f"{year}年"), year),
                      Cell(link(path, month_page(latest), f"{int(latest[5:])}月"), latest)] + _counts(records))
     body.append(table(["年份", "最近月份"] + COUNT_HEADERS, rows, table_id="years", numeric=range(2, 11)))
-    invalid = ctx.register.get("invalid", [])
+    invalid = ctx.register.invalid
     if invalid:
         body.append("## 未通过检查的文件")
         body.append(f'<p class="bs-lead">以下 {len(invalid)} 个文件在主线上，但未通过格式或规则检查，未计入登记簿。</p>')

@@ -28,7 +28,7 @@ TEXT_FIELDS = (("description", "事件情况"), ("body", "正文"), ("trend", "�
 
 def provide(ctx: Context) -> Iterator[Item]:
     numbers = serials(ctx)
-    for record in ctx.register.get("reports", []):
+    for record in ctx.register.reports:
         rid = record.get("id")
         if rid:
             yield StaticPage(report_page(rid), record.get("title") or rid,

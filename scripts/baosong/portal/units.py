@@ -28,7 +28,7 @@ from baosong.vocab import ROLE_ZH, UNIT_LEVEL_ZH
 
 def _by_unit(ctx: Context) -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = defaultdict(list)
-    for r in ctx.register.get("reports", []):
+    for r in ctx.register.reports:
         out[r.get("unit") or ""].append(r)
     return out
 
@@ -60,7 +60,7 @@ def provide(ctx: Context) -> Iterator[Item]:
                   table_id="units", filterable=True, numeric=(2, 3, 4, 5, 6))]
     yield Page(path, "单位", "\n\n".join(body), "units", nav_title="单位")
     silent_in: dict[str, list[dict]] = defaultdict(list)
-    for inc in ctx.register.get("incidents", []):
+    for inc in ctx.register.incidents:
         for code in inc.get("silent_units") or []:
             silent_in[code].append(inc)
     for code in codes:

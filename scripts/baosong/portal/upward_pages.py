@@ -50,7 +50,7 @@ def duty_table(ctx: Context, page: str, rows: list[tuple[dict, dict]], *, table_
 
 
 def _all(ctx: Context) -> list[tuple[dict, dict]]:
-    return [(inc, d) for inc in ctx.register.get("incidents", []) for d in inc.get("upward") or []]
+    return [(inc, d) for inc in ctx.register.incidents for d in inc.get("upward") or []]
 
 
 NOTE = ('<p class="bs-note">上报义务按 config/policy.yaml 的向上报送规则（upward_rules）判断，以上级登记库的收文回执为准'
