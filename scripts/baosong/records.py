@@ -7,8 +7,8 @@ JSON (`to_json()`, `baosong registry --format json`) is the export contract: the
 field order, times as ISO 8601 with offset to the second. A new field is one line here, with a default
 (so older constructors keep working) and its type: `to_json`/`from_json` derive the JSON from the type
 (a datetime becomes an ISO string, a tuple a list, a nested record a dict), and FORMAT.md's field list
-must name it (`tests/test_records.py`). `baosong registry` reads the attributes; the portal, scores,
-bulletins and exports still read the JSON dicts (`portal/data.py` converts once).
+must name it (`tests/test_records.py`). `baosong registry`, the portal, scores, bulletins and exports
+read the attributes; only the export files write the JSON form.
 """
 
 from __future__ import annotations
@@ -87,20 +87,6 @@ class JsonRecord:
             out[name] = value
         return out
 
-    # Transitional (issue 12): the JSON value of one field by name, so that a consumer not yet converted
-    # to attribute access reads a record as it read the JSON dict. Remove with the last `.get("…")` reader.
-    def get(self, key: str, default: Any = None) -> Any:
-        for name, kind, _ in self._fields_codec():
-            if name == key:
-                return _json_value(getattr(self, name), kind)
-        return default
-
-    def __getitem__(self, key: str) -> Any:
-        for name, kind, _ in self._fields_codec():
-            if name == key:
-                return _json_value(getattr(self, name), kind)
-        raise KeyError(key)
-
     @classmethod
     def from_json(cls: type[_R], data: dict[str, Any]) -> _R:
         """The record from its JSON data (`to_json`'s inverse); a key the class does not have is an error,
@@ -124,20 +110,6 @@ class JsonRecord:
         if unknown:
             raise ValueError(f"{cls.__name__}: unknown keys {sorted(unknown)}")
         return cls(**kwargs)
-
-
-def _json_value(value: Any, kind: int) -> Any:
-    if value is None:
-        return None
-    if kind == _TIME:
-        return value.isoformat(timespec="seconds")
-    if kind == _TUPLE:
-        return list(value)
-    if kind == _RECORD:
-        return value.to_json()
-    if kind == _DICT:
-        return dict(value)
-    return value
 
 
 @dataclass(frozen=True, slots=True)

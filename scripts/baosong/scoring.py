@@ -22,9 +22,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from baosong.records import IncidentRecord, ReportRecord
 from baosong.timeutil import parse_datetime, parse_offset
 from baosong.vocab import QUARTER_ZH
 from baosong.vocab import SCORE_TYPE_ZH as TYPE_ZH
@@ -170,16 +171,13 @@ def _when(value: object) -> datetime | None:
     return value if isinstance(value, datetime) else parse_datetime(value)
 
 
-def arrival(record: dict) -> datetime | None:
+def arrival(record: ReportRecord) -> datetime | None:
     """When a report reached the registry (its drafting time if the register has no arrival)."""
-    return _when(record.get("received_at")) or _when(record.get("created_at"))
+    return record.received_at or record.created_at
 
 
-def _month_key(value: object, tz: timezone, suffix: str) -> str | None:
-    """`YYYY-MM` of a time in local time; times already written in the local offset are not parsed."""
-    if isinstance(value, str) and value.endswith(suffix) and len(value) > 7 and value[4] == "-":
-        return value[:7]
-    when = _when(value)
+def _month_key(when: datetime | None, tz: timezone) -> str | None:
+    """`YYYY-MM` of a time in local time."""
     return when.astimezone(tz).strftime("%Y-%m") if when is not None else None
 
 
@@ -187,12 +185,12 @@ def _empty_counts() -> dict:
     return {"emergency": 0, "incidents": 0, "info": 0, "opinion": 0, "quota_items": 0, "quota_reports": []}
 
 
-def compute_scores(reports: Iterable[dict], office_docs: Mapping[str, dict], policy: dict,
+def compute_scores(reports: Iterable[ReportRecord], office_docs: Mapping[str, dict], policy: dict,
                    units: Mapping[str, dict], *, now: datetime, registry_office: str | None = None,
-                   incidents: Iterable[dict] = ()) -> Scores:
+                   incidents: Iterable[IncidentRecord] = ()) -> Scores:
     """The ledger of every unit from the register records and the office records' documents.
 
-    `reports`: register records (`register.py`; times as datetimes or ISO strings). `office_docs`:
+    `reports`: register records (`records.ReportRecord`). `office_docs`:
     report id → full document of the `adoption`, `instruction` and `notice` records among them
     (records whose document is missing are listed in `unattributed`). `units`: units.yaml entries
     by code, in the order tables list them before ranking. `incidents`: the register's incident
@@ -200,8 +198,8 @@ def compute_scores(reports: Iterable[dict], office_docs: Mapping[str, dict], pol
     """
     rules = policy.get("scoring") or {}
     tz = parse_offset(policy.get("timezone", "+08:00"))
-    records = [r for r in reports if r.get("id")]
-    by_id = {r["id"]: r for r in records}
+    records = [r for r in reports if r.id]
+    by_id = {r.id: r for r in records if r.id}
     ranked = [code for code in units if code != registry_office]
     quota_levels = set(rules.get("quota_levels", []))
     scores = Scores(rules=rules, now=now.astimezone(tz), tz=tz, units=ranked,
@@ -209,8 +207,7 @@ def compute_scores(reports: Iterable[dict], office_docs: Mapping[str, dict], pol
                     quota_units={c for c in ranked if units[c].get("level") in quota_levels}, months=[])
     if not rules:
         return scores
-    suffix = policy.get("timezone", "+08:00")
-    month_of = {r["id"]: _month_key(r.get("received_at") or r.get("created_at"), tz, suffix) for r in records}
+    month_of = {r.id: _month_key(arrival(r), tz) for r in records if r.id}
     known = [m for m in month_of.values() if m]
     now_month = scores.now.strftime("%Y-%m")
     scores.months = month_range(min(known), max(now_month, max(known))) if known else [now_month]
@@ -223,30 +220,30 @@ def compute_scores(reports: Iterable[dict], office_docs: Mapping[str, dict], pol
     for e in scores.entries:
         for rid in [e.get("report"), *e.get("records", []), *e.get("counted_reports", [])]:
             if rid and rid in by_id:
-                scores.titles[rid] = by_id[rid].get("title") or rid
+                scores.titles[rid] = by_id[rid].title or rid
     return scores
 
 
-def _count(scores: Scores, records: list[dict], month_of: dict[str, str | None]) -> None:
+def _count(scores: Scores, records: list[ReportRecord], month_of: dict[str, str | None]) -> None:
     quota_kinds = set(scores.rules.get("quota_kinds", []))
     for r in records:
-        kind = r.get("kind")
-        if kind not in COUNTED_KINDS:
+        kind = r.kind
+        if kind not in COUNTED_KINDS or not r.id:
             continue
-        month = month_of[r["id"]]
+        month = month_of[r.id]
         if month is None:
             continue
-        per_unit = scores.counts.setdefault(r.get("unit") or "", {})
+        per_unit = scores.counts.setdefault(r.unit or "", {})
         c = per_unit.get(month)
         if c is None:
             c = per_unit[month] = _empty_counts()
         c[kind] += 1
-        first = kind == "emergency" and r.get("stage") == "first"
+        first = kind == "emergency" and r.stage == "first"
         c["incidents"] += 1 if first else 0
         # An emergency counts once per incident: its first report.
         if kind in quota_kinds and (kind != "emergency" or first):
             c["quota_items"] += 1
-            c["quota_reports"].append(r["id"])
+            c["quota_reports"].append(r.id)
 
 
 def _entry(scores: Scores, kind: str, key: str, unit: str, when: datetime, points: float, **extra: Any) -> dict:
@@ -258,18 +255,18 @@ def _entry(scores: Scores, kind: str, key: str, unit: str, when: datetime, point
     return entry
 
 
-def _office_points(scores: Scores, records: list[dict], docs: Mapping[str, dict], by_id: dict[str, dict],
-                   ) -> None:
+def _office_points(scores: Scores, records: list[ReportRecord], docs: Mapping[str, dict],
+                   by_id: dict[str, ReportRecord]) -> None:
     rules = scores.rules
     highest: dict[str, list[dict]] = defaultdict(list)   # report id -> its adoption entries
     for r in records:
-        kind = r.get("kind")
+        kind, rid = r.kind, r.id or ""
         if kind not in ("adoption", "instruction"):
             continue
-        doc = docs.get(r["id"])
-        target = by_id.get(doc.get("report")) if doc else None
-        if doc is None or target is None or target.get("kind") not in COUNTED_KINDS:
-            scores.unattributed.append({"record": r["id"], "kind": kind, "report": (doc or {}).get("report"),
+        doc = docs.get(rid)
+        target = by_id.get(doc.get("report") or "") if doc else None
+        if doc is None or target is None or target.kind not in COUNTED_KINDS or target.id is None:
+            scores.unattributed.append({"record": rid, "kind": kind, "report": (doc or {}).get("report"),
                                         "reason": "记录内容无法读取" if doc is None else "所采用或批示的报告不在登记簿中"})
             continue
         level = doc.get("level")
@@ -277,11 +274,11 @@ def _office_points(scores: Scores, records: list[dict], docs: Mapping[str, dict]
         when = _when(doc.get("adopted_at" if kind == "adoption" else "instructed_at")) or arrival(r)
         if when is None:
             continue
-        entry = _entry(scores, kind, r["id"], target.get("unit") or "", when, float(table.get(level, 0)),
-                       report=target["id"], records=[r["id"]], level=level,
+        entry = _entry(scores, kind, rid, target.unit or "", when, float(table.get(level, 0)),
+                       report=target.id, records=[rid], level=level,
                        outlet=doc.get("outlet"), leader=doc.get("leader"))
         if kind == "adoption":
-            highest[target["id"]].append(entry)
+            highest[target.id].append(entry)
     if rules.get("adoption_mode") == "highest":
         # One report scores its highest level once; the other adoptions stay in the ledger at 0.
         for entries in highest.values():
@@ -291,32 +288,31 @@ def _office_points(scores: Scores, records: list[dict], docs: Mapping[str, dict]
                     e.update(points=0.0, base=0.0, superseded_by=best["id"])
 
 
-def _offences(scores: Scores, records: list[dict], docs: Mapping[str, dict], by_id: dict[str, dict],
-              incidents: list[dict]) -> None:
+def _offences(scores: Scores, records: list[ReportRecord], docs: Mapping[str, dict],
+              by_id: dict[str, ReportRecord], incidents: list[IncidentRecord]) -> None:
     deductions = scores.rules.get("deductions", {})
     offences: list[dict] = []
     charged: dict[tuple[str, str], dict] = {}      # (finding, report id) -> entry
     for r in records:
-        status = r.get("status")
+        status, rid = r.status, r.id or ""
         if status in ("late", "missed") and status in deductions:
-            when = arrival(r) or _when(r.get("deadline_at"))
+            when = arrival(r) or r.deadline_at
             if when is None:
                 continue
-            e = _entry(scores, status, r["id"], r.get("unit") or "", when, -float(deductions[status]),
-                       report=r["id"], source="register", delay_minutes=r.get("delay_minutes"),
-                       deadline_at=_when(r.get("deadline_at")), received_at=_when(r.get("received_at")),
-                       incident=r.get("incident"))
-            charged[(status, r["id"])] = e
+            e = _entry(scores, status, rid, r.unit or "", when, -float(deductions[status]),
+                       report=rid, source="register", delay_minutes=r.delay_minutes,
+                       deadline_at=r.deadline_at, received_at=r.received_at,
+                       incident=r.incident)
+            charged[(status, rid)] = e
             offences.append(e)
     for inc in incidents:
         # A follow-up never filed: there is no report to carry the status, so the incident does.
-        miss = inc.get("missed_followup")
-        when = _when((miss or {}).get("missed_at"))
-        if not miss or "missed" not in deductions or when is None:
+        miss = inc.missed_followup
+        if miss is None or "missed" not in deductions:
             continue
-        offences.append(_entry(scores, "missed", f"{inc['id']}#followup-{miss['sequence']}", inc.get("unit") or "",
-                               when, -float(deductions["missed"]), source="register", incident=inc["id"],
-                               followup=miss["sequence"], deadline_at=_when(miss.get("deadline_at")),
+        offences.append(_entry(scores, "missed", f"{inc.id}#followup-{miss.sequence}", inc.unit or "",
+                               miss.missed_at, -float(deductions["missed"]), source="register", incident=inc.id,
+                               followup=miss.sequence, deadline_at=miss.deadline_at,
                                received_at=None, delay_minutes=None))
     incident_reports: dict[tuple[str, str, str], dict] = {}   # (finding, incident, unit) -> first entry
     for e in sorted(offences, key=lambda x: (x["date"], x["id"])):
@@ -324,13 +320,14 @@ def _offences(scores: Scores, records: list[dict], docs: Mapping[str, dict], by_
             incident_reports.setdefault((e["type"], e["incident"], e["unit"]), e)
     notices: dict[tuple, dict] = {}
     for r in records:
-        if r.get("kind") != "notice":
+        rid = r.id or ""
+        if r.kind != "notice":
             continue
-        doc = docs.get(r["id"])
-        finding = (doc or {}).get("finding")
-        unit = (doc or {}).get("target_unit")
+        doc = docs.get(rid)
+        finding: str = (doc or {}).get("finding") or ""
+        unit: str = (doc or {}).get("target_unit") or ""
         if doc is None or finding not in deductions or not unit:
-            scores.unattributed.append({"record": r["id"], "kind": "notice", "report": (doc or {}).get("report"),
+            scores.unattributed.append({"record": rid, "kind": "notice", "report": (doc or {}).get("report"),
                                         "reason": "记录内容无法读取" if doc is None else "认定类别不在计分办法中"})
             continue
         report, incident = doc.get("report"), doc.get("incident")
@@ -338,18 +335,18 @@ def _offences(scores: Scores, records: list[dict], docs: Mapping[str, dict], by_
         same = charged.get((finding, report)) if report else None
         if same is None and incident and not report:
             same = incident_reports.get((finding, incident, unit))
-        key = (finding, unit, report or incident or r["id"])
+        key = (finding, unit, report or incident or rid)
         same = same or notices.get(key)
         if same is not None:
-            same["records"].append(r["id"])
+            same["records"].append(rid)
             continue
         when = _when(doc.get("decided_at")) or arrival(r)
         if when is None:
             continue
         target = by_id.get(report) if report else None
-        e = _entry(scores, finding, r["id"], unit, when, -float(deductions[finding]), report=report,
-                   records=[r["id"]], source="notice", incident=incident,
-                   delay_minutes=(target or {}).get("delay_minutes"))
+        e = _entry(scores, finding, rid, unit, when, -float(deductions[finding]), report=report,
+                   records=[rid], source="notice", incident=incident,
+                   delay_minutes=target.delay_minutes if target else None)
         notices[key] = e
         offences.append(e)
     multiplier = float(scores.rules.get("repeat_multiplier", 1))
@@ -505,7 +502,7 @@ def entry_text(entry: dict, level_zh: Mapping[str, str]) -> str:
 def table_json(table: dict, level_zh: Mapping[str, str] | None = None) -> dict:
     """A period table as JSON-ready data (dates as ISO strings, integral points as integers)."""
     def entry(e: dict) -> dict:
-        out = {k: (v.isoformat(timespec="seconds") if isinstance(v, datetime | date) else v) for k, v in e.items()}
+        out = {k: (v.isoformat(timespec="seconds") if isinstance(v, datetime) else v) for k, v in e.items()}
         out["points"] = json_number(e["points"])
         out["base"] = json_number(e["base"])
         out["multiplier"] = json_number(e["multiplier"])

@@ -1,10 +1,9 @@
 """Everything the portal shows, read from one commit of the registry: register, config, documents.
 
 The register comes from `register.build_register` as typed records (`records.ReportRecord`,
-`IncidentRecord`); the providers, scores, bulletins and exports still read its JSON form
-(`register.register_json`: dicts, times as ISO strings — the same records as `baosong registry --format
-json`). That conversion is the one adapter left between the typed register and its readers (issue 12;
-its cost at 50,000 reports: `bench/bench_records.py`, bench/README.md). The full report documents (descriptions, measures, bodies) are
+`IncidentRecord`), and the providers, scores, bulletins and exports read them as they are (`Context.register`
+is the `Register`): no JSON round trip (issue 12; what it cost at 50,000 reports: `bench/bench_records.py`,
+bench/README.md). The full report documents (descriptions, measures, bodies) are
 read from the git objects the register names (`blob`), through one `cat-file --batch`, and parsed
 with the strict YAML loader on demand. Nothing is read from the working tree.
 """

@@ -109,11 +109,13 @@ class Context:
 
     def unit_name(self, code: str | None) -> str:
         unit = self.units.get(code or "")
-        return unit.get("name", code) if unit else (code or "")
+        name = unit.get("name", code) if unit else None
+        return name if isinstance(name, str) else (code or "")
 
     def staff_name(self, staff_id: str | None) -> str:
         person = self.staff.get(staff_id or "")
-        return person.get("name", staff_id) if person else (staff_id or "")
+        name = person.get("name", staff_id) if person else None
+        return name if isinstance(name, str) else (staff_id or "")
 
 
 Provider = Callable[[Context], Iterable[Item]]
