@@ -217,7 +217,8 @@ def test_no_diagnostic_on_any_valid_report(server, demo: Path) -> None:
     files = [*sorted((EXAMPLES / "valid").rglob("*.yaml")), *sorted((REPO / "reports").rglob("*.yaml")),
              *sorted((demo / "reports").rglob("*.yaml"))]
     kinds = {re.search(r"^kind: (\w+)", p.read_text(encoding="utf-8"), re.M).group(1) for p in files}
-    assert kinds == {"emergency", "info", "opinion", "adoption", "instruction", "notice", "correction"}
+    assert kinds == {"emergency", "info", "opinion", "adoption", "instruction", "notice", "correction", "request",
+                     "decline", "duty_period", "daily"}
     uris = [server.open(p) for p in files]
     found = server.wait_diagnostics(uris, timeout=600)
     noisy = {u: [d["message"] for d in found[u]] for u in uris if found[u]}

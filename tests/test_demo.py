@@ -165,7 +165,7 @@ def test_office_merge_delays_do_not_make_reports_late(register):
 def test_demo_covers_every_kind_category_type_and_level(demo, register):
     reports = register["reports"]
     assert {r["kind"] for r in reports} == {"emergency", "info", "opinion", "adoption", "instruction", "notice",
-                                            "correction"}
+                                            "correction", "request", "decline", "duty_period", "daily"}
     assert {r["category"] for r in reports if r["stage"] == "first"} >= {
         "accident", "traffic", "fire", "natural_disaster", "environment", "public_health", "social_security", "other"}
     assert {r["stage"] for r in reports if r["kind"] == "emergency"} == {"first", "followup", "final"}

@@ -19,6 +19,7 @@ LABELS = {
     ("report", "verification"): (vocab.VERIFICATION_ZH,),
     ("report", "level"): (vocab.LEVEL_ZH,),
     ("report", "finding"): (vocab.FINDING_ZH,),
+    ("report", "target_levels"): (vocab.UNIT_LEVEL_ZH,),
     ("policy", "categories"): (vocab.CATEGORY_ZH,),
     ("policy", "grade"): (vocab.GRADE_ZH, vocab.GRADE_SHORT),
     ("policy", "default_grade"): (vocab.GRADE_ZH, vocab.GRADE_SHORT),

@@ -147,6 +147,7 @@ def _sections(scores: Scores, b: dict, levels: dict[str, str]) -> list[dict]:
                 f"，获领导批示{t['instructed']}次。"
                 f"紧急信息迟报{t['offences'].get('late', 0)}份、漏报{t['offences'].get('missed', 0)}份；"
                 f"经核查认定瞒报{t['offences'].get('concealed', 0)}次、谎报{t['offences'].get('fabricated', 0)}次。")
+    overview += duty_overview(entries_of_table(b["table"]))
     if b["category"] == "quarter":
         overview += "采用情况是衡量信息工作质量的主要指标，各单位采用加分详见下表。"
     sections: list[dict[str, Any]] = [{"heading": "", "paragraphs": [intro], "table": None},
@@ -177,6 +178,11 @@ def _sections(scores: Scores, b: dict, levels: dict[str, str]) -> list[dict]:
             months = "、".join(f"{int(m['month'][5:])}月报送{m['counted']}条（少报{m['missing']}条）" for m in x["months"])
             lines.append(f"{x['name']}：{months}，扣{fmt_points(-x['points'])}分。")
         blame_groups.append(("未完成每月报送任务", lines))
+    duty_blame = [duty_criticism_text(scores, e) for e in sorted(entries_of_table(b["table"]),
+                                                                  key=lambda e: (e["date"], e["id"]))
+                  if e["type"] in ("request_missing", "request_zeroed", "daily_missing")]
+    if duty_blame:
+        blame_groups.append(("约稿未报送、重要时段日报未报", duty_blame))
     blame = _grouped(blame_groups)
     if blame:
         blame.insert(0, "下列单位存在以下问题，予以通报批评：")
@@ -196,6 +202,40 @@ def _sections(scores: Scores, b: dict, levels: dict[str, str]) -> list[dict]:
             s["number"] = ""
             s["heading_text"] = ""
     return sections
+
+
+def entries_of_table(table: dict) -> list[dict]:
+    return [e for r in table["rows"] for e in r["entries"]]
+
+
+def duty_overview(entries: list[dict]) -> str:
+    """The summary sentence on 约稿 and 重要时段 of a period; "" when the period had none."""
+    answered = [e for e in entries if e["type"] == "request"]
+    late = sum(1 for e in answered if e.get("status") == "late")
+    missing = sum(1 for e in entries if e["type"] == "request_missing")
+    daily_late = sum(1 for e in entries if e["type"] == "daily_late")
+    daily_missing = sum(1 for e in entries if e["type"] == "daily_missing")
+    text = ""
+    if answered or missing:
+        text += (f"办公室约稿各单位完成{len(answered)}份次" + (f"（其中逾期{late}份次）" if late else "") +
+                 f"，逾期未报送{missing}份次。")
+    if daily_late or daily_missing:
+        text += f"重要时段每日报告迟报{daily_late}次、未报{daily_missing}次。"
+    return text
+
+
+def duty_criticism_text(scores: Scores, e: dict) -> str:
+    """One criticised 约稿 or 重要时段 item."""
+    name = scores.name(e["unit"])
+    if e["type"] == "request_zeroed":
+        return f"{name}本年度已有{e.get('missing_count')}次约稿未报送，按规定全年积分清零。"
+    if e["type"] == "request_missing":
+        rid = e.get("request") or ""
+        return (f"{name}对办公室约稿《{scores.titles.get(rid, rid)}》（{rid}）逾期未报送"
+                + ("，所述不能落实的理由未被认可" if e.get("records", [])[1:] else "") + f"，扣{fmt_points(-e['points'])}分。")
+    pid = e.get("duty_period") or ""
+    return (f"{name}在重要时段《{scores.titles.get(pid, pid)}》期间{e.get('day')}未按时报送每日报告（含零报告），"
+            f"扣{fmt_points(-e['points'])}分。")
 
 
 def _numeral(n: int) -> str:

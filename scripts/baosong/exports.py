@@ -232,7 +232,8 @@ def context_scores(ctx: Context) -> Scores:
                     office[r.id] = doc
         cached = compute_scores(ctx.register.reports, office, ctx.policy, ctx.units, now=ctx.now,
                                 registry_office=ctx.extra.get("registry_office"),
-                                incidents=ctx.register.incidents)
+                                incidents=ctx.register.incidents, requests=ctx.register.requests,
+                                duty_periods=ctx.register.duty_periods)
         ctx.extra["_scores"] = cached
     return cached
 

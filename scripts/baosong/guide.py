@@ -392,7 +392,27 @@ def _scoring(policy: dict) -> str:
 """ + table(["认定", "每次扣分"], [[f"{FINDING_ZH.get(k, esc(k))}（{code(k)}）", _num(v)] for k, v in deductions.items()]) + f"""
 同一单位同一年度内再次出现同类问题的，扣分乘以 {_num(s.get('repeat_multiplier'))}。
 迟报、漏报由登记系统按[报送时限](deadlines.md)自动判定；瞒报、谎报以登记机关的通报认定为准。
-"""
+""" + _duty_scoring(s)
+
+
+def _duty_scoring(s: dict) -> str:
+    """约稿 and 重要时段 rows (policy `scoring.requests` / `scoring.duty`), when the scheme has them."""
+    req, duty = s.get("requests") or {}, s.get("duty") or {}
+    rows = []
+    if req:
+        rows += [["约稿按时完成", f"加 {_num(req.get('answered', 0))} 分（约稿另定分值的从其规定）"],
+                 ["约稿逾期完成", f"加 {_num(req.get('late', 0))} 分"],
+                 ["约稿稿件被采用", f"另加 {_num(req.get('adopted', 0))} 分"],
+                 ["约稿逾期未报送（或不能落实的理由被驳回）", f"扣 {_num(req.get('missing', 0))} 分"]]
+        if req.get("zero_year_after"):
+            rows.append(["一年内约稿未报送", f"第 {_num(req['zero_year_after'])} 次起全年积分清零"])
+    if duty:
+        rows += [["重要时段日报迟报（含零报告）", f"扣 {_num(duty.get('late', 0))} 分"],
+                 ["重要时段日报未报（含应报的零报告）", f"扣 {_num(duty.get('missing', 0))} 分"]]
+    if not rows:
+        return ""
+    return "\n## 约稿和重要时段\n\n" + table(["项目", "计分"], rows) + (
+        "\n按时与否以登记系统的收文时间为准：约稿以报送时限、日报以当日报送时限判定，恰在时限送达的为按时。\n")
 
 
 # --- examples ------------------------------------------------------------------------------------

@@ -44,6 +44,11 @@ PROMPT_FIELDS: dict[str, tuple[str, ...]] = {
     "instruction": ("report", "leader", "level", "instructed_at", "content"),
     "notice": ("finding", "target_unit", "report", "incident", "decided_at", "body"),
     "correction": ("report", "reason", "body"),
+    "request": ("target_units", "target_levels", "due_at", "requirements", "purpose", "contact", "points"),
+    "decline": ("request", "decline_reason"),
+    "duty_period": ("target_units", "target_levels", "start_date", "end_date", "daily_deadline",
+                    "zero_report_required", "requirements", "contact"),
+    "daily": ("duty_period", "date", "nothing_to_report", "body"),
 }
 # Figures a follow-up carries forward from the incident so far ("截至报告时的累计").
 CARRIED_FIGURES = ("casualties", "economic_loss", "grade")

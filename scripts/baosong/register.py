@@ -24,6 +24,7 @@ from typing import Any
 from baosong.check import PER_WORKER_FILES, JudgedCache, check_bytes_doc, problem_tuple
 from baosong.config import Config, load_config
 from baosong.deadlines import judge, next_followup_due, series_deadlines
+from baosong.duties import DUTY_FIELDS, DutyPeriodRecord, RequestRecord, compute_duties
 from baosong.gitrepo import BackgroundLog, GitTree, read_objects
 from baosong.grading import computed_grade, figures_of
 from baosong.history import Arrival, read_arrivals
@@ -40,7 +41,7 @@ from baosong.yamlload import load_yaml
 KEEP_FIELDS = ("id", "kind", "unit", "title", "created_at", "author", "reviewer", "signer", "stage",
                "incident", "sequence", "category", "grade", "occurred_at", "discovered_at", "phoned_at",
                "casualties", "economic_loss", "sensitive", "involved_units", "delay_reason", "info_type",
-               "report", "level", "finding", "target_unit", "signoff_pending")
+               "report", "level", "finding", "target_unit", "signoff_pending", *DUTY_FIELDS)
 
 _KEEP = frozenset(KEEP_FIELDS) | {"forwarded_from"}  # kept as the link summary (provenance.forwarded_summary)
 
@@ -57,6 +58,8 @@ class Register:
     invalid: list[dict] = field(default_factory=list)
     config_problems: list = field(default_factory=list)
     upstream_problems: list = field(default_factory=list)  # upper receipts refused, forwards not believed (upstream.py)
+    requests: list[RequestRecord] = field(default_factory=list)         # 约稿 (duties.py)
+    duty_periods: list[DutyPeriodRecord] = field(default_factory=list)  # 重要时段 (duties.py)
 
     def summary(self) -> dict[str, int]:
         counts: dict[str, int] = defaultdict(int)
@@ -171,6 +174,8 @@ def build_register(repo: Path, rev: str = "HEAD", *, now: datetime, use_cache: b
     links = read_upstream(repo, cfg)
     reg.upstream_problems = links.problems
     reg.reports, reg.incidents = compute_register(docs, arrivals, cfg, now, upstream=links)
+    reg.requests, reg.duty_periods = compute_duties(docs, {p: getattr(arrivals.get(p), "received_at", None) for p in docs},
+                                                    cfg.units, cfg.policy, now, cfg.registry_office)
     for path in sorted(problems):
         arrival = arrivals.get(path)
         reg.invalid.append({"path": path, **_arrival_fields(arrival), "blob": tree.entries[path].oid,
@@ -394,7 +399,8 @@ def _head(reg: Register) -> dict[str, Any]:
 def _sections(reg: Register) -> dict[str, list[dict]]:
     """The record lists as JSON data, in output order (a new section of the register is one line here)."""
     return {"reports": [r.to_json() for r in reg.reports], "incidents": [i.to_json() for i in reg.incidents],
-            "invalid": [_jsonable(x) for x in reg.invalid]}
+            "invalid": [_jsonable(x) for x in reg.invalid],
+            "requests": [r.to_json() for r in reg.requests], "duty_periods": [d.to_json() for d in reg.duty_periods]}
 
 
 def _jsonable(value: Any) -> Any:

@@ -11,24 +11,28 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from baosong.config import Config, staff_roles
 from baosong.grading import computed_grade, figures_of, severity
 from baosong.problems import Problem, field_name
 from baosong.timeutil import iso, parse_datetime, parse_offset
-from baosong.vocab import GRADE_ZH, INFO_TYPE_ZH, ROLE_ZH
+from baosong.vocab import GRADE_ZH, INFO_TYPE_ZH, KIND_ZH, ROLE_ZH
 
 # \Z, not $: `$` also matches before a final newline, and a path "x.yaml\n" must not pass as x.yaml.
 REPORT_ID_RE = re.compile(r"^([a-z][a-z0-9]{1,11})-([0-9]{8})-([a-z][a-z0-9]{1,15})-([0-9]{2})\Z")
 PATH_RE = re.compile(r"^reports/([0-9]{4})/([a-z][a-z0-9]{1,11})/([^/]+)\.yaml\Z")
 TIME_FIELDS = ("created_at", "occurred_at", "discovered_at", "phoned_at", "first_seen_at",
-               "adopted_at", "instructed_at", "decided_at")
-REF_FIELDS = ("incident", "report")
-OFFICE_KINDS = ("adoption", "instruction", "notice")
+               "adopted_at", "instructed_at", "decided_at", "due_at")
+FUTURE_FIELDS = ("due_at",)
+REF_FIELDS = ("incident", "report", "request", "duty_period")
+OFFICE_KINDS = ("adoption", "instruction", "notice", "request", "duty_period")
+# What a reference field must point at (kind of the referenced record), beyond existing.
+REF_KINDS = {"request": "request", "duty_period": "duty_period"}
 # A classification marking: a star, or a level word used as a marking (秘密★1年, 机密级, a line "绝密").
 SECRECY_RE = re.compile(r"★|(?:绝密|机密|秘密)\s*(?:★|级|[0-9]+\s*年)|(?:^|\n)\s*(?:绝密|机密|秘密)\s*(?:$|\n)")
+MAX_DUTY_DAYS = 366  # a duty period is days or weeks; the register lays out one cell per unit and day
 FUTURE_TOLERANCE = timedelta(minutes=5)  # clock skew between an officer's laptop and CI
 
 Emit = Callable[[tuple, str, str], None]
@@ -129,7 +133,9 @@ def check_document(relpath: str, doc: dict, position: Callable[[tuple], tuple[in
     _check_path(relpath, doc, cfg, emit)
     _check_people(doc, cfg, emit)
     times = _check_times(doc, cfg, emit)
-    latest_field = max(times, key=times.__getitem__) if times else None
+    # A request's due time lies ahead by nature: only times that claim the past count for time-future.
+    past = {f: t for f, t in times.items() if f not in FUTURE_FIELDS}
+    latest_field = max(past, key=past.__getitem__) if past else None
     _check_secrecy(doc, emit, raw)
     if "delay_reason" in doc and (why := reason_problem(doc["delay_reason"], cfg.policy)):
         emit(("delay_reason",), "reason-text", why)
@@ -137,6 +143,8 @@ def check_document(relpath: str, doc: dict, position: Callable[[tuple], tuple[in
         _check_info_length(doc, cfg, emit)
     if kind == "emergency":
         _check_grade(doc, cfg, emit)
+    if kind in ("request", "decline", "duty_period", "daily"):
+        _check_duty(doc, cfg, emit)
     if kind in OFFICE_KINDS and unit != cfg.registry_office:
         emit(("unit",), "office-record-unit",
              f"“{kind}”类记录只能由登记机关（{cfg.registry_office}）填报，本单位不能提交此类记录。")
@@ -156,9 +164,13 @@ def check_document(relpath: str, doc: dict, position: Callable[[tuple], tuple[in
         # Who may file follow-ups to this report's incident besides its own unit.
         "involved_units": [u for u in doc.get("involved_units") or [] if isinstance(u, str)],
         # Only what cross-file rules may point at: the summary is cached for every file.
-        "pos": {f: position((f,)) for f in ("id", "sequence", "stage", "created_at", *REF_FIELDS, latest_field)
+        "pos": {f: position((f,)) for f in ("id", "sequence", "stage", "created_at", "date", *REF_FIELDS, latest_field)
                 if f in doc},
     }
+    if kind in ("request", "duty_period", "daily"):
+        # What the cross-file duty rules compare: a daily report's date, a record's targets and days.
+        summary["duty"] = {k: doc[k] for k in ("target_units", "target_levels", "start_date", "end_date", "date")
+                           if k in doc}
     return problems, summary
 
 
@@ -209,7 +221,8 @@ def _check_people(doc: dict, cfg: Config, emit: Emit) -> None:
             emit((fieldname,), "staff-wrong-unit", f"人员“{who}”属于单位“{staff_unit}”，不是本单位“{unit}”的人员。")
         elif role not in roles:
             emit((fieldname,), "staff-role", f"人员“{who}”不具有“{ROLE_ZH[role]}”角色，不能担任此项。")
-    if doc.get("signer") is None and not doc.get("signoff_pending"):
+    # A daily report (重要时段日报, often a 零报告) is the duty officer's; the schema makes signer optional.
+    if doc.get("signer") is None and not doc.get("signoff_pending") and doc.get("kind") != "daily":
         emit(("signer",), "signoff-missing", "缺少签发人 signer。紧急情况下可先报后审：首报填写 signoff_pending: true，并在续报中补签发。")
 
 
@@ -228,6 +241,49 @@ def _check_times(doc: dict, cfg: Config, emit: Emit) -> dict[str, datetime]:
     if created and occurred and created < occurred:
         emit(("created_at",), "time-order", "起草时间早于事发时间，请核对 created_at 与 occurred_at。")
     return {f: t for f, t in parsed.items() if t is not None}
+
+
+def _check_duty(doc: dict, cfg: Config, emit: Emit) -> None:
+    """约稿, its decline, 重要时段 and their daily reports: what the schema cannot say."""
+    kind = doc.get("kind")
+    if kind in ("request", "duty_period"):
+        if not doc.get("target_units") and not doc.get("target_levels"):
+            emit(("kind",), "targets-missing", "请填写受理单位 target_units（单位代码列表）或受理层级 target_levels"
+                 "（如 [district]），至少一项。")
+        for i, code in enumerate(doc.get("target_units") or []):
+            if code not in cfg.units:
+                emit(("target_units", i), "unit-unknown", f"受理单位“{code}”不在 config/units.yaml 中，请核对单位代码。")
+    if kind == "duty_period":
+        start, end = doc.get("start_date"), doc.get("end_date")
+        if isinstance(start, str) and isinstance(end, str):
+            try:
+                first, last = date.fromisoformat(start), date.fromisoformat(end)
+            except ValueError:
+                emit(("start_date",), "date-invalid", f"日期 {start} 或 {end} 不存在，请核对。")
+                return
+            if last < first:
+                emit(("end_date",), "period-dates", f"结束日期 {end} 早于开始日期 {start}，请核对。")
+            elif (last - first).days > MAX_DUTY_DAYS:
+                emit(("end_date",), "period-dates", f"重要时段不能超过 {MAX_DUTY_DAYS} 天，请分段发布。")
+    if kind == "decline" and "decline_reason" in doc and not is_real_reason(doc["decline_reason"], cfg.policy):
+        value = doc["decline_reason"]
+        count = written_chars(value) if isinstance(value, str) else 0
+        emit(("decline_reason",), "reason-text", f"不能落实的理由（decline_reason）须用完整的话写明，至少 "
+             f"{reason_min_chars(cfg.policy)} 个汉字或字母，这里只有 {count} 个（空白、标点、数字和不可见的填充字符"
+             "不计）。请写明为何不能按约稿要求报送。")
+    if kind == "daily":
+        if isinstance(doc.get("date"), str):
+            try:
+                date.fromisoformat(doc["date"])
+            except ValueError:
+                emit(("date",), "date-invalid", f"日期 {doc['date']} 不存在，请核对。")
+        zero = doc.get("nothing_to_report") is True
+        if zero and "body" in doc:
+            emit(("body",), "daily-content", "零报告（nothing_to_report: true）不填正文 body；有事项要报请删去 "
+                 "nothing_to_report，在 body 中写当日要情。")
+        elif not zero and "body" not in doc:
+            emit(("nothing_to_report",), "daily-content", "日报须写正文 body（当日要情摘要）；当日无事项时写 "
+                 "nothing_to_report: true（零报告）。")
 
 
 def _check_secrecy(doc: dict, emit: Emit, raw: bytes | None = None) -> None:
@@ -314,11 +370,37 @@ def check_collection(summaries: list[dict], cfg: Config, now: datetime) -> list[
                     emit(s, fieldname, "incident-unit", why)
                     continue
                 series[target_id].append(s)
+            if fieldname in REF_KINDS and target["kind"] != REF_KINDS[fieldname]:
+                emit(s, fieldname, "ref-kind", f"“{target_id}”不是{KIND_ZH[REF_KINDS[fieldname]]}记录，请核对编号。")
+                continue
+            if fieldname in REF_KINDS and (duty_why := duty_target_problem(s, target, cfg)):
+                emit(s, fieldname if duty_why[0] == "unit" else "date", duty_why[1], duty_why[2])
             if s["kind"] == "correction" and s["unit"] not in (target["unit"], cfg.registry_office):
                 emit(s, fieldname, "correction-unit", f"只能更正本单位的报告；“{target_id}”属于单位“{target['unit']}”。")
     for first_id, items in series.items():
         _check_series(by_id[first_id], items, emit)
     return problems
+
+
+def duty_target_problem(s: dict, target: dict, cfg: Config) -> tuple[str, str, str] | None:
+    """(field, rule, message) when a decline or daily report does not fit the request or duty period it
+    names: a unit the record does not ask, or a day outside the period. Answers (info, emergency) from
+    other units are welcome and never refused."""
+    if s["kind"] not in ("decline", "daily"):
+        return None
+    duty = target.get("duty") or {}
+    unit = s["unit"]
+    levels = duty.get("target_levels") or []
+    if unit not in (duty.get("target_units") or []) and cfg.units.get(unit, {}).get("level") not in levels:
+        what = "约稿" if target["kind"] == "request" else "重要时段"
+        return ("unit", "duty-unit", f"{what}“{target['id']}”的受理单位不包括本单位“{unit}”，无须报送；如确属本单位，"
+                f"请登记机关在该{what}的 target_units 中补上本单位。")
+    day = (s.get("duty") or {}).get("date")
+    start, end = duty.get("start_date"), duty.get("end_date")
+    if s["kind"] == "daily" and isinstance(day, str) and isinstance(start, str) and isinstance(end, str) \
+            and not start <= day <= end:
+        return ("date", "daily-date", f"日期 {day} 不在重要时段“{target['id']}”（{start} 至 {end}）之内，请核对 date。")
+    return None
 
 
 def may_join_incident(unit: object, stage: object, first: dict) -> bool:

@@ -25,110 +25,29 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from baosong.duties import DutyPeriodRecord, RequestRecord
+from baosong.periods import (
+    PERIOD_KINDS,
+    Period,
+    month_range,
+    month_start,
+    next_month,
+    parse_period,
+    period_of,
+)
 from baosong.records import IncidentRecord, ReportRecord
 from baosong.timeutil import parse_datetime, parse_offset
-from baosong.vocab import QUARTER_ZH
 from baosong.vocab import SCORE_TYPE_ZH as TYPE_ZH
 
-PERIOD_KINDS = ("month", "bimonth", "quarter", "year")
-PERIOD_MONTHS = {"month": 1, "bimonth": 2, "quarter": 3, "year": 12}
 LEVELS = ("own", "city", "prefecture", "province", "national")
 FINDINGS = ("late", "missed", "concealed", "fabricated")
 ENTRY_TYPES = ("adoption", "instruction", "shortfall", *FINDINGS)
+# 约稿 and 重要时段 (policy `scoring.requests` / `scoring.duty`); kept apart in a row's `duties` so that
+# a table's `points` keeps its shape for schemes without them.
+DUTY_TYPES = ("request", "request_adopted", "request_missing", "request_zeroed", "daily_late", "daily_missing")
+ALL_TYPES = (*ENTRY_TYPES, *DUTY_TYPES)
 COUNTED_KINDS = ("emergency", "info", "opinion")
 DEFAULT_PRAISE_TOP = 3
-
-
-# ------------------------------------------------------------------------------------------------
-# Periods
-
-
-@dataclass(frozen=True)
-class Period:
-    """A scoring period: a month, a bimonth (1 = Jan–Feb … 6 = Nov–Dec), a quarter or a year."""
-
-    kind: str
-    year: int
-    index: int = 1
-
-    @property
-    def key(self) -> str:
-        """`2026-09`, `2026-B5`, `2026-Q3`, `2026` (the `--period` syntax)."""
-        return {"month": f"{self.year}-{self.index:02d}", "bimonth": f"{self.year}-B{self.index}",
-                "quarter": f"{self.year}-Q{self.index}", "year": f"{self.year}"}[self.kind]
-
-    @property
-    def months(self) -> tuple[str, ...]:
-        """The `YYYY-MM` keys of the months in the period."""
-        size = PERIOD_MONTHS[self.kind]
-        first = (self.index - 1) * size + 1
-        return tuple(f"{self.year}-{m:02d}" for m in range(first, first + size))
-
-    @property
-    def label(self) -> str:
-        """2026年9月 / 2026年9—10月 / 2026年第三季度 / 2026年."""
-        first, last = int(self.months[0][5:]), int(self.months[-1][5:])
-        if self.kind == "quarter":
-            return f"{self.year}年{QUARTER_ZH[self.index - 1]}"
-        if self.kind == "year":
-            return f"{self.year}年"
-        return f"{self.year}年{first}月" if first == last else f"{self.year}年{first}—{last}月"
-
-    def start(self, tz: timezone) -> datetime:
-        return datetime(self.year, int(self.months[0][5:]), 1, tzinfo=tz)
-
-    def end(self, tz: timezone) -> datetime:
-        """The first instant after the period."""
-        return month_start(_next_month(self.months[-1]), tz)
-
-    def sort_key(self) -> tuple:
-        """Chronological by end, the longer period last among those ending together."""
-        return (self.months[-1], PERIOD_KINDS.index(self.kind))
-
-
-def parse_period(text: str) -> Period:
-    """`2026`, `2026-Q3`, `2026-09`, `2026-B5` → Period; ValueError with a Chinese message otherwise."""
-    raw = (text or "").strip().upper()
-    try:
-        if raw.isdigit() and len(raw) == 4:
-            return Period("year", int(raw))
-        year_text, _, rest = raw.partition("-")
-        if len(year_text) == 4 and year_text.isdigit() and rest:
-            year = int(year_text)
-            if rest[0] == "Q" and rest[1:].isdigit() and 1 <= int(rest[1:]) <= 4:
-                return Period("quarter", year, int(rest[1:]))
-            if rest[0] == "B" and rest[1:].isdigit() and 1 <= int(rest[1:]) <= 6:
-                return Period("bimonth", year, int(rest[1:]))
-            if rest.isdigit() and 1 <= int(rest) <= 12:
-                return Period("month", year, int(rest))
-    except ValueError:
-        pass
-    raise ValueError(f"统计周期“{text}”无效。可写 2026（全年）、2026-Q3（第三季度）、2026-09（9月）、"
-                     "2026-B5（第5个双月，即9—10月）。")
-
-
-def period_of(kind: str, month: str) -> Period:
-    """The period of the given kind that contains month `YYYY-MM`."""
-    year, mon = int(month[:4]), int(month[5:])
-    return Period(kind, year, 1 if kind == "year" else (mon - 1) // PERIOD_MONTHS[kind] + 1)
-
-
-def month_start(month: str, tz: timezone) -> datetime:
-    return datetime(int(month[:4]), int(month[5:]), 1, tzinfo=tz)
-
-
-def _next_month(month: str) -> str:
-    year, mon = int(month[:4]), int(month[5:])
-    return f"{year + mon // 12}-{mon % 12 + 1:02d}"
-
-
-def month_range(first: str, last: str) -> list[str]:
-    out = []
-    month = first
-    while month <= last:
-        out.append(month)
-        month = _next_month(month)
-    return out
 
 
 # ------------------------------------------------------------------------------------------------
@@ -152,7 +71,7 @@ class Scores:
     unattributed: list[dict] = field(default_factory=list)             # office records no unit could take
 
     def month_complete(self, month: str) -> bool:
-        return month_start(_next_month(month), self.tz) <= self.now
+        return month_start(next_month(month), self.tz) <= self.now
 
     def complete(self, period: Period) -> bool:
         return period.end(self.tz) <= self.now
@@ -187,7 +106,8 @@ def _empty_counts() -> dict:
 
 def compute_scores(reports: Iterable[ReportRecord], office_docs: Mapping[str, dict], policy: dict,
                    units: Mapping[str, dict], *, now: datetime, registry_office: str | None = None,
-                   incidents: Iterable[IncidentRecord] = ()) -> Scores:
+                   incidents: Iterable[IncidentRecord] = (), requests: Iterable[RequestRecord] = (),
+                   duty_periods: Iterable[DutyPeriodRecord] = ()) -> Scores:
     """The ledger of every unit from the register records and the office records' documents.
 
     `reports`: register records (`records.ReportRecord`). `office_docs`:
@@ -195,6 +115,7 @@ def compute_scores(reports: Iterable[ReportRecord], office_docs: Mapping[str, di
     (records whose document is missing are listed in `unattributed`). `units`: units.yaml entries
     by code, in the order tables list them before ranking. `incidents`: the register's incident
     records; a follow-up never filed past its 漏报 window (`missed_followup`) is charged as missed.
+    `requests` / `duty_periods`: the register's 约稿 and 重要时段 records in their JSON form (duties.py).
     """
     rules = policy.get("scoring") or {}
     tz = parse_offset(policy.get("timezone", "+08:00"))
@@ -216,7 +137,8 @@ def compute_scores(reports: Iterable[ReportRecord], office_docs: Mapping[str, di
     _office_points(scores, records, office_docs, by_id)
     _offences(scores, records, office_docs, by_id, list(incidents))
     _shortfall(scores)
-    scores.entries.sort(key=lambda e: (e["date"], ENTRY_TYPES.index(e["type"]), e["id"]))
+    _duties(scores, list(requests), list(duty_periods), office_docs, records)
+    scores.entries.sort(key=lambda e: (e["date"], ALL_TYPES.index(e["type"]), e["id"]))
     for e in scores.entries:
         for rid in [e.get("report"), *e.get("records", []), *e.get("counted_reports", [])]:
             if rid and rid in by_id:
@@ -325,6 +247,8 @@ def _offences(scores: Scores, records: list[ReportRecord], docs: Mapping[str, di
             continue
         doc = docs.get(rid)
         finding: str = (doc or {}).get("finding") or ""
+        if finding == "reason_rejected":
+            continue  # it rejects a decline: the request's verdict (duties.py) carries it
         unit: str = (doc or {}).get("target_unit") or ""
         if doc is None or finding not in deductions or not unit:
             scores.unattributed.append({"record": rid, "kind": "notice", "report": (doc or {}).get("report"),
@@ -358,6 +282,71 @@ def _offences(scores: Scores, records: list[ReportRecord], docs: Mapping[str, di
             e.update(multiplier=multiplier, points=e["base"] * multiplier)
 
 
+def _duties(scores: Scores, requests: list[RequestRecord], periods: list[DutyPeriodRecord],
+            docs: Mapping[str, dict], records: list[ReportRecord]) -> None:
+    """约稿 answers, their adoption, unanswered requests, late and missing daily reports; then the
+    optional rule that the Nth unanswered request in a calendar year zeroes the unit's year."""
+    rules = scores.rules.get("requests") or {}
+    duty = scores.rules.get("duty") or {}
+    ranked = set(scores.units)
+    adoptions: dict[str, list[str]] = defaultdict(list)   # answer id -> adoption record ids
+    for r in records:
+        doc = docs.get(r.id or "") if r.kind == "adoption" else None
+        if doc is not None and isinstance(doc.get("report"), str):
+            adoptions[doc["report"]].append(r.id or "")
+    if rules:
+        for req in requests:
+            for u in req.units:
+                unit, status, key = u.unit, u.status, f"{req.id}:{u.unit}"
+                if unit not in ranked:
+                    continue
+                when = u.received_at
+                if status in ("on_time", "late") and when is not None:
+                    own = req.points
+                    points = float(own if own is not None and status == "on_time" else
+                                   rules.get("answered" if status == "on_time" else "late", 0) or 0)
+                    _entry(scores, "request", key, unit, when, points, report=u.report, request=req.id,
+                           records=[req.id], status=status)
+                    adopted = adoptions.get(u.report or "")
+                    if adopted and rules.get("adopted"):
+                        _entry(scores, "request_adopted", key, unit, when, float(rules["adopted"]),
+                               report=u.report, request=req.id, records=[req.id, *adopted],
+                               status=status)
+                elif status == "missing":
+                    refused = [*u.declines, *u.rejected]
+                    _entry(scores, "request_missing", key, unit, req.due_at, -float(rules.get("missing", 0) or 0),
+                           request=req.id, records=[req.id, *refused], status=status)
+    if duty:
+        for period in periods:
+            for d in period.days:
+                unit, status = d.unit, d.status
+                if unit not in ranked or status not in ("late", "missing") or not duty.get(status):
+                    continue
+                when = d.received_at if status == "late" else d.due_at
+                if when is None:
+                    continue
+                day = d.date.isoformat()
+                _entry(scores, f"daily_{status}", f"{period.id}:{unit}:{day}", unit, when,
+                       -float(duty[status]), report=d.report, records=[period.id],
+                       duty_period=period.id, day=day, status=status)
+    limit = rules.get("zero_year_after")
+    if not limit:
+        return
+    missing: dict[tuple[str, int], list[dict]] = defaultdict(list)
+    for e in scores.entries:
+        if e["type"] == "request_missing":
+            missing[(e["unit"], e["date"].year)].append(e)
+    for (unit, year), found in sorted(missing.items()):
+        if len(found) < limit:
+            continue
+        trigger = sorted(found, key=lambda e: (e["date"], e["id"]))[limit - 1]
+        total = sum(e["points"] for e in scores.entries if e["unit"] == unit and e["date"].year == year)
+        # Cancels whatever the unit earned in that year: the year's total ends at 0 (never raised).
+        _entry(scores, "request_zeroed", f"{unit}:{year}", unit, trigger["date"], -max(total, 0.0),
+               request=trigger.get("request"), records=[e["request"] for e in found], limit=limit,
+               missing_count=len(found))
+
+
 def _shortfall(scores: Scores) -> None:
     quota = scores.rules.get("monthly_quota", 0) or 0
     points = float(scores.rules.get("quota_shortfall_points", 0) or 0)
@@ -372,7 +361,7 @@ def _shortfall(scores: Scores) -> None:
             c = scores.counts.get(unit, {}).get(month) or _empty_counts()
             missing = max(0, quota - c["quota_items"])
             if missing:
-                end = month_start(_next_month(month), scores.tz) - timedelta(seconds=1)
+                end = month_start(next_month(month), scores.tz) - timedelta(seconds=1)
                 _entry(scores, "shortfall", f"{unit}:{month}", unit, end, -missing * points, base=-points,
                        quota=quota, counted=c["quota_items"], missing=missing,
                        counted_reports=list(c["quota_reports"]))
@@ -401,11 +390,12 @@ def period_table(scores: Scores, period: Period) -> dict:
                     counts[k] = counts[k] + c[k]
         entries = entries_of.get(unit, [])
         points = {k: 0.0 for k in ENTRY_TYPES}
+        duties = {k: 0.0 for k in DUTY_TYPES}
         by_level = {k: 0.0 for k in LEVELS}
         adopted_by_level = {k: 0 for k in LEVELS}
         offences = {k: 0 for k in FINDINGS}
         for e in entries:
-            points[e["type"]] += e["points"]
+            (duties if e["type"] in duties else points)[e["type"]] += e["points"]
             if e["type"] == "adoption" and e.get("level") in by_level:
                 by_level[e["level"]] += e["points"]
                 adopted_by_level[e["level"]] += 1
@@ -420,8 +410,8 @@ def period_table(scores: Scores, period: Period) -> dict:
             "quota": quota * len(complete_months) if in_quota else None,
             "shortfall": sum(e["missing"] for e in entries if e["type"] == "shortfall"),
             "points": points, "adoption_by_level": by_level, "adopted_by_level": adopted_by_level,
-            "offences": offences,
-            "total": sum(points.values()), "entries": entries,
+            "offences": offences, "duties": duties,
+            "total": sum(points.values()) + sum(duties.values()), "entries": entries,
         })
     rows.sort(key=lambda r: (-r["total"], -(r["points"]["adoption"] + r["points"]["instruction"]), r["unit"]))
     for r in rows:
@@ -432,7 +422,7 @@ def period_table(scores: Scores, period: Period) -> dict:
 
 
 def _totals(rows: list[dict]) -> dict:
-    groups = ("counts", "points", "adoption_by_level", "adopted_by_level", "offences")
+    groups = ("counts", "points", "adoption_by_level", "adopted_by_level", "offences", "duties")
     out: dict[str, Any] = {g: defaultdict(int) for g in groups}
     for r in rows:
         for group in groups:
@@ -491,12 +481,30 @@ def entry_text(entry: dict, level_zh: Mapping[str, str]) -> str:
     if kind == "shortfall":
         return f"{entry['month'][:4]}年{int(entry['month'][5:])}月报送 {entry['counted']} 条，任务 {entry['quota']} 条，" \
                f"少报 {entry['missing']} 条"
+    if kind in DUTY_TYPES:
+        return duty_entry_text(entry)
     text = TYPE_ZH[kind] + ("（登记簿判定）" if entry.get("source") == "register" else "（通报认定）")
     if entry.get("occurrence") and entry["occurrence"] >= 2:
         text += f"；本年度第 {entry['occurrence']} 次{TYPE_ZH[kind]}"
         if entry.get("multiplier", 1) != 1:
             text += f"，扣分乘以 {fmt_points(entry['multiplier'])}"
     return text
+
+
+def duty_entry_text(entry: dict) -> str:
+    """A 约稿 / 重要时段 entry in Chinese."""
+    kind = entry["type"]
+    if kind == "request":
+        return "按时完成约稿" if entry.get("status") == "on_time" else "逾期完成约稿"
+    if kind == "request_adopted":
+        return "约稿稿件被采用，另行加分"
+    if kind == "request_missing":
+        return "约稿逾期未报送" + ("（不能落实的理由未被认可）" if entry.get("records", [])[1:] else "")
+    if kind == "request_zeroed":
+        return f"本年度第 {entry.get('limit')} 次约稿未报送，按规定全年积分清零"
+    if kind == "daily_late":
+        return f"重要时段 {entry.get('day')} 日报迟报"
+    return f"重要时段 {entry.get('day')} 未按时报送日报（含零报告）"
 
 
 def table_json(table: dict, level_zh: Mapping[str, str] | None = None) -> dict:
@@ -513,8 +521,8 @@ def table_json(table: dict, level_zh: Mapping[str, str] | None = None) -> dict:
     def nums(d: dict) -> dict:
         return {k: json_number(v) if isinstance(v, float) else v for k, v in d.items()}
 
-    rows = [{**{k: v for k, v in r.items() if k not in ("entries", "points", "adoption_by_level", "total")},
-             "points": nums(r["points"]), "adoption_by_level": nums(r["adoption_by_level"]),
+    rows = [{**{k: v for k, v in r.items() if k not in ("entries", "points", "adoption_by_level", "total", "duties")},
+             "points": nums(r["points"]), "duties": nums(r["duties"]), "adoption_by_level": nums(r["adoption_by_level"]),
              "total": json_number(r["total"]), "entries": [entry(e) for e in r["entries"]]} for r in table["rows"]]
     totals = {k: nums(v) if isinstance(v, dict) else (json_number(v) if isinstance(v, float) else v)
               for k, v in table["totals"].items()}
@@ -522,6 +530,6 @@ def table_json(table: dict, level_zh: Mapping[str, str] | None = None) -> dict:
             "months_counted": table["months_counted"], "rows": rows, "totals": totals}
 
 
-__all__ = ["ENTRY_TYPES", "FINDINGS", "LEVELS", "PERIOD_KINDS", "Period", "Scores", "compute_scores",
+__all__ = ["ALL_TYPES", "DUTY_TYPES", "ENTRY_TYPES", "duty_entry_text", "FINDINGS", "LEVELS", "PERIOD_KINDS", "Period", "Scores", "compute_scores",
            "cumulative_by_month", "entry_text", "fmt_points", "json_number", "month_range", "parse_period",
            "period_of", "period_table", "table_json"]

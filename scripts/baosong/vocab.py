@@ -17,9 +17,11 @@ from baosong.timeutil import parse_datetime
 
 # Report kinds and stages (report.schema.json).
 KIND_ZH = {"emergency": "紧急信息", "info": "政务信息", "opinion": "网络舆情", "adoption": "采用记录",
-           "instruction": "领导批示记录", "notice": "通报认定", "correction": "更正"}
+           "instruction": "领导批示记录", "notice": "通报认定", "correction": "更正", "request": "约稿",
+           "decline": "不能落实说明", "duty_period": "重要时段", "daily": "重要时段日报"}
 KIND_SHORT = {"emergency": "紧急", "info": "政务", "opinion": "舆情", "adoption": "采用", "instruction": "批示",
-              "notice": "通报", "correction": "更正"}
+              "notice": "通报", "correction": "更正", "request": "约稿", "decline": "说明", "duty_period": "时段",
+              "daily": "日报"}
 STAGE_ZH = {"first": "首报", "followup": "续报", "final": "终报"}
 INFO_TYPE_ZH = {"dynamic": "动态", "experience": "经验", "problem": "问题", "suggestion": "建议", "research": "调研"}
 CATEGORY_ZH = {"accident": "事故灾难", "traffic": "道路交通", "fire": "火灾", "natural_disaster": "自然灾害",
@@ -28,7 +30,8 @@ GRADE_ZH = {"I": "Ⅰ级（特别重大）", "II": "Ⅱ级（重大）", "III": 
 GRADE_SHORT = {"I": "Ⅰ级", "II": "Ⅱ级", "III": "Ⅲ级", "IV": "Ⅳ级"}
 VERIFICATION_ZH = {"unverified": "未核实", "verifying": "核实中", "confirmed": "已证实", "refuted": "已辟谣"}
 LEVEL_ZH = {"own": "本单位", "city": "市级", "prefecture": "地市级", "province": "省级", "national": "国家级"}
-FINDING_ZH = {"late": "迟报", "missed": "漏报", "concealed": "瞒报", "fabricated": "谎报"}
+FINDING_ZH = {"late": "迟报", "missed": "漏报", "concealed": "瞒报", "fabricated": "谎报",
+              "reason_rejected": "理由不成立"}
 FIGURES_ZH = {"deaths": "死亡", "serious_injuries": "重伤", "injuries": "轻伤", "missing": "失踪",
               "economic_loss": "直接经济损失（万元）"}
 CRITERIA_ZH = {"deaths": "死亡", "serious_injuries": "重伤", "economic_loss": "直接经济损失（万元）"}
@@ -49,6 +52,11 @@ UPWARD_SOURCE_ZH = {"upper_receipt": "上级回执", "own": "本机关推送时�
 CLOCK_ZH = {"occurred": "事发时间", "discovered": "获知时间", "first_arrival": "首报送达时间",
             "previous_arrival": "上次续报送达时间"}
 STATUS_ZH = {"on_time": "按时", "late": "迟报", "missed": "漏报", "not_applicable": "不适用"}
+# Per request and unit (duties.py): 约稿 answers.
+REQUEST_STATUS_ZH = {"on_time": "按时报送", "late": "逾期报送", "declined": "说明不能落实", "missing": "未报送",
+                     "open": "待报送"}
+# Per duty period, unit and day (duties.py): 重要时段日报.
+DAILY_STATUS_ZH = {"on_time": "按时", "late": "迟报", "zero": "零报告", "missing": "未报", "not_due": "未到时限"}
 SIGNATURE_ZH = {"good": "有效", "unsigned": "未签名", "unknown_key": "未登记的密钥", "bad": "签名无效",
                 "expired": "密钥不在有效期内", "revoked": "密钥已吊销", "wrong_unit": "非本单位人员"}
 SIGNATURE_SHORT = {"good": "有效", "unsigned": "未签名", "unknown_key": "未登记密钥", "bad": "无效",
@@ -60,7 +68,9 @@ TIME_SOURCE_SHORT = {"push": "收文回执", "receipt": "回执", "tsa": "时间
 
 # Scores and bulletins (scoring.py).
 SCORE_TYPE_ZH = {"adoption": "采用", "instruction": "领导批示", "shortfall": "任务缺额", "late": "迟报", "missed": "漏报",
-                 "concealed": "瞒报", "fabricated": "谎报"}
+                 "concealed": "瞒报", "fabricated": "谎报", "request": "约稿", "request_adopted": "约稿采用",
+                 "request_missing": "约稿未报", "request_zeroed": "约稿清零", "daily_late": "日报迟报",
+                 "daily_missing": "日报未报"}
 QUARTER_ZH = ("第一季度", "第二季度", "第三季度", "第四季度")
 
 FOLLOWUP_FIRST_RULE = "followup.first_within_minutes"

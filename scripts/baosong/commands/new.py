@@ -49,7 +49,8 @@ OPTIONS = {"kind": "--kind", "stage": "--stage", "incident": "--incident", "unit
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--kind", metavar="类别", help="报告类别：emergency 紧急信息 / info 政务信息 / opinion 网络舆情 / "
-                        "adoption 采用 / instruction 批示 / notice 通报认定 / correction 更正")
+                        "adoption 采用 / instruction 批示 / notice 通报认定 / correction 更正 / "
+                        "request 约稿 / decline 不能落实说明 / duty_period 重要时段 / daily 重要时段日报")
     parser.add_argument("--stage", metavar="阶段", help="紧急信息的阶段：first 首报 / followup 续报 / final 终报")
     parser.add_argument("--incident", metavar="首报编号", help="续报、终报所属事件的首报编号")
     parser.add_argument("--unit", metavar="单位代码", help="报送单位代码，如 gaj（默认：上次使用的单位）")
@@ -299,9 +300,15 @@ def _ask_body(cfg, asker: Asker, doc: dict, prefill: dict, now: datetime, first:
     for name in nr.body_fields(schema, doc):
         if name == "sensitive_reason" and not doc.get("sensitive"):
             continue
+        if name == "body" and doc.get("nothing_to_report") is True:
+            continue  # a 零报告 has no body
+        if name == "nothing_to_report" and "body" in asker.presets:
+            continue  # a daily report with its summary given is not a zero report
         prop = nr.prop_schema(schema, name)
         required = name in nr.field_rules(schema, doc).required
         default = prefill.get(name)
+        if name == "date" and doc.get("kind") == "daily":
+            default = now.date().isoformat()  # a daily report is about today unless told otherwise
         if prop.get("type") == "object":
             doc[name] = _ask_object(asker, schema, name, prop, default, required, now) or None
             continue

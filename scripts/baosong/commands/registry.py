@@ -13,7 +13,7 @@ from baosong import vocab
 from baosong.commands.common import add_repo_option, colour, git_failed, parse_now, progress
 from baosong.problems import json_safe, terminal_safe
 from baosong.records import ReportRecord
-from baosong.vocab import CLOCK_ZH, STATUS_ZH
+from baosong.vocab import CLOCK_ZH, DAILY_STATUS_ZH, REQUEST_STATUS_ZH, STATUS_ZH
 
 if TYPE_CHECKING:  # the register is imported when the command runs (startup time)
     from baosong.register import Register
@@ -120,6 +120,24 @@ def _source(r: ReportRecord) -> str:
     return label + ("·补登" if r.catch_up else "·佐证" if r.attested else "·未证实")
 
 
+def _print_duties(reg: Register) -> None:
+    """One line per 约稿 and per 重要时段 (duties.py): counts per status, and who is missing."""
+    if reg.requests:
+        print()
+        print("约稿")
+        for r in reg.requests:
+            counts = "，".join(f"{REQUEST_STATUS_ZH[k]} {n}" for k, n in r.counts().items() if n)
+            missing = "、".join(u.unit for u in r.units if u.status == "missing")
+            print(terminal_safe(f"  {r.id}  时限 {_t(r.due_at)}  {counts}" + (f"；未报送：{missing}" if missing else "")
+                                + f"  {r.title}"))
+    if reg.duty_periods:
+        print()
+        print("重要时段")
+        for p in reg.duty_periods:
+            counts = "，".join(f"{DAILY_STATUS_ZH[k]} {n}" for k, n in p.counts().items() if n)
+            print(terminal_safe(f"  {p.id}  {p.start}—{p.end} 每日 {p.daily_deadline} 前  {counts}  {p.title}"))
+
+
 def print_table(reg: Register) -> None:
     s = reg.summary()
     print(f"登记簿（版本 {terminal_safe(reg.rev)} = {reg.commit[:10]}，截至 {reg.now.isoformat(timespec='minutes')}）")
@@ -168,6 +186,7 @@ def print_table(reg: Register) -> None:
         for inv in reg.invalid:
             first = inv["problems"][0] if inv["problems"] else {"line": 1, "column": 1, "rule": "", "message": ""}
             print(terminal_safe(f"  {inv['path']}:{first['line']}:{first['column']}: [{first['rule']}] {first['message']}"))
+    _print_duties(reg)
     print()
     print(f"共 {s['reports']} 份报告：按时 {s['on_time']}，迟报 {s['late']}，漏报 {s['missed']}，不适用 {s['not_applicable']}"
           f"；无效 {s['invalid']}。事件 {s['incidents']} 起：处置中 {s['open']}，续报超期 {s['overdue']}，"

@@ -59,6 +59,7 @@ class Simulation:
         self.subs: list[Submission] = []
         self.thread = 0
         self.outage = outage_window(start, now)
+        self.target = 0  # the report count asked for (set by simulate before anything is planted)
 
     # ---- helpers ------------------------------------------------------------------------------
     def minutes(self, lo: float, hi: float) -> timedelta:
@@ -109,7 +110,7 @@ class Activity:
 
     name: str
     share: float
-    draw: Callable[[Simulation, datetime], object]
+    draw: Callable[[Simulation, datetime], object] | None  # None: planted cases only (share 0)
     planted: Callable[[Simulation], object] | None = None
 
 
@@ -118,6 +119,7 @@ def simulate(world: World, seed: int, start: datetime, now: datetime, reports: i
     """The year's submissions (`sim.subs`): planted cases, then random draws, trimmed to `reports`,
     with ids and merge times. top_up(sim, when) adds one single report (no series) at the end."""
     sim = Simulation(world, random.Random(seed), start, now)
+    sim.target = reports
     for activity in activities:
         if activity.planted is not None:
             activity.planted(sim)
@@ -143,18 +145,21 @@ def _fill(sim: Simulation, target: int, activities: Sequence[Activity],
         if target - kept < 12:  # top up with single items, so nothing has to be cut from a series
             top_up(sim, when)
         else:
-            _pick(activities, roll).draw(sim, when)
+            draw = _pick(activities, roll).draw
+            assert draw is not None  # _pick only returns activities with a share
+            draw(sim, when)
         kept += len(sim.subs) - before
 
 
 def _pick(activities: Sequence[Activity], roll: float) -> Activity:
     """The activity whose share covers `roll` (in [0, 1)); the last one takes any rounding rest."""
+    drawn = [a for a in activities if a.share > 0 and a.draw is not None]
     upto = 0.0
-    for activity in activities:
+    for activity in drawn:
         upto += activity.share
         if roll < upto:
             return activity
-    return activities[-1]
+    return drawn[-1]
 
 
 def _trim(subs: list[Submission], target: int) -> list[Submission]:

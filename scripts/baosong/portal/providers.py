@@ -20,4 +20,5 @@ PROVIDERS: list[str] = [
     "baosong.portal.bulletin_pages:provide",
     "baosong.portal.witness:provide",
     "baosong.portal.upward_pages:provide",
+    "baosong.portal.duty_pages:provide",
 ]

@@ -19,6 +19,7 @@ from baosong.portal.common import (
     status_badge,
     unit_link,
 )
+from baosong.portal.duty_pages import report_duty_facts
 from baosong.portal.html import definition_list, esc, fmt_minutes, fmt_time, link, paragraphs
 from baosong.portal.model import Context, Item, StaticPage
 from baosong.records import ReportRecord
@@ -156,4 +157,4 @@ def _kind_facts(ctx: Context, page: str, record: ReportRecord, doc: dict) -> lis
                     ("认定时间", esc(fmt_time(doc.get("decided_at"), ctx.tz) or "—"))]
             if doc.get("incident"):
                 out.append(("所涉事件", incident_link(ctx, page, doc["incident"], doc["incident"])))
-    return out
+    return out + report_duty_facts(ctx, page, doc)

@@ -66,6 +66,11 @@ def deduction_kinds(scores: Scores) -> list[str]:
     return [k for k in FINDINGS if k in scores.rules.get("deductions", {})]
 
 
+def has_duties(scores: Scores) -> bool:
+    """Whether the scheme scores 约稿 or 重要时段 (policy `scoring.requests` / `scoring.duty`): one more column."""
+    return bool(scores.rules.get("requests") or scores.rules.get("duty"))
+
+
 def quota_text(tab: dict, row: dict) -> str:
     """"5 / 4": items counted / the quota of the months already over ("—": no quota or none over yet)."""
     due = row["quota"] if row["quota"] is not None and tab["months_counted"] else "—"
@@ -77,7 +82,8 @@ def ranking_html(ctx: Context, scores: Scores, tab: dict, page: str, *, table_id
     year = tab["period"].year
     findings = deduction_kinds(scores)
     headers = (["排名", "单位", "紧急信息（份）", "政务信息（条）", "网络舆情（条）", "计入任务 / 任务（条）",
-                "采用（条次）", "采用加分", "批示加分", "任务缺额扣分"] + [f"{TYPE_ZH[k]}扣分" for k in findings] + ["合计"])
+                "采用（条次）", "采用加分", "批示加分", "任务缺额扣分"] + [f"{TYPE_ZH[k]}扣分" for k in findings]
+               + (["约稿与重要时段"] if has_duties(scores) else []) + ["合计"])
     rows = []
     for r in tab["rows"]:
         c, p = r["counts"], r["points"]
@@ -89,6 +95,7 @@ def ranking_html(ctx: Context, scores: Scores, tab: dict, page: str, *, table_id
                      cell(quota, f"{c['quota_items']:07d}"), cell(r["adopted"], f"{r['adopted']:07d}"),
                      points_cell(p["adoption"]), points_cell(p["instruction"]), points_cell(p["shortfall"])]
                     + [points_cell(p[k]) for k in findings]
+                    + ([points_cell(sum(r["duties"].values()))] if has_duties(scores) else [])
                     + [Cell(f"<strong>{esc(fmt_points(r['total']))}</strong>", f"{r['total'] + 100000:012.2f}")])
     return table(headers, rows, table_id=table_id, numeric=[0] + list(range(2, len(headers))), search=False)
 
@@ -250,7 +257,9 @@ def _unit_page(ctx: Context, scores: Scores, year: int, row: dict, periods: list
         quota = quota_text(tables[p.key], r)
         summary_rows.append([Cell(link(path, period_page(p.key), p.label[5:]), p.key), cell(quota),
                              points_cell(pts["adoption"]), points_cell(pts["instruction"]),
-                             points_cell(pts["shortfall"]), points_cell(deduct), points_cell(r["total"]),
+                             points_cell(pts["shortfall"]), points_cell(deduct),
+                             *([points_cell(sum(r["duties"].values()))] if has_duties(scores) else []),
+                             points_cell(r["total"]),
                              points_cell(running), cell(r["rank"], f"{r['rank']:05d}")])
     ledger_rows = []
     for e in row["entries"]:
@@ -262,8 +271,9 @@ def _unit_page(ctx: Context, scores: Scores, year: int, row: dict, periods: list
             f"全年排名第 {row['rank']} 名。下表列出每一分的来源，点击可查看对应的报告或登记机关记录。"
             f"{link(path, unit_page(row['unit']), '单位报送情况')}</p>",
             "## 各月积分",
-            table(["月份", "计入任务 / 任务（条）", "采用加分", "批示加分", "任务缺额扣分", "迟报漏报瞒报谎报扣分", "当月合计",
-                   "累计", "当月排名"], summary_rows, table_id="unit-months", numeric=range(2, 9), search=False),
+            table(["月份", "计入任务 / 任务（条）", "采用加分", "批示加分", "任务缺额扣分", "迟报漏报瞒报谎报扣分",
+                   *(["约稿与重要时段"] if has_duties(scores) else []), "当月合计", "累计", "当月排名"], summary_rows,
+                  table_id="unit-months", numeric=range(2, 10 if has_duties(scores) else 9), search=False),
             "## 计分明细",
             table(["日期", "类型", "分值", "说明", "依据"], ledger_rows, table_id="unit-ledger", filterable=True,
                   numeric=(2,), search=False) if ledger_rows else '<p class="bs-empty">本年度没有加分或扣分。</p>',

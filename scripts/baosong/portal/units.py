@@ -21,6 +21,7 @@ from baosong.portal.common import (
     unit_link,
     unit_page,
 )
+from baosong.portal.duty_pages import unit_duty_sections
 from baosong.portal.html import Cell, cell, definition_list, esc, link, percent, table
 from baosong.portal.model import Context, Item, Page
 from baosong.records import IncidentRecord, ReportRecord
@@ -103,6 +104,7 @@ def unit_detail(ctx: Context, code: str, records: list[ReportRecord], silent: li
                  Cell(unit_link(ctx, path, i.unit)),
                  time_cell(ctx, i.occurred_at)] for i in silent]
         body.append(table(["事件", "报告单位", "事发时间"], rows, table_id="silent", search=False, cards=True))
+    body += unit_duty_sections(ctx, code, path)
     body.append("## 全部报告")
     if records:
         view, data = register_view(ctx, path, records, unit_column=False, table_id="unit-register")
