@@ -365,8 +365,10 @@ def test_portal_shows_the_upward_duties(chain, tmp_path):
     # An incident with no upward duty has no such table.
     assert "本机关上报义务" not in (out / "incidents" / f"{origins['g'][2]}.html").read_text(encoding="utf-8")
     home = (out / "index.html").read_text(encoding="utf-8")
-    assert "本机关上报义务" in home and "漏报 2" in home and "registers/upward.html" in home
+    assert "本机关上报义务" in home and "漏报 2 项" in home and "registers/upward.html" in home
     page = (out / "registers" / "upward.html").read_text(encoding="utf-8")
+    # Duties to a level with no upper registry configured (the centre) say how to link one.
+    assert "未接入上级登记库" in page and "config/units.yaml 的 upstream" in page
     # Text read from the upper registry is text: escaped on every page that shows it.
     assert "&lt;b&gt;值班记录遗漏&lt;/b&gt;" in page and "<b>值班" not in page + home
     assert "<b>值班" not in (out / "incidents" / f"{origins['d'][2]}.html").read_text(encoding="utf-8")

@@ -20,6 +20,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from baosong.cache import Cache, code_fingerprint
 from baosong.check import PER_WORKER_FILES, CheckResult, check_bytes
@@ -365,8 +366,8 @@ def _lateness(repo: Path, base: str, tree: GitTree, cfg: Config, now: datetime, 
             seq = doc.get("sequence")
             followups = [p for p in members.get(incident, []) if p != path
                          and (doc.get("stage") == "final" or (isinstance(seq, int) and sequence.get(p) == seq - 1))]
-            raw = tree.read(first_path)
-            first_loaded = load_yaml(raw, first_path) if raw is not None else None
+            first_raw = tree.read(first_path)
+            first_loaded = load_yaml(first_raw, first_path) if first_raw is not None else None
             first_doc = first_loaded.data if first_loaded and isinstance(first_loaded.data, dict) else None
         plans[path] = (first_doc, first_path, followups)
         arrivals_needed.update(p for p in (first_path, *followups) if p and p not in added_data)
@@ -391,9 +392,10 @@ def _lateness(repo: Path, base: str, tree: GitTree, cfg: Config, now: datetime, 
             problems.append(_p(path, "arrival-from-commit",
                                f"{'、'.join(fallback)} 没有及时的登记回执，续报时限按其进入主分支的提交时间计算（未经回执证实）。"
                                "CI 中请先获取回执库：git fetch origin 'refs/baosong/*:refs/baosong/*'。", "warning"))
+        # (sequence as written, arrival): series_deadlines compares the sequences itself.
+        series: list[tuple[Any, datetime | None]] = [(sequence.get(p), arrival(p)) for p in followups]
         deadline, _ = series_deadlines(doc, cfg, incident=first_doc, first_arrival=arrival(first_path),
-                                       followups=[(sequence.get(p), arrival(p)) for p in followups],
-                                       arrived_at=arrival(path))
+                                       followups=series, arrived_at=arrival(path))
         arrived_at = pending[path]
         status, delay = judge(deadline, arrived_at.at)
         if status not in ("late", "missed") or deadline is None or delay is None:

@@ -116,21 +116,21 @@ def receipt_status(cfg: Config, unit: str, receipt: str, signature: str) -> str:
     """The receipt signature's status against the unit's lower-registry keys (`good` when it holds).
 
     The allowed signers are `signatures.allowed_signers` of a configuration holding only those keys;
-    a good signature is recognised by `sshsig.Check` in-process (no temporary files: this runs for
+    a good signature is recognised by `sshverify.Check` in-process (no temporary files: this runs for
     every forward the register or a check judges, in forked workers too). Anything else, and keys
     sshsig cannot judge, go through `signatures.Verifier` for its exact status (and ssh-keygen)."""
     lower = lower_config(cfg, unit)
     if lower is None:
         return "unknown_key"
     # Imported here: only forwarded reports need them (check's per-file path stays light).
-    from baosong import sshsig
+    from baosong import sshsig, sshverify
     from baosong.receipts import verify_record
     from baosong.signatures import RECEIPT_NAMESPACE, Verifier, allowed_signers
 
     payload, sig = receipt_bytes(receipt), signature.encode("utf-8")
     allowed, revoked, _, _ = allowed_signers(lower)
     try:
-        ok, _ = sshsig.Check(_signers(allowed, revoked), sig, payload).verify(PRINCIPAL, RECEIPT_NAMESPACE, None)
+        ok, _ = sshverify.Check(_signers(allowed, revoked), sig, payload).verify(PRINCIPAL, RECEIPT_NAMESPACE, None)
         if ok:
             return "good"
     except sshsig.Unsupported:
@@ -141,9 +141,9 @@ def receipt_status(cfg: Config, unit: str, receipt: str, signature: str) -> str:
 
 @lru_cache(maxsize=64)
 def _signers(allowed: str, revoked: str) -> Any:
-    from baosong import sshsig
+    from baosong import sshverify
 
-    return sshsig.Signers(allowed, revoked)
+    return sshverify.Signers(allowed, revoked)
 
 
 SIGNATURE_ZH = {"unsigned": "没有签名", "unknown_key": "不是该登记库登记的回执公钥签的", "bad": "签名无效（回执或签名被改动）",

@@ -41,7 +41,7 @@ from baosong.gitrepo import (
     rev_parse,
 )
 from baosong.problems import Problem
-from baosong.signatures import CHECKPOINT_NAMESPACE, RECEIPT_NAMESPACE, SigResult, Verifier
+from baosong.signatures import CHECKPOINT_NAMESPACE, RECEIPT_NAMESPACE, SSH_MODULES, SigResult, Verifier
 from baosong.sources import blob_id
 from baosong.timeutil import iso, parse_datetime
 from baosong.tsa import tsa_time, tsa_verify
@@ -206,7 +206,7 @@ REPLAY_FORMAT = 3  # 3: receipts carry via and ref; 2: JSON in the git directory
 
 def _replay_store(repo: Path, digest: str, enabled: bool = True) -> Cache:
     # The allowed-signers digest is in the fingerprint: the replay was authenticated with those keys.
-    code = code_fingerprint("baosong.signatures", "baosong.sshsig", "baosong.tsa", __name__)
+    code = code_fingerprint("baosong.signatures", *SSH_MODULES, "baosong.tsa", __name__)
     fingerprint = f"{digest}-{code}"
     return Cache(repo, REPLAY_CACHE, version=REPLAY_FORMAT, fingerprint=fingerprint, enabled=enabled)
 
@@ -301,17 +301,54 @@ def load_receipts(repo: Path, verifier: Verifier, *, use_cache: bool = True) -> 
         verifier.remember_record(latest.raw, latest.sig, status)
     if status != "good":
         return {}
-    fresh: list[Receipt] = []
+    unnamed: list[Receipt] = []  # receipts whose checkpoint does not name their via and ref
     for cp in checkpoints:
+        named = checkpoint_via(cp.doc)
         for entry in cp.doc.get("added", []):
             path, blob, oid, received, tsa = entry
             when = parse_datetime(received)
             if when is not None and blob not in out:
                 out[blob] = Receipt(path, blob, oid, when, parse_datetime(tsa), cp.sequence)
-                fresh.append(out[blob])
-    _read_via(repo, fresh)
+                if named is None:
+                    unnamed.append(out[blob])
+                else:
+                    out[blob].via, out[blob].ref = named
+    _read_via(repo, unnamed)
     if use_cache:
         _save_replay(repo, verifier.digest, tip, latest, out)
+    return out
+
+
+def checkpoint_via(doc: dict) -> tuple[str, str | None] | None:
+    """(via, ref) of every receipt a checkpoint adds, as the checkpoint names them; None when it does
+    not name them for all (a checkpoint from before push receipts, a push checkpoint over several refs).
+
+    Both writers (`receive`, the demo) sign a run's receipts and its checkpoint with the same `via`,
+    and a push checkpoint's `refs` are the refs of the blobs it adds, so a checkpoint with one ref
+    names each receipt's. The register takes them from the checkpoint, which the chain already
+    authenticates, instead of reading every receipt JSON; `verify` checks that each receipt agrees
+    (rule receipt-via-mismatch)."""
+    via = doc.get("via")
+    if via == "receive":
+        return "receive", None
+    refs = doc.get("refs")
+    if via == "push" and isinstance(refs, list) and len(refs) == 1 and isinstance(refs[0], str) and refs[0]:
+        return "push", refs[0]
+    return None
+
+
+def named_vias(checkpoints: list[Checkpoint]) -> dict[str, tuple[str, str | None]]:
+    """blob -> (via, ref) named by the checkpoint that first lists the blob (see `checkpoint_via`)."""
+    out: dict[str, tuple[str, str | None]] = {}
+    seen: set[str] = set()
+    for cp in checkpoints:
+        named = checkpoint_via(cp.doc)
+        for entry in cp.doc.get("added", []):
+            if not isinstance(entry, list) or len(entry) != 5 or not isinstance(entry[1], str) or entry[1] in seen:
+                continue
+            seen.add(entry[1])
+            if named is not None:
+                out[entry[1]] = named
     return out
 
 
@@ -323,7 +360,8 @@ def receipt_via(record: dict) -> tuple[str, str | None]:
 
 
 def _read_via(repo: Path, receipts: list[Receipt]) -> None:
-    """Fill in `via` and `ref` from the receipt JSONs (the checkpoint binds each by its blob id)."""
+    """Fill in `via` and `ref` from the receipt JSONs (the checkpoint binds each by its blob id): for
+    receipts whose checkpoint does not name them (`checkpoint_via`)."""
     if not receipts:
         return
     objs = read_objects(repo, sorted({r.oid for r in receipts}))

@@ -33,7 +33,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
 
-from baosong import sshsig
+from baosong import sshsig, sshverify
 from baosong.cache import Cache, code_fingerprint
 from baosong.config import UNITS_PATH, Config
 from baosong.gitrepo import CatFile, read_objects
@@ -45,6 +45,8 @@ RECEIPT_NAMESPACE = "baosong-receipt"
 CHECKPOINT_NAMESPACE = "baosong-checkpoint"
 STATUSES = ("good", "unsigned", "unknown_key", "bad", "expired", "revoked", "wrong_unit")
 CACHE_FORMAT = 2  # 2: JSON in the git directory; 1 was a pickle in the work tree
+# The modules whose code decides a verdict in-process (part of the cache fingerprints).
+SSH_MODULES = ("baosong.sshkey", "baosong.sshsig", "baosong.sshverify")
 T = TypeVar("T")
 R = TypeVar("R")
 _SSH_ARMOR = b"-----BEGIN SSH SIGNATURE-----"
@@ -280,7 +282,7 @@ class Verifier:
         self.allowed_text, self.revoked_text, self.keymap, self.identities = allowed_signers(cfg)
         self.revoked_blobs = {key_blob(k) for k in (cfg.units_doc or {}).get("revoked_keys") or []}
         self.digest = hashlib.sha256((self.allowed_text + "\0" + self.revoked_text).encode()).hexdigest()[:16]
-        self._native: sshsig.Signers | str | None = None  # built on first use, see _signers()
+        self._native: sshverify.Signers | str | None = None  # built on first use, see _signers()
         self.fallbacks: Counter = Counter()  # reason -> signatures ssh-keygen judged because sshsig could not
         self._tmp = tempfile.TemporaryDirectory(prefix="baosong-sig-")
         tmp = Path(self._tmp.name)
@@ -293,7 +295,7 @@ class Verifier:
         self.repo = Path(repo) if repo is not None else None
         # This module's code is the fingerprint: a changed verification must not reuse old results.
         self._store = Cache(self.repo, "signatures", version=CACHE_FORMAT,
-                            fingerprint=code_fingerprint(__name__, "baosong.sshsig"),
+                            fingerprint=code_fingerprint(__name__, *SSH_MODULES),
                             enabled=use_cache)
         self._cache: dict[tuple, tuple] = self._load_cache()
         self._new: dict[tuple, tuple] = {}
@@ -380,9 +382,9 @@ class Verifier:
             principal = self.keymap.get(blob)
             return self._result(label, "revoked", principal, fp, when)
         signers = self._signers() if self.in_process else "强制使用 ssh-keygen"
-        if isinstance(signers, sshsig.Signers):
+        if isinstance(signers, sshverify.Signers):
             try:
-                return self._judge(sshsig.Check(signers, sig, payload, dearmored), label, blob, fp, namespace, when,
+                return self._judge(sshverify.Check(signers, sig, payload, dearmored), label, blob, fp, namespace, when,
                                    claimed)
             except sshsig.Unsupported as exc:
                 signers = str(exc)
@@ -394,16 +396,16 @@ class Verifier:
         finally:
             check.close()
 
-    def _signers(self) -> sshsig.Signers | str:
+    def _signers(self) -> sshverify.Signers | str:
         """The in-process allowed signers (built once), or why there are none (then ssh-keygen judges)."""
         if self._native is None:
             try:
-                self._native = sshsig.Signers(self.allowed_text, self.revoked_text)
+                self._native = sshverify.Signers(self.allowed_text, self.revoked_text)
             except sshsig.Unsupported as exc:
                 self._native = str(exc)
         return self._native
 
-    def _judge(self, check: sshsig.Check | _KeygenCheck, label: str, blob: bytes, fp: str, namespace: str,
+    def _judge(self, check: sshverify.Check | _KeygenCheck, label: str, blob: bytes, fp: str, namespace: str,
                when: datetime | None, claimed: datetime | None) -> SigResult:
         principal = self.keymap.get(blob)
         candidates = [principal] if principal else check.find_principals(when)
@@ -497,7 +499,7 @@ class Verifier:
         # In-process checks hold the GIL: threads would only add switching, so they go to map()
         # (worker processes when a core is free); ssh-keygen processes run outside the GIL, and
         # threads keep the cores busy.
-        native = self.in_process and isinstance(self._signers(), sshsig.Signers)
+        native = self.in_process and isinstance(self._signers(), sshverify.Signers)
         if native:
             done = self.map(one, todo)
         else:
@@ -520,7 +522,7 @@ def _fp_from(text: str) -> str | None:
 
 
 class _KeygenCheck:
-    """One signature judged by ssh-keygen processes (the same interface as sshsig.Check)."""
+    """One signature judged by ssh-keygen processes (the same interface as sshverify.Check)."""
 
     def __init__(self, verifier: Verifier, sig: bytes, payload: bytes) -> None:
         self.verifier = verifier

@@ -23,6 +23,7 @@ from baosong.receipts import (
     Receipt,
     chain_problems,
     first_listings,
+    named_vias,
     read_checkpoints,
     receipt_file_problems,
     receipt_path,
@@ -107,6 +108,7 @@ def verify_store(repo: Path, cfg: Config, *, rev: str = "HEAD", witness: Path | 
     tsa_cfg = (cfg.units_doc.get("registry") or {}).get("tsa") or {}
     listed, relisted = first_listings(checkpoints)
     problems.extend(relisted)
+    named = named_vias(checkpoints)  # what the register takes instead of reading the receipt JSONs
     blobs_named = {p: p.rsplit("/", 1)[1][:-5] for p in jsons}
     present = read_objects(repo, sorted(set(blobs_named.values())))
     vias: dict[str, str] = {}
@@ -128,7 +130,13 @@ def verify_store(repo: Path, cfg: Config, *, rev: str = "HEAD", witness: Path | 
                 record = None
             if not isinstance(record, dict):
                 return [store_finding(path, "receipt-unreadable", "回执不是有效的 JSON，已被损坏或篡改。")]
-            vias[blob] = receipt_via(record)[0]
+            via = receipt_via(record)
+            vias[blob] = via[0]
+            if blob in named and via != named[blob]:
+                out.append(store_finding(path, "receipt-via-mismatch",
+                                         f"回执记载的来源 via={via[0]}、ref={via[1]} 与登记它的检查点记载的 "
+                                         f"via={named[blob][0]}、ref={named[blob][1]} 不一致；登记簿以检查点为准。"
+                                         "两者都由登记系统签署，只有持有登记系统私钥者才能造成这种不一致，请核查。"))
             sig = objs.get(entries[path + ".sig"].oid) if path + ".sig" in entries else None
             r = signed[path]
             if not r.good:

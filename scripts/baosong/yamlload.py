@@ -27,6 +27,7 @@ import bisect
 import contextlib
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -57,8 +58,9 @@ from baosong.problems import Problem, field_name
 
 try:
     # libyaml's event parser, as used by yaml.CSafeLoader, without the constructor/resolver mixins
-    # we do not use (saves their set-up on every file).
-    from yaml.cyaml import CParser as _CParser
+    # we do not use (saves their set-up on every file). Imported from where yaml.cyaml takes it (the
+    # stubs of yaml.cyaml do not re-export it).
+    from yaml._yaml import CParser as _CParser
 except ImportError:  # PyYAML built without libyaml: the same events from the pure-Python parser, slower
     _CParser = yaml.SafeLoader  # type: ignore[assignment,misc]
 
@@ -521,7 +523,8 @@ def _parse(text: str, path: str, limits: Limits, problems: list[Problem], suspec
     flow_line = 0
 
     loader = _CParser(src)
-    get_event = loader.get_event
+    # Events are told apart by class through the local aliases above, which mypy does not follow.
+    get_event: Callable[[], Any] = loader.get_event
     try:
         while True:
             ev = get_event()
@@ -825,7 +828,7 @@ def _spec_check(src: str, text: str, add: Any) -> None:
     Runs only after libyaml read the whole stream without error, so scanning cannot fail here.
     """
     scanner = _CParser(src)
-    get_token = scanner.get_token
+    get_token: Callable[[], Any] = scanner.get_token  # tokens are told apart by class, as events in _parse
     indents: list[int] = []  # columns of the open block collections: libyaml's indentation stack
     flow = 0
     last_end = 0

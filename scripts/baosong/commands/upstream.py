@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
         ups = [u for u in ups if u.id == args.id]
     if not ups:
         which = f"标识为“{terminal_safe(args.id)}”的" if args.id else ""
-        print(f"错误：{UNITS_PATH} 的 upstream 中没有{which}上级登记库。请先按 README“与上级登记库对接”一节配置。",
+        print(f"错误：{UNITS_PATH} 的 upstream 中没有{which}上级登记库。请先按 README“上下级登记库联动”一节配置。",
               file=sys.stderr)
         return 2
     if args.source and len(ups) > 1:

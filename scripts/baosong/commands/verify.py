@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 from baosong.commands.common import add_repo_option, git_failed, print_problems
 from baosong.config import load_config
@@ -41,6 +42,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help=f"回执库见证文件（默认：环境变量 {WITNESS_ENV}，否则 git 目录下的 {WITNESS_FILE}）")
     parser.add_argument("--chain", metavar="报告编号",
                         help="只核验一份转报报告的来源链：来源回执签名、blob、来源编号和事实，逐环列出")
+    parser.add_argument("--lower", type=Path, action="append", default=[], metavar="目录",
+                        help="与 --chain 同用：下级登记库的检出目录（可重复，如县、市各一个），"
+                             "来源本身也是转报时，在该登记库中继续核验下一环")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -63,29 +67,34 @@ def run(args: argparse.Namespace) -> int:
 
 def _chain(args: argparse.Namespace) -> int:
     """verify --chain: each link of a forwarded report, from the report given down to its origin."""
-    from baosong.forward import ForwardError, describe_change, verify_chain
+    from baosong.chain import walk_chain
+    from baosong.forward import ForwardError, describe_change
     from baosong.problems import terminal_safe
 
     try:
-        chain = verify_chain(args.repo, args.chain, args.rev)
+        walk = walk_chain(args.repo, args.chain, args.rev, args.lower)
+        chain = walk.links
     except GitError as exc:
         return git_failed(exc)
     except ForwardError as exc:
         print(f"错误：{terminal_safe(str(exc))}", file=sys.stderr)
         return 1
     if args.format == "json":
-        return _chain_json(chain)
+        return _chain_json(chain, walk)
     failed = 0
     for link in chain:
         where = f"{link.registry} 登记库" if link.registry else "本登记库"
         print(f"第 {link.level + 1} 环：{terminal_safe(where)} {terminal_safe(link.path)}（{terminal_safe(link.id)}，单位 "
               f"{terminal_safe(link.unit)}）")
+        if link.level in walk.held:
+            print(f"  仍在 {terminal_safe(link.registry)} 登记库的主分支上，与上一环核验的 blob 一致。")
         if link.link is None:
             if link.level == 0:
                 print("  不是转报报告（没有 forwarded_from），链到此为止。")
             elif link.origin_forwarded:
                 print(f"  该报告本身也是转报：请在 {terminal_safe(link.registry)} 登记库运行 "
-                      f"baosong verify --chain {terminal_safe(link.id)} 核验下一环。")
+                      f"baosong verify --chain {terminal_safe(link.id)} 核验下一环，"
+                      f"或在此加 --lower <{terminal_safe(link.registry)} 登记库目录>。")
             else:
                 print("  来源报告（链的起点）。")
             continue
@@ -104,11 +113,14 @@ def _chain(args: argparse.Namespace) -> int:
             print(f"  声明的改动：{terminal_safe(line)}")
         for p in errors:
             print("  " + p.render())
+    for p in walk.problems:
+        print(p.render())
+    failed += len(walk.problems)
     print("来源链核验通过。" if not failed else f"来源链核验未通过：{failed} 个问题。")
     return 1 if failed else 0
 
 
-def _chain_json(chain: list) -> int:
+def _chain_json(chain: list, walk: Any) -> int:
     """verify --chain --format json: one object per level (the federation demo and scripts read it)."""
     import json
 
@@ -123,6 +135,9 @@ def _chain_json(chain: list) -> int:
                                                                "received_at": ln.received_at},
                     "verified": None if ln is None else not any(p.is_error for p in ln.problems),
                     "verify_in": link.registry if link.origin_forwarded else None,
+                    "held": link.level in walk.held,
                     "problems": [] if ln is None else [p.to_dict() for p in ln.problems]})
+    if walk.problems:  # a lower registry given with --lower no longer holds the origin verified above
+        out.append({"level": None, "problems": [p.to_dict() for p in walk.problems]})
     print(json_safe(json.dumps(out, ensure_ascii=False, indent=2)))
-    return 1 if any(level["verified"] is False for level in out) else 0
+    return 1 if walk.problems or any(level.get("verified") is False for level in out) else 0

@@ -20,5 +20,6 @@ PROVIDERS: list[str] = [
     "baosong.portal.bulletin_pages:provide",
     "baosong.portal.witness:provide",
     "baosong.portal.upward_pages:provide",
+    "baosong.portal.federation_pages:provide",
     "baosong.portal.duty_pages:provide",
 ]

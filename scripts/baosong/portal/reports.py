@@ -20,6 +20,7 @@ from baosong.portal.common import (
     unit_link,
 )
 from baosong.portal.duty_pages import report_duty_facts
+from baosong.portal.federation_pages import chain_html, upward_html
 from baosong.portal.html import definition_list, esc, fmt_minutes, fmt_time, link, paragraphs
 from baosong.portal.model import Context, Item, StaticPage
 from baosong.records import ReportRecord
@@ -115,6 +116,8 @@ def report_html(ctx: Context, record: ReportRecord, doc: dict, serial: str) -> s
     for key, heading in TEXT_FIELDS:
         if doc.get(key):
             parts.append(f"<h2>{heading}</h2>{paragraphs(doc[key])}")
+    # Linked registries: the chain of a forward received here, and where a report of ours went upward.
+    parts += [html for html in (chain_html(ctx, page, record, doc), upward_html(ctx, page, record)) if html]
     if not doc:
         parts.append('<p class="bs-warn">无法读取该报告的全文。</p>')
     return "\n".join(parts)

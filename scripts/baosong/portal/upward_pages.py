@@ -64,7 +64,10 @@ def provide(ctx: Context) -> Iterator[Item]:
     if not rows:
         return
     counts = Counter(d["status"] for _, d in rows)
-    summary = "，".join(f"{UPWARD_STATUS_ZH[s]} {counts[s]}" for s in _ORDER if counts.get(s))
+    summary = "，".join(f"{UPWARD_STATUS_ZH[s]} {counts[s]} 项" for s in _ORDER if counts.get(s))
+    if counts.get("untracked"):  # say what to do, not only that the register cannot know
+        summary += ("（未接入的报送对象只显示时限，无法核实是否按时：请在 config/units.yaml 的 upstream 中"
+                    "登记上级登记库并运行 baosong upstream fetch）")
     ordered = sorted(rows, key=lambda x: (str(x[1].get("due_at") or ""), x[0].id), reverse=True)
     body = ["<h1>本机关上报义务</h1>",
             f'<p class="bs-lead">本登记机关向省、中央报送紧急信息的义务共 {len(rows)} 项：{esc(summary)}。</p>',
