@@ -54,10 +54,10 @@ def in_process(root: Path) -> dict[str, float]:
     start = time.perf_counter()
     ctx = load_context(root)
     loaded = time.perf_counter()
-    office = {r["id"]: ctx.document(r["id"]) for r in ctx.register["reports"]
-              if r.get("kind") in ("adoption", "instruction", "notice")}
+    office = {r.id: ctx.document(r.id) for r in ctx.register.reports
+              if r.id and r.kind in ("adoption", "instruction", "notice")}
     docs = time.perf_counter()
-    scores = compute_scores(ctx.register["reports"], {k: v for k, v in office.items() if v}, ctx.policy, ctx.units,
+    scores = compute_scores(ctx.register.reports, {k: v for k, v in office.items() if v}, ctx.policy, ctx.units,
                             now=ctx.now, registry_office=ctx.extra.get("registry_office"))
     for period in scores.periods():
         period_table(scores, period)
@@ -68,7 +68,7 @@ def in_process(root: Path) -> dict[str, float]:
     ctx.extra["_scores"], ctx.extra["_bulletins"] = scores, bulletins
     items = list(score_pages.provide(ctx)) + list(bulletin_pages.provide(ctx))
     pages = time.perf_counter()
-    print(f"  {len(ctx.register['reports'])} reports, {len(office)} office records, {len(scores.entries)} ledger "
+    print(f"  {len(ctx.register.reports)} reports, {len(office)} office records, {len(scores.entries)} ledger "
           f"entries, {len(scores.periods())} periods, {len(bulletins)} bulletins, {len(items)} portal items")
     return {"context": loaded - start, "office docs": docs - loaded, "scores": scored - docs,
             "bulletins": done - scored, "pages": pages - done}

@@ -17,13 +17,17 @@ What is planted (see test_scoring.py for the hand computation):
 from __future__ import annotations
 
 import copy
+import dataclasses
 import html
 import re
+from dataclasses import MISSING, fields
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import yaml
 from baosong.portal.model import Context
+from baosong.records import ReportRecord
+from baosong.register import Register
 
 REPO = Path(__file__).resolve().parents[1]
 TZ = timezone(timedelta(hours=8))
@@ -42,16 +46,20 @@ def t(text: str) -> str:
     return f"2026-{text[:5]}T{text[6:]}:00+08:00"
 
 
-def _rec(rid: str, kind: str, received: str, **extra: object) -> dict:
-    rec = {"id": rid, "kind": kind, "unit": rid.split("-")[0], "title": extra.pop("title", f"报告{rid}"),
+# Every field of a register record, absent (None, or the field's default): `_rec` fills in the rest.
+_BLANK = {f.name: None for f in fields(ReportRecord) if f.default is MISSING} | {"attested": False, "catch_up": False}
+
+
+def _rec(rid: str, kind: str, received: str, **extra: object) -> ReportRecord:
+    rec = {**_BLANK, "id": rid, "kind": kind, "unit": rid.split("-")[0], "title": extra.pop("title", f"报告{rid}"),
            "stage": None, "incident": None, "status": "not_applicable", "delay_minutes": None,
            "deadline_at": None, "received_at": t(received), "created_at": t(received), "path": f"reports/{rid}.yaml",
            "blob": None}
     rec.update(extra)
-    return rec
+    return ReportRecord.from_json(rec)
 
 
-def records() -> list[dict]:
+def records() -> list[ReportRecord]:
     return [
         # gaj
         _rec("gaj-20260205-wanghao-01", "info", "02-05 10:00", title="公安局推进平安建设"),
@@ -126,7 +134,7 @@ def second_scheme() -> dict:
 def context(policy: dict | None = None, now: datetime = NOW) -> Context:
     """A portal context over the hand-built records (documents: the office docs)."""
     docs = office_docs()
-    return Context(register={"reports": records(), "incidents": []}, units=copy.deepcopy(UNITS), staff={},
+    return Context(register=Register("HEAD", "0" * 40, now, reports=records()), units=copy.deepcopy(UNITS), staff={},
                    policy=policy or shipped_policy(), city="江州市", now=now, tz=TZ, document=docs.get,
                    commit="0" * 40, extra={"registry_office": "xxk"})
 
@@ -134,7 +142,9 @@ def context(policy: dict | None = None, now: datetime = NOW) -> Context:
 def retitled(report_id: str, title: str) -> Context:
     """The context with one report's title replaced (hostile-input tests)."""
     ctx = context()
-    next(r for r in ctx.register["reports"] if r["id"] == report_id)["title"] = title
+    ctx.register.reports = [dataclasses.replace(r, title=title) if r.id == report_id else r
+                            for r in ctx.register.reports]
+    ctx.reports_by_id[report_id] = next(r for r in ctx.register.reports if r.id == report_id)
     return ctx
 
 

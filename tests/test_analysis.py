@@ -5,6 +5,7 @@ checked against each registry's own `baosong registry --format json`.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import subprocess
 import sys
@@ -17,6 +18,7 @@ import pytest
 import scoring_helpers as h
 import yaml
 from baosong.privacy import mask
+from baosong.records import IncidentRecord
 from test_exports import NOW, export, registry  # noqa: F401  (the module's signed registry fixture)
 from trust_helpers import BAOSONG
 
@@ -133,14 +135,19 @@ def test_no_corpus_number_survives_in_the_parquet_files(tmp_path):
 
     layouts = corpus()
     ctx = h.context()
-    reports = ctx.register["reports"]
+    reports = ctx.register.reports
     for k, r in enumerate(reports):
         mine = layouts[k::len(reports)]
-        r["title"] = "联系人" + "、".join(x.text for x in mine[: len(mine) // 2])
-        r["delay_reason"] = "值班电话" + "；".join(x.text for x in mine[len(mine) // 2:])
+        reports[k] = dataclasses.replace(
+            r, title="联系人" + "、".join(x.text for x in mine[: len(mine) // 2]),
+            delay_reason="值班电话" + "；".join(x.text for x in mine[len(mine) // 2:]))
     ctx.units[next(iter(ctx.units))]["name"] = "某单位" + layouts[0].text
-    ctx.register["incidents"] = [{"id": reports[0]["id"], "unit": reports[0]["unit"], "title": reports[0]["title"],
-                                  "reports": [reports[0]["id"]], "figures": {}}]
+    first = reports[0]
+    ctx.register.incidents = [IncidentRecord.from_json({
+        **{f.name: None for f in dataclasses.fields(IncidentRecord)},
+        "id": first.id, "unit": first.unit, "title": first.title, "reports": [first.id], "figures": {},
+        "overdue": False, "silent_units": [], "first_status": "late", "late_reports": 0, "missed_reports": 0,
+        "upward": []})]
     written = export_parquet(ctx, "register", parse_period("2026"), tmp_path / "x")
     written += export_parquet(ctx, "scores", parse_period("2026"), tmp_path / "x")
     assert [w.rows > 0 for w in written] == [True, True, True]
@@ -151,7 +158,7 @@ def test_no_corpus_number_survives_in_the_parquet_files(tmp_path):
     assert leaks(texts, layouts) == []
     # Not vacuous: the titles are there, masked.
     flat = normalised(texts[0][1])
-    assert all(normalised(mask(r["title"])) in flat for r in reports) and "*" in flat
+    assert all(normalised(mask(r.title)) in flat for r in reports) and "*" in flat
 
 
 # ---- province: three real demo registries -------------------------------------------------------

@@ -1,14 +1,17 @@
 """约稿 and 重要时段 in the ledger: hand-computed under the shipped policy and under a second scheme.
 
-The inputs are the register's records as `baosong registry --format json` gives them (requests and
-duty periods from duties.py); every point is traced to the request or duty period behind it.
+The inputs are the register's typed records (requests and duty periods from duties.py); every point is traced to the request or duty period behind it.
 """
 
 from __future__ import annotations
 
 import copy
+from datetime import date, datetime
 
 import pytest
+from baosong.duties import DutyDay, DutyPeriodRecord, RequestRecord, RequestUnit
+from baosong.records import ReportRecord
+from baosong.register import Register
 from baosong.scoring import DUTY_TYPES, compute_scores, parse_period, period_table, table_json
 
 from tests import scoring_helpers as h
@@ -20,30 +23,32 @@ A, B, C, G1 = "dcq-20260310-lijing-01", "gaj-20260310-wanghao-01", "dcq-20260319
 DECLINE, REJECTION = "gaj-20260305-wanghao-01", "xxk-20260306-wangli-01"
 
 
-def unit(code: str, status: str, report: str | None = None, received: str | None = None, **extra) -> dict:
-    return {"unit": code, "status": status, "report": report, "received_at": t(received) if received else None,
-            "declines": [], "rejected": [], **extra}
+def unit(code: str, status: str, report: str | None = None, received: str | None = None,
+         declines: tuple[str, ...] = (), rejected: tuple[str, ...] = ()) -> RequestUnit:
+    return RequestUnit(code, status, report, dt(t(received)) if received else None, declines, rejected)
+
+
+def dt(text: str) -> datetime:
+    return datetime.fromisoformat(text)
 
 
 REQUESTS = [
-    {"id": R1, "title": "约稿一", "due_at": t("03-10 17:00"), "points": None, "units": [
+    RequestRecord(R1, "约稿一", "xxk", dt(t("03-10 17:00")), None, None, (
         unit("gaj", "late", B, "03-10 17:01"), unit("dcq", "on_time", A, "03-10 17:00"),
-        unit("xhq", "declined", "xhq-20260305-chenxue-01", "03-05 10:00")]},
-    {"id": R2, "title": "约稿二", "due_at": t("03-20 17:00"), "points": 5, "units": [
-        unit("gaj", "missing", declines=[DECLINE], rejected=[REJECTION]), unit("dcq", "on_time", C, "03-19 09:00"),
-        unit("xhq", "missing")]},
-    {"id": R3, "title": "约稿三", "due_at": t("04-05 17:00"), "points": None, "units": [unit("gaj", "missing")]},
+        unit("xhq", "declined", "xhq-20260305-chenxue-01", "03-05 10:00"))),
+    RequestRecord(R2, "约稿二", "xxk", dt(t("03-20 17:00")), 5, None, (
+        unit("gaj", "missing", declines=(DECLINE,), rejected=(REJECTION,)), unit("dcq", "on_time", C, "03-19 09:00"),
+        unit("xhq", "missing"))),
+    RequestRecord(R3, "约稿三", "xxk", dt(t("04-05 17:00")), None, None, (unit("gaj", "missing"),)),
 ]
-PERIODS = [{"id": PERIOD, "title": "春节", "start": "2026-03-01", "end": "2026-03-01", "days": [
-    {"date": "2026-03-01", "unit": "gaj", "status": "missing", "report": None, "due_at": t("03-01 16:00"),
-     "received_at": None},
-    {"date": "2026-03-01", "unit": "dcq", "status": "late", "report": "dcq-20260301-lijing-01",
-     "due_at": t("03-01 16:00"), "received_at": t("03-01 16:30")},
-    {"date": "2026-03-01", "unit": "xhq", "status": "zero", "report": "xhq-20260301-chenxue-01",
-     "due_at": t("03-01 16:00"), "received_at": t("03-01 09:00")}]}]
+DAY = date(2026, 3, 1)
+PERIODS = [DutyPeriodRecord(PERIOD, "春节", "xxk", DAY, DAY, "16:00", True, ("gaj", "dcq", "xhq"), (
+    DutyDay(DAY, "gaj", "missing", dt(t("03-01 16:00"))),
+    DutyDay(DAY, "dcq", "late", dt(t("03-01 16:00")), "dcq-20260301-lijing-01", dt(t("03-01 16:30"))),
+    DutyDay(DAY, "xhq", "zero", dt(t("03-01 16:00")), "xhq-20260301-chenxue-01", dt(t("03-01 09:00")))))]
 
 
-def records() -> list[dict]:
+def records() -> list[ReportRecord]:
     return [_rec(G1, "info", "02-05 10:00"), _rec(A, "info", "03-10 17:00"), _rec(B, "info", "03-10 17:01"),
             _rec(C, "info", "03-19 09:00"),
             _rec("xxk-20260315-wangli-01", "adoption", "03-15 10:00"),
@@ -171,7 +176,7 @@ def test_score_pages_show_the_duties_column_and_ledger():
     policy = copy.deepcopy(h.shipped_policy())
     policy["scoring"]["monthly_quota"] = 0
     docs = office_docs()
-    ctx = Context(register={"reports": records(), "incidents": [], "requests": REQUESTS, "duty_periods": PERIODS},
+    ctx = Context(register=Register("HEAD", "0" * 40, h.NOW, reports=records(), requests=REQUESTS, duty_periods=PERIODS),
                   units=copy.deepcopy(h.UNITS), staff={}, policy=policy, city="江州市", now=h.NOW, tz=h.TZ,
                   document=docs.get, commit="0" * 40, extra={"registry_office": "xxk"})
     pages = {i.path: i for i in score_pages.provide(ctx) if isinstance(i, Page)}

@@ -25,6 +25,7 @@ from baosong.portal.build import collect
 from baosong.portal.mkdocs_adapter import AdapterError, render
 from baosong.portal.model import Context, HomeBlock, Page
 from baosong.privacy import find_personal_data
+from baosong.register import Register
 from portal_helpers import (
     BAD_ID18,
     BAOSONG,
@@ -336,7 +337,8 @@ def test_followup_page_links_back_to_its_incident(site):
 
 def _empty_context() -> Context:
     tz = timezone(timedelta(hours=8))
-    return Context(register={"reports": [], "incidents": []}, units={}, staff={}, policy={}, city="测试市",
+    return Context(register=Register("HEAD", "0" * 40, datetime(2026, 11, 20, 12, 0, tzinfo=tz)), units={},
+                   staff={}, policy={}, city="测试市",
                    now=datetime(2026, 11, 20, 12, 0, tzinfo=tz), tz=tz, document=lambda _id: None)
 
 

@@ -24,8 +24,10 @@ fabricated 7; repeat × 3):
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
+from datetime import datetime
 from pathlib import Path
 
 import jsonschema
@@ -120,7 +122,7 @@ def test_breakdown_by_source():
 
 def test_every_point_traceable_to_its_sources():
     s = scores()
-    ids = {r["id"] for r in h.records()}
+    ids = {r.id for r in h.records()}
     for tab in (table(s, "2026"), table(s, "2026-Q1")):
         for r in tab["rows"]:
             assert sum(e["points"] for e in r["entries"]) == r["total"]
@@ -148,16 +150,16 @@ def test_every_point_traceable_to_its_sources():
 
 def test_repeat_multiplier_restarts_each_year():
     reports = h.records()
-    late = dict(next(r for r in reports if r["id"] == "gaj-20260315-wanghao-01"))
-    late.update(id="gaj-20270110-wanghao-01", received_at="2027-01-10T12:45:00+08:00",
-                created_at="2027-01-10T12:00:00+08:00")
+    late = dataclasses.replace(next(r for r in reports if r.id == "gaj-20260315-wanghao-01"),
+                               id="gaj-20270110-wanghao-01", received_at=datetime.fromisoformat("2027-01-10T12:45:00+08:00"),
+                               created_at=datetime.fromisoformat("2027-01-10T12:00:00+08:00"))
     s = scores(reports=reports + [late], now=h.NOW.replace(year=2027, month=1, day=20))
     entry = next(e for e in s.entries if e["id"] == "late:gaj-20270110-wanghao-01")
     assert (entry["occurrence"], entry["points"]) == (1, -1)
 
 
 def test_equal_totals_share_a_rank():
-    reports = [r for r in h.records() if r["unit"] != "gaj" and r["kind"] != "adoption"]
+    reports = [r for r in h.records() if r.unit != "gaj" and r.kind != "adoption"]
     s = compute_scores(reports, {}, h.shipped_policy(), h.UNITS, now=h.NOW, registry_office="xxk")
     feb = table(s, "2026-02")
     # Feb without adoptions: gaj 0 of 2 (−2), dcq 1 of 2 (−1), xhq 2 of 2 (0).

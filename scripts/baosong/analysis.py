@@ -126,7 +126,7 @@ def _in_period(ctx: Context, period: Period | None) -> set[str] | None:
     if period is None:
         return None
     months = set(period.months)
-    return {r["id"] for r in ctx.register.get("reports", []) if r.get("id") and received_month(ctx, r) in months}
+    return {r.id for r in ctx.register.reports if r.id and received_month(ctx, r) in months}
 
 
 def report_rows(ctx: Context, period: Period | None = None, registry: str | None = None) -> list[dict]:
@@ -134,26 +134,26 @@ def report_rows(ctx: Context, period: Period | None = None, registry: str | None
     wanted = _in_period(ctx, period)
     reg, name = registry_id(ctx, registry), mask(ctx.city)
     out = []
-    for r in ctx.register.get("reports", []):
-        if wanted is not None and r.get("id") not in wanted:
+    for r in ctx.register.reports:
+        if wanted is not None and r.id not in wanted:
             continue
-        fwd = r.get("forwarded_from") if isinstance(r.get("forwarded_from"), dict) else {}
+        fwd = r.forwarded_from or {}
         out.append({
-            "registry": reg, "registry_name": name, "id": _text(r.get("id")), "path": _text(r.get("path")),
-            "unit": _text(r.get("unit")), "unit_name": _text(ctx.unit_name(r.get("unit"))),
-            "kind": r.get("kind"), "stage": r.get("stage"), "incident": _text(r.get("incident")),
-            "sequence": _int(r.get("sequence")), "title": _text(r.get("title")), "category": r.get("category"),
-            "category_name": CATEGORY_ZH.get(r.get("category") or "") if r.get("category") else None,
-            "grade_declared": r.get("grade_declared"), "grade_computed": r.get("grade_computed"),
-            "occurred_at": r.get("occurred_at"), "discovered_at": r.get("discovered_at"),
-            "received_at": r.get("received_at"), "time_source": r.get("time_source"),
-            "attested": bool(r.get("attested")), "catch_up": bool(r.get("catch_up")),
-            "deadline_at": r.get("deadline_at"), "deadline_rule": _text(r.get("deadline_rule")),
-            "missed_at": r.get("missed_at"), "status": r.get("status"), "delay_minutes": _int(r.get("delay_minutes")),
-            "delay_reason": _text(r.get("delay_reason")), "phone_deadline_at": r.get("phone_deadline_at"),
-            "phone_status": r.get("phone_status"), "author": _text(r.get("author")),
-            "signer": _text(r.get("signer")), "signature": r.get("signature"), "commit": r.get("commit"),
-            "blob": r.get("blob"), "created_at": r.get("created_at"),
+            "registry": reg, "registry_name": name, "id": _text(r.id), "path": _text(r.path),
+            "unit": _text(r.unit), "unit_name": _text(ctx.unit_name(r.unit)),
+            "kind": r.kind, "stage": r.stage, "incident": _text(r.incident),
+            "sequence": _int(r.sequence), "title": _text(r.title), "category": r.category,
+            "category_name": CATEGORY_ZH.get(r.category or "") if r.category else None,
+            "grade_declared": r.grade_declared, "grade_computed": r.grade_computed,
+            "occurred_at": r.occurred_at, "discovered_at": r.discovered_at,
+            "received_at": r.received_at, "time_source": r.time_source,
+            "attested": r.attested, "catch_up": r.catch_up,
+            "deadline_at": r.deadline_at, "deadline_rule": _text(r.deadline_rule),
+            "missed_at": r.missed_at, "status": r.status, "delay_minutes": _int(r.delay_minutes),
+            "delay_reason": _text(r.delay_reason), "phone_deadline_at": r.phone_deadline_at,
+            "phone_status": r.phone_status, "author": _text(r.author),
+            "signer": _text(r.signer), "signature": r.signature, "commit": r.commit,
+            "blob": r.blob, "created_at": r.created_at,
             "forwarded_from_registry": _text(fwd.get("registry")), "forwarded_from_id": _text(fwd.get("id")),
             "forwarded_from_received_at": fwd.get("received_at"),
         })
@@ -176,27 +176,28 @@ def incident_rows(ctx: Context, period: Period | None = None, registry: str | No
     wanted = _in_period(ctx, period)
     reg, name = registry_id(ctx, registry), mask(ctx.city)
     out = []
-    for i in ctx.register.get("incidents", []):
-        if wanted is not None and i.get("id") not in wanted:
+    for i in ctx.register.incidents:
+        if wanted is not None and i.id not in wanted:
             continue
-        figures = i.get("figures") or {}
-        missed = i.get("missed_followup") if isinstance(i.get("missed_followup"), dict) else {}
+        figures = i.figures
+        missed = i.missed_followup
         out.append({
-            "registry": reg, "registry_name": name, "id": _text(i.get("id")), "unit": _text(i.get("unit")),
-            "unit_name": _text(ctx.unit_name(i.get("unit"))), "title": _text(i.get("title")),
-            "category": i.get("category"),
-            "category_name": CATEGORY_ZH.get(i.get("category") or "") if i.get("category") else None,
-            "grade": i.get("grade"), "grade_computed": i.get("grade_computed"), "occurred_at": i.get("occurred_at"),
-            "opened_at": i.get("opened_at"), "closed_at": i.get("closed_at"),
-            "reports": [mask(x) for x in i.get("reports") or [] if isinstance(x, str)],
-            "first_status": i.get("first_status"), "late_reports": _int(i.get("late_reports")),
-            "missed_reports": _int(i.get("missed_reports")), "overdue": bool(i.get("overdue")),
-            "next_followup": _int(i.get("next_followup")), "next_followup_due": i.get("next_followup_due"),
-            "missed_followup": _int(missed.get("sequence")), "missed_followup_at": missed.get("missed_at"),
-            "silent_units": [mask(x) for x in i.get("silent_units") or [] if isinstance(x, str)],
+            "registry": reg, "registry_name": name, "id": _text(i.id), "unit": _text(i.unit),
+            "unit_name": _text(ctx.unit_name(i.unit)), "title": _text(i.title),
+            "category": i.category,
+            "category_name": CATEGORY_ZH.get(i.category or "") if i.category else None,
+            "grade": i.grade, "grade_computed": i.grade_computed, "occurred_at": i.occurred_at,
+            "opened_at": i.opened_at, "closed_at": i.closed_at,
+            "reports": [mask(x) for x in i.reports],
+            "first_status": i.first_status, "late_reports": _int(i.late_reports),
+            "missed_reports": _int(i.missed_reports), "overdue": i.overdue,
+            "next_followup": _int(i.next_followup), "next_followup_due": i.next_followup_due,
+            "missed_followup": missed.sequence if missed else None,
+            "missed_followup_at": missed.missed_at if missed else None,
+            "silent_units": [mask(x) for x in i.silent_units],
             "deaths": _int(figures.get("deaths")), "serious_injuries": _int(figures.get("serious_injuries")),
             "injuries": _int(figures.get("injuries")), "missing": _int(figures.get("missing")),
-            "economic_loss": _number(figures.get("economic_loss")), "upward": _upward(i.get("upward")),
+            "economic_loss": _number(figures.get("economic_loss")), "upward": _upward(list(i.upward)),
         })
     return out
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from baosong.scoring import DEFAULT_PRAISE_TOP, LEVELS, Period, Scores, fmt_points, period_table
 from baosong.vocab import fmt_minutes
@@ -149,7 +150,7 @@ def _sections(scores: Scores, b: dict, levels: dict[str, str]) -> list[dict]:
     overview += duty_overview(entries_of_table(b["table"]))
     if b["category"] == "quarter":
         overview += "采用情况是衡量信息工作质量的主要指标，各单位采用加分详见下表。"
-    sections = [{"heading": "", "paragraphs": [intro], "table": None},
+    sections: list[dict[str, Any]] = [{"heading": "", "paragraphs": [intro], "table": None},
                 {"heading": "基本情况", "paragraphs": [overview], "table": None},
                 {"heading": "积分排名", "paragraphs": [
                     f"按照{scheme}，积分由采用加分、领导批示加分和迟报、漏报、瞒报、谎报及报送任务缺额扣分构成。"

@@ -28,6 +28,7 @@ from baosong.portal.common import by_arrival, received_month, report_page, rule_
 from baosong.portal.html import fmt_time, page_url
 from baosong.portal.model import Context
 from baosong.privacy import mask
+from baosong.records import JsonRecord
 from baosong.scoring import (
     FINDINGS,
     LEVELS,
@@ -183,6 +184,8 @@ def _plain(value: Any) -> Any:
     """JSON-ready data: masked strings, ISO times, integral points as integers (commonest types first)."""
     if isinstance(value, str):
         return mask(value)
+    if isinstance(value, JsonRecord):  # a register record: its JSON form (`baosong registry`'s)
+        return _plain(value.to_json())
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -217,26 +220,25 @@ def local_naive(value: Any, tz) -> datetime | None:
 # Inputs from the portal's context
 
 
-def context_scores(ctx) -> Scores:
+def context_scores(ctx: Context) -> Scores:
     """The scores of a portal `Context` (computed once per context)."""
     cached = ctx.extra.get("_scores")
     if cached is None:
         office = {}
-        for r in ctx.register.get("reports", []):
-            if r.get("kind") in OFFICE_KINDS and r.get("id"):
-                doc = ctx.document(r["id"])
+        for r in ctx.register.reports:
+            if r.kind in OFFICE_KINDS and r.id:
+                doc = ctx.document(r.id)
                 if doc is not None:
-                    office[r["id"]] = doc
-        cached = compute_scores(ctx.register.get("reports", []), office, ctx.policy, ctx.units, now=ctx.now,
+                    office[r.id] = doc
+        cached = compute_scores(ctx.register.reports, office, ctx.policy, ctx.units, now=ctx.now,
                                 registry_office=ctx.extra.get("registry_office"),
-                                incidents=ctx.register.get("incidents", []),
-                                requests=ctx.register.get("requests", []),
-                                duty_periods=ctx.register.get("duty_periods", []))
+                                incidents=ctx.register.incidents, requests=ctx.register.requests,
+                                duty_periods=ctx.register.duty_periods)
         ctx.extra["_scores"] = cached
     return cached
 
 
-def context_bulletins(ctx) -> list[dict]:
+def context_bulletins(ctx: Context) -> list[dict]:
     """Every bulletin of the context, newest first (computed once per context)."""
     cached = ctx.extra.get("_bulletins")
     if cached is None:
@@ -246,7 +248,7 @@ def context_bulletins(ctx) -> list[dict]:
     return cached
 
 
-def find_bulletin(ctx, period: Period) -> dict:
+def find_bulletin(ctx: Context, period: Period) -> dict:
     for b in context_bulletins(ctx):
         if b["key"] == period.key:
             return b
@@ -272,21 +274,21 @@ HEADERS = ["登记序号", "报告编号", "单位代码", "单位", "类别", "
 def rows(ctx: Context) -> list[list[object]]:
     numbers = serials(ctx)
     out: list[list[object]] = []
-    for r in by_arrival(ctx.register.get("reports", [])):
+    for r in by_arrival(ctx.register.reports):
         out.append([
-            numbers.get(r.get("id"), ""), r.get("id"), r.get("unit"), ctx.unit_name(r.get("unit")),
-            labels.KIND_ZH.get(r.get("kind") or "", r.get("kind")), labels.STAGE_ZH.get(r.get("stage") or "", ""),
-            r.get("sequence"), r.get("incident"), r.get("title"),
-            labels.CATEGORY_ZH.get(r.get("category") or "", r.get("category") or ""),
-            r.get("grade_declared"), r.get("grade_computed"),
-            fmt_time(r.get("occurred_at"), ctx.tz), fmt_time(r.get("discovered_at"), ctx.tz),
-            fmt_time(r.get("received_at"), ctx.tz),
-            labels.time_source(r) if r.get("time_source") else "",
-            fmt_time(r.get("deadline_at"), ctx.tz), rule_title(ctx, r.get("deadline_rule")) if r.get("deadline_rule")
-            else "", labels.STATUS_ZH.get(r.get("status") or "", r.get("status")), r.get("delay_minutes"),
-            r.get("delay_reason"), ctx.staff_name(r.get("author")), ctx.staff_name(r.get("signer")),
-            labels.SIGNATURE_ZH.get(r.get("signature") or "", r.get("signature") or ""), r.get("commit"),
-            page_url(report_page(r["id"])) if r.get("id") else "",
+            numbers.get(r.id or "", ""), r.id, r.unit, ctx.unit_name(r.unit),
+            labels.KIND_ZH.get(r.kind or "", r.kind), labels.STAGE_ZH.get(r.stage or "", ""),
+            r.sequence, r.incident, r.title,
+            labels.CATEGORY_ZH.get(r.category or "", r.category or ""),
+            r.grade_declared, r.grade_computed,
+            fmt_time(r.occurred_at, ctx.tz), fmt_time(r.discovered_at, ctx.tz),
+            fmt_time(r.received_at, ctx.tz),
+            labels.time_source(r) if r.time_source else "",
+            fmt_time(r.deadline_at, ctx.tz), rule_title(ctx, r.deadline_rule) if r.deadline_rule
+            else "", labels.STATUS_ZH.get(r.status or "", r.status), r.delay_minutes,
+            r.delay_reason, ctx.staff_name(r.author), ctx.staff_name(r.signer),
+            labels.SIGNATURE_ZH.get(r.signature or "", r.signature or ""), r.commit,
+            page_url(report_page(r.id)) if r.id else "",
         ])
     return out
 
@@ -295,19 +297,19 @@ TIME_HEADERS = ("事发时间", "获知时间", "收到时间", "报送时限")
 TIME_COLUMNS = tuple(HEADERS.index(h) for h in TIME_HEADERS)
 
 
-def register_sheet(ctx, period: Period | None = None) -> Sheet:
+def register_sheet(ctx: Context, period: Period | None = None) -> Sheet:
     """The register (all reports, or those received in `period`) with the portal download's columns;
     the portal's text times "YYYY-MM-DD HH:MM" (local) become real dates for the spreadsheet."""
     wanted = None
     if period is not None:
         months = set(period.months)
-        wanted = {r["id"] for r in ctx.register.get("reports", []) if r.get("id") and received_month(ctx, r) in months}
+        wanted = {r.id for r in ctx.register.reports if r.id and received_month(ctx, r) in months}
     id_col = HEADERS.index("报告编号")
     out = []
     for row in rows(ctx):
         if wanted is None or row[id_col] in wanted:
             for i in TIME_COLUMNS:
-                row[i] = datetime.strptime(row[i], "%Y-%m-%d %H:%M") if row[i] else None
+                row[i] = datetime.strptime(str(row[i]), "%Y-%m-%d %H:%M") if row[i] else None
             out.append(row)
     return Sheet(f"登记簿{period.key}" if period is not None else "登记簿", list(HEADERS), out)
 
@@ -410,7 +412,7 @@ def file_name(what: str, period: Period, fmt: str) -> str:
     return f"{what}-{period.key}.{fmt}"
 
 
-def export_bytes(ctx, what: str, period: Period, fmt: str) -> bytes:
+def export_bytes(ctx: Context, what: str, period: Period, fmt: str) -> bytes:
     """The export file's bytes. ExportError when it cannot be made."""
     if what not in WHATS or fmt not in FORMATS:
         raise ExportError(f"不支持的导出：{what} / {fmt}")
@@ -420,7 +422,7 @@ def export_bytes(ctx, what: str, period: Period, fmt: str) -> bytes:
         if fmt == "json":
             months = set(period.months)
             return json_bytes({"period": period.key, "label": period.label, "commit": ctx.commit,
-                               "reports": [r for r in ctx.register.get("reports", [])
+                               "reports": [r for r in ctx.register.reports
                                            if received_month(ctx, r) in months]})
         return csv_bytes(sheet) if fmt == "csv" else xlsx_bytes([sheet], ctx.now)
     scores = context_scores(ctx)

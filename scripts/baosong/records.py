@@ -7,8 +7,8 @@ JSON (`to_json()`, `baosong registry --format json`) is the export contract: the
 field order, times as ISO 8601 with offset to the second. A new field is one line here, with a default
 (so older constructors keep working) and its type: `to_json`/`from_json` derive the JSON from the type
 (a datetime becomes an ISO string, a tuple a list, a nested record a dict), and FORMAT.md's field list
-must name it (`tests/test_records.py`). `baosong registry` reads the attributes; the portal, scores,
-bulletins and exports still read the JSON dicts (`portal/data.py` converts once).
+must name it (`tests/test_records.py`). `baosong registry`, the portal, scores, bulletins and exports
+read the attributes; only the export files write the JSON form.
 """
 
 from __future__ import annotations

@@ -22,9 +22,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from baosong.duties import DutyPeriodRecord, RequestRecord
 from baosong.periods import (
     PERIOD_KINDS,
     Period,
@@ -34,6 +35,7 @@ from baosong.periods import (
     parse_period,
     period_of,
 )
+from baosong.records import IncidentRecord, ReportRecord
 from baosong.timeutil import parse_datetime, parse_offset
 from baosong.vocab import SCORE_TYPE_ZH as TYPE_ZH
 
@@ -88,16 +90,13 @@ def _when(value: object) -> datetime | None:
     return value if isinstance(value, datetime) else parse_datetime(value)
 
 
-def arrival(record: dict) -> datetime | None:
+def arrival(record: ReportRecord) -> datetime | None:
     """When a report reached the registry (its drafting time if the register has no arrival)."""
-    return _when(record.get("received_at")) or _when(record.get("created_at"))
+    return record.received_at or record.created_at
 
 
-def _month_key(value: object, tz: timezone, suffix: str) -> str | None:
-    """`YYYY-MM` of a time in local time; times already written in the local offset are not parsed."""
-    if isinstance(value, str) and value.endswith(suffix) and len(value) > 7 and value[4] == "-":
-        return value[:7]
-    when = _when(value)
+def _month_key(when: datetime | None, tz: timezone) -> str | None:
+    """`YYYY-MM` of a time in local time."""
     return when.astimezone(tz).strftime("%Y-%m") if when is not None else None
 
 
@@ -105,13 +104,13 @@ def _empty_counts() -> dict:
     return {"emergency": 0, "incidents": 0, "info": 0, "opinion": 0, "quota_items": 0, "quota_reports": []}
 
 
-def compute_scores(reports: Iterable[dict], office_docs: Mapping[str, dict], policy: dict,
+def compute_scores(reports: Iterable[ReportRecord], office_docs: Mapping[str, dict], policy: dict,
                    units: Mapping[str, dict], *, now: datetime, registry_office: str | None = None,
-                   incidents: Iterable[dict] = (), requests: Iterable[dict] = (),
-                   duty_periods: Iterable[dict] = ()) -> Scores:
+                   incidents: Iterable[IncidentRecord] = (), requests: Iterable[RequestRecord] = (),
+                   duty_periods: Iterable[DutyPeriodRecord] = ()) -> Scores:
     """The ledger of every unit from the register records and the office records' documents.
 
-    `reports`: register records (`register.py`; times as datetimes or ISO strings). `office_docs`:
+    `reports`: register records (`records.ReportRecord`). `office_docs`:
     report id → full document of the `adoption`, `instruction` and `notice` records among them
     (records whose document is missing are listed in `unattributed`). `units`: units.yaml entries
     by code, in the order tables list them before ranking. `incidents`: the register's incident
@@ -120,8 +119,8 @@ def compute_scores(reports: Iterable[dict], office_docs: Mapping[str, dict], pol
     """
     rules = policy.get("scoring") or {}
     tz = parse_offset(policy.get("timezone", "+08:00"))
-    records = [r for r in reports if r.get("id")]
-    by_id = {r["id"]: r for r in records}
+    records = [r for r in reports if r.id]
+    by_id = {r.id: r for r in records if r.id}
     ranked = [code for code in units if code != registry_office]
     quota_levels = set(rules.get("quota_levels", []))
     scores = Scores(rules=rules, now=now.astimezone(tz), tz=tz, units=ranked,
@@ -129,8 +128,7 @@ def compute_scores(reports: Iterable[dict], office_docs: Mapping[str, dict], pol
                     quota_units={c for c in ranked if units[c].get("level") in quota_levels}, months=[])
     if not rules:
         return scores
-    suffix = policy.get("timezone", "+08:00")
-    month_of = {r["id"]: _month_key(r.get("received_at") or r.get("created_at"), tz, suffix) for r in records}
+    month_of = {r.id: _month_key(arrival(r), tz) for r in records if r.id}
     known = [m for m in month_of.values() if m]
     now_month = scores.now.strftime("%Y-%m")
     scores.months = month_range(min(known), max(now_month, max(known))) if known else [now_month]
@@ -144,30 +142,30 @@ def compute_scores(reports: Iterable[dict], office_docs: Mapping[str, dict], pol
     for e in scores.entries:
         for rid in [e.get("report"), *e.get("records", []), *e.get("counted_reports", [])]:
             if rid and rid in by_id:
-                scores.titles[rid] = by_id[rid].get("title") or rid
+                scores.titles[rid] = by_id[rid].title or rid
     return scores
 
 
-def _count(scores: Scores, records: list[dict], month_of: dict[str, str | None]) -> None:
+def _count(scores: Scores, records: list[ReportRecord], month_of: dict[str, str | None]) -> None:
     quota_kinds = set(scores.rules.get("quota_kinds", []))
     for r in records:
-        kind = r.get("kind")
-        if kind not in COUNTED_KINDS:
+        kind = r.kind
+        if kind not in COUNTED_KINDS or not r.id:
             continue
-        month = month_of[r["id"]]
+        month = month_of[r.id]
         if month is None:
             continue
-        per_unit = scores.counts.setdefault(r.get("unit") or "", {})
+        per_unit = scores.counts.setdefault(r.unit or "", {})
         c = per_unit.get(month)
         if c is None:
             c = per_unit[month] = _empty_counts()
         c[kind] += 1
-        first = kind == "emergency" and r.get("stage") == "first"
+        first = kind == "emergency" and r.stage == "first"
         c["incidents"] += 1 if first else 0
         # An emergency counts once per incident: its first report.
         if kind in quota_kinds and (kind != "emergency" or first):
             c["quota_items"] += 1
-            c["quota_reports"].append(r["id"])
+            c["quota_reports"].append(r.id)
 
 
 def _entry(scores: Scores, kind: str, key: str, unit: str, when: datetime, points: float, **extra: Any) -> dict:
@@ -179,18 +177,18 @@ def _entry(scores: Scores, kind: str, key: str, unit: str, when: datetime, point
     return entry
 
 
-def _office_points(scores: Scores, records: list[dict], docs: Mapping[str, dict], by_id: dict[str, dict],
-                   ) -> None:
+def _office_points(scores: Scores, records: list[ReportRecord], docs: Mapping[str, dict],
+                   by_id: dict[str, ReportRecord]) -> None:
     rules = scores.rules
     highest: dict[str, list[dict]] = defaultdict(list)   # report id -> its adoption entries
     for r in records:
-        kind = r.get("kind")
+        kind, rid = r.kind, r.id or ""
         if kind not in ("adoption", "instruction"):
             continue
-        doc = docs.get(r["id"])
-        target = by_id.get(doc.get("report")) if doc else None
-        if doc is None or target is None or target.get("kind") not in COUNTED_KINDS:
-            scores.unattributed.append({"record": r["id"], "kind": kind, "report": (doc or {}).get("report"),
+        doc = docs.get(rid)
+        target = by_id.get(doc.get("report") or "") if doc else None
+        if doc is None or target is None or target.kind not in COUNTED_KINDS or target.id is None:
+            scores.unattributed.append({"record": rid, "kind": kind, "report": (doc or {}).get("report"),
                                         "reason": "记录内容无法读取" if doc is None else "所采用或批示的报告不在登记簿中"})
             continue
         level = doc.get("level")
@@ -198,11 +196,11 @@ def _office_points(scores: Scores, records: list[dict], docs: Mapping[str, dict]
         when = _when(doc.get("adopted_at" if kind == "adoption" else "instructed_at")) or arrival(r)
         if when is None:
             continue
-        entry = _entry(scores, kind, r["id"], target.get("unit") or "", when, float(table.get(level, 0)),
-                       report=target["id"], records=[r["id"]], level=level,
+        entry = _entry(scores, kind, rid, target.unit or "", when, float(table.get(level, 0)),
+                       report=target.id, records=[rid], level=level,
                        outlet=doc.get("outlet"), leader=doc.get("leader"))
         if kind == "adoption":
-            highest[target["id"]].append(entry)
+            highest[target.id].append(entry)
     if rules.get("adoption_mode") == "highest":
         # One report scores its highest level once; the other adoptions stay in the ledger at 0.
         for entries in highest.values():
@@ -212,32 +210,31 @@ def _office_points(scores: Scores, records: list[dict], docs: Mapping[str, dict]
                     e.update(points=0.0, base=0.0, superseded_by=best["id"])
 
 
-def _offences(scores: Scores, records: list[dict], docs: Mapping[str, dict], by_id: dict[str, dict],
-              incidents: list[dict]) -> None:
+def _offences(scores: Scores, records: list[ReportRecord], docs: Mapping[str, dict],
+              by_id: dict[str, ReportRecord], incidents: list[IncidentRecord]) -> None:
     deductions = scores.rules.get("deductions", {})
     offences: list[dict] = []
     charged: dict[tuple[str, str], dict] = {}      # (finding, report id) -> entry
     for r in records:
-        status = r.get("status")
+        status, rid = r.status, r.id or ""
         if status in ("late", "missed") and status in deductions:
-            when = arrival(r) or _when(r.get("deadline_at"))
+            when = arrival(r) or r.deadline_at
             if when is None:
                 continue
-            e = _entry(scores, status, r["id"], r.get("unit") or "", when, -float(deductions[status]),
-                       report=r["id"], source="register", delay_minutes=r.get("delay_minutes"),
-                       deadline_at=_when(r.get("deadline_at")), received_at=_when(r.get("received_at")),
-                       incident=r.get("incident"))
-            charged[(status, r["id"])] = e
+            e = _entry(scores, status, rid, r.unit or "", when, -float(deductions[status]),
+                       report=rid, source="register", delay_minutes=r.delay_minutes,
+                       deadline_at=r.deadline_at, received_at=r.received_at,
+                       incident=r.incident)
+            charged[(status, rid)] = e
             offences.append(e)
     for inc in incidents:
         # A follow-up never filed: there is no report to carry the status, so the incident does.
-        miss = inc.get("missed_followup")
-        when = _when((miss or {}).get("missed_at"))
-        if not miss or "missed" not in deductions or when is None:
+        miss = inc.missed_followup
+        if miss is None or "missed" not in deductions:
             continue
-        offences.append(_entry(scores, "missed", f"{inc['id']}#followup-{miss['sequence']}", inc.get("unit") or "",
-                               when, -float(deductions["missed"]), source="register", incident=inc["id"],
-                               followup=miss["sequence"], deadline_at=_when(miss.get("deadline_at")),
+        offences.append(_entry(scores, "missed", f"{inc.id}#followup-{miss.sequence}", inc.unit or "",
+                               miss.missed_at, -float(deductions["missed"]), source="register", incident=inc.id,
+                               followup=miss.sequence, deadline_at=miss.deadline_at,
                                received_at=None, delay_minutes=None))
     incident_reports: dict[tuple[str, str, str], dict] = {}   # (finding, incident, unit) -> first entry
     for e in sorted(offences, key=lambda x: (x["date"], x["id"])):
@@ -245,15 +242,16 @@ def _offences(scores: Scores, records: list[dict], docs: Mapping[str, dict], by_
             incident_reports.setdefault((e["type"], e["incident"], e["unit"]), e)
     notices: dict[tuple, dict] = {}
     for r in records:
-        if r.get("kind") != "notice":
+        rid = r.id or ""
+        if r.kind != "notice":
             continue
-        doc = docs.get(r["id"])
-        finding = (doc or {}).get("finding")
+        doc = docs.get(rid)
+        finding: str = (doc or {}).get("finding") or ""
         if finding == "reason_rejected":
             continue  # it rejects a decline: the request's verdict (duties.py) carries it
-        unit = (doc or {}).get("target_unit")
+        unit: str = (doc or {}).get("target_unit") or ""
         if doc is None or finding not in deductions or not unit:
-            scores.unattributed.append({"record": r["id"], "kind": "notice", "report": (doc or {}).get("report"),
+            scores.unattributed.append({"record": rid, "kind": "notice", "report": (doc or {}).get("report"),
                                         "reason": "记录内容无法读取" if doc is None else "认定类别不在计分办法中"})
             continue
         report, incident = doc.get("report"), doc.get("incident")
@@ -261,18 +259,18 @@ def _offences(scores: Scores, records: list[dict], docs: Mapping[str, dict], by_
         same = charged.get((finding, report)) if report else None
         if same is None and incident and not report:
             same = incident_reports.get((finding, incident, unit))
-        key = (finding, unit, report or incident or r["id"])
+        key = (finding, unit, report or incident or rid)
         same = same or notices.get(key)
         if same is not None:
-            same["records"].append(r["id"])
+            same["records"].append(rid)
             continue
         when = _when(doc.get("decided_at")) or arrival(r)
         if when is None:
             continue
         target = by_id.get(report) if report else None
-        e = _entry(scores, finding, r["id"], unit, when, -float(deductions[finding]), report=report,
-                   records=[r["id"]], source="notice", incident=incident,
-                   delay_minutes=(target or {}).get("delay_minutes"))
+        e = _entry(scores, finding, rid, unit, when, -float(deductions[finding]), report=report,
+                   records=[rid], source="notice", incident=incident,
+                   delay_minutes=target.delay_minutes if target else None)
         notices[key] = e
         offences.append(e)
     multiplier = float(scores.rules.get("repeat_multiplier", 1))
@@ -284,8 +282,8 @@ def _offences(scores: Scores, records: list[dict], docs: Mapping[str, dict], by_
             e.update(multiplier=multiplier, points=e["base"] * multiplier)
 
 
-def _duties(scores: Scores, requests: list[dict], periods: list[dict], docs: Mapping[str, dict],
-            records: list[dict]) -> None:
+def _duties(scores: Scores, requests: list[RequestRecord], periods: list[DutyPeriodRecord],
+            docs: Mapping[str, dict], records: list[ReportRecord]) -> None:
     """约稿 answers, their adoption, unanswered requests, late and missing daily reports; then the
     optional rule that the Nth unanswered request in a calendar year zeroes the unit's year."""
     rules = scores.rules.get("requests") or {}
@@ -293,43 +291,44 @@ def _duties(scores: Scores, requests: list[dict], periods: list[dict], docs: Map
     ranked = set(scores.units)
     adoptions: dict[str, list[str]] = defaultdict(list)   # answer id -> adoption record ids
     for r in records:
-        doc = docs.get(r["id"]) if r.get("kind") == "adoption" else None
+        doc = docs.get(r.id or "") if r.kind == "adoption" else None
         if doc is not None and isinstance(doc.get("report"), str):
-            adoptions[doc["report"]].append(r["id"])
+            adoptions[doc["report"]].append(r.id or "")
     if rules:
         for req in requests:
-            for u in req.get("units", []):
-                unit, status, key = u.get("unit"), u.get("status"), f"{req['id']}:{u.get('unit')}"
+            for u in req.units:
+                unit, status, key = u.unit, u.status, f"{req.id}:{u.unit}"
                 if unit not in ranked:
                     continue
-                when = _when(u.get("received_at"))
+                when = u.received_at
                 if status in ("on_time", "late") and when is not None:
-                    own = req.get("points")
+                    own = req.points
                     points = float(own if own is not None and status == "on_time" else
                                    rules.get("answered" if status == "on_time" else "late", 0) or 0)
-                    _entry(scores, "request", key, unit, when, points, report=u.get("report"), request=req["id"],
-                           records=[req["id"]], status=status)
-                    adopted = adoptions.get(u.get("report") or "")
+                    _entry(scores, "request", key, unit, when, points, report=u.report, request=req.id,
+                           records=[req.id], status=status)
+                    adopted = adoptions.get(u.report or "")
                     if adopted and rules.get("adopted"):
                         _entry(scores, "request_adopted", key, unit, when, float(rules["adopted"]),
-                               report=u.get("report"), request=req["id"], records=[req["id"], *adopted],
+                               report=u.report, request=req.id, records=[req.id, *adopted],
                                status=status)
-                elif status == "missing" and (due := _when(req.get("due_at"))) is not None:
-                    refused = [*u.get("declines", []), *u.get("rejected", [])]
-                    _entry(scores, "request_missing", key, unit, due, -float(rules.get("missing", 0) or 0),
-                           request=req["id"], records=[req["id"], *refused], status=status)
+                elif status == "missing":
+                    refused = [*u.declines, *u.rejected]
+                    _entry(scores, "request_missing", key, unit, req.due_at, -float(rules.get("missing", 0) or 0),
+                           request=req.id, records=[req.id, *refused], status=status)
     if duty:
         for period in periods:
-            for d in period.get("days", []):
-                unit, status = d.get("unit"), d.get("status")
+            for d in period.days:
+                unit, status = d.unit, d.status
                 if unit not in ranked or status not in ("late", "missing") or not duty.get(status):
                     continue
-                when = _when(d.get("received_at") if status == "late" else d.get("due_at"))
+                when = d.received_at if status == "late" else d.due_at
                 if when is None:
                     continue
-                _entry(scores, f"daily_{status}", f"{period['id']}:{unit}:{d.get('date')}", unit, when,
-                       -float(duty[status]), report=d.get("report"), records=[period["id"]],
-                       duty_period=period["id"], day=d.get("date"), status=status)
+                day = d.date.isoformat()
+                _entry(scores, f"daily_{status}", f"{period.id}:{unit}:{day}", unit, when,
+                       -float(duty[status]), report=d.report, records=[period.id],
+                       duty_period=period.id, day=day, status=status)
     limit = rules.get("zero_year_after")
     if not limit:
         return
@@ -511,7 +510,7 @@ def duty_entry_text(entry: dict) -> str:
 def table_json(table: dict, level_zh: Mapping[str, str] | None = None) -> dict:
     """A period table as JSON-ready data (dates as ISO strings, integral points as integers)."""
     def entry(e: dict) -> dict:
-        out = {k: (v.isoformat(timespec="seconds") if isinstance(v, datetime | date) else v) for k, v in e.items()}
+        out = {k: (v.isoformat(timespec="seconds") if isinstance(v, datetime) else v) for k, v in e.items()}
         out["points"] = json_number(e["points"])
         out["base"] = json_number(e["base"])
         out["multiplier"] = json_number(e["multiplier"])

@@ -49,8 +49,8 @@ def build_site(args: argparse.Namespace) -> tuple[int, Path | None]:
     try:
         print(f"» 读取登记库 {repo.resolve()}（{args.rev}）", file=sys.stderr)
         ctx = load_context(repo, args.rev, now=args.now, progress=lambda items, desc: progress(items, desc))
-        reports = len(ctx.register.get("reports", []))
-        print(f"» 生成门户：{reports} 份报告，{len(ctx.register.get('incidents', []))} 起事件", file=sys.stderr)
+        reports = len(ctx.register.reports)
+        print(f"» 生成门户：{reports} 份报告，{len(ctx.register.incidents)} 起事件", file=sys.stderr)
         result = build_portal(ctx, out, template=template,
                               progress=lambda items, desc: progress(list(items), desc),
                               note=lambda message: print(f"» {terminal_safe(message)}", file=sys.stderr, flush=True))

@@ -20,6 +20,7 @@ from baosong.portal.common import on_time_rate
 from baosong.portal.html import cell, percent, table
 from baosong.portal.model import Context, Item, Page
 from baosong.portal.registers import OFFICE_KINDS, months_of
+from baosong.records import ReportRecord
 
 FONT = '"Noto Sans CJK SC","Source Han Sans SC","WenQuanYi Micro Hei","Microsoft YaHei","PingFang SC",sans-serif'
 STYLE = Style(font_family=FONT, label_font_family=FONT, major_label_font_family=FONT, value_font_family=FONT,
@@ -54,7 +55,7 @@ def _month_chart(ctx: Context) -> tuple[str, str]:
     counts: dict[str, defaultdict[object, int]] = {m: defaultdict(int) for m in months}
     for m, records in months.items():
         for r in records:
-            counts[m]["office" if r.get("kind") in OFFICE_KINDS else r.get("kind")] += 1
+            counts[m]["office" if r.kind in OFFICE_KINDS else r.kind] += 1
     chart = pygal.StackedBar(**_config(title="各月收到报告数（份）", x_label_rotation=0, legend_at_bottom=True))
     chart.x_labels = [f"{m[:4]}年{int(m[5:])}月" if i == 0 or m.endswith("-01") else f"{int(m[5:])}月"
                       for i, m in enumerate(months)]
@@ -68,9 +69,9 @@ def _month_chart(ctx: Context) -> tuple[str, str]:
 
 
 def _unit_chart(ctx: Context) -> tuple[str, str]:
-    by_unit: dict[str, list[dict]] = defaultdict(list)
-    for r in ctx.register.get("reports", []):
-        by_unit[r.get("unit") or ""].append(r)
+    by_unit: dict[str, list[ReportRecord]] = defaultdict(list)
+    for r in ctx.register.reports:
+        by_unit[r.unit or ""].append(r)
     stats = []
     for code, records in by_unit.items():
         on_time, judged = on_time_rate(records)
@@ -91,8 +92,8 @@ def _unit_chart(ctx: Context) -> tuple[str, str]:
 
 def _category_chart(ctx: Context) -> tuple[str, str]:
     counts: dict[str, int] = defaultdict(int)
-    for inc in ctx.register.get("incidents", []):
-        counts[inc.get("category") or "other"] += 1
+    for inc in ctx.register.incidents:
+        counts[inc.category or "other"] += 1
     cats = [c for c in labels.CATEGORY_ZH if counts.get(c)] + sorted(c for c in counts if c not in labels.CATEGORY_ZH)
     chart = pygal.Bar(**_config(title="各类别事件数（起）", show_legend=False, print_values=True))
     chart.x_labels = [labels.CATEGORY_ZH.get(c, c) for c in cats]

@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 import posixpath
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import UTC, datetime, timezone
 from typing import NamedTuple
 
 from baosong import vocab
 from baosong.portal import labels
 from baosong.portal.html import Cell, cell, esc, fmt_minutes, fmt_time, link, local, plain, rel, slug, table
 from baosong.portal.model import Context, DataFile
+from baosong.records import ReportRecord
 
 STATUS_ORDER = {"missed": 0, "late": 1, "on_time": 2, "not_applicable": 3}
 SIGNATURE_OK = "good"
@@ -37,18 +38,33 @@ def year_page(year: str) -> str:
     return f"registers/{year}.md"
 
 
-def received_month(ctx: Context, record: dict) -> str:
+def received_month(ctx: Context, record: ReportRecord) -> str:
     """YYYY-MM of the arrival (local time); the drafting date when the arrival is unknown."""
-    when = local(record.get("received_at"), ctx.tz) or local(record.get("created_at"), ctx.tz)
+    when = record.received_at or record.created_at
     if when is None:
-        rid = record.get("id") or ""
+        rid = record.id or ""
         parts = rid.split("-")
         return f"{parts[1][:4]}-{parts[1][4:6]}" if len(parts) > 1 and parts[1].isdigit() else "0000-00"
-    return when.strftime("%Y-%m")
+    return when.astimezone(ctx.tz).strftime("%Y-%m")
 
 
-def _arrival_key(record: dict) -> tuple:
-    return (record.get("received_at") is None, str(record.get("received_at") or ""), record.get("id") or "")
+_NEVER = datetime.min.replace(tzinfo=UTC)
+_END = datetime.max.replace(tzinfo=UTC)
+
+
+def iso(when: datetime | None) -> str:
+    """A record's time as its JSON text (ISO 8601 to the second), "" when none: for data attributes."""
+    return when.isoformat(timespec="seconds") if when is not None else ""
+
+
+def time_key(when: datetime | None, *, last: bool = True) -> datetime:
+    """A sort key for an optional time: no time sorts after every time (before, with `last=False`)."""
+    return when if when is not None else (_END if last else _NEVER)
+
+
+def _arrival_key(record: ReportRecord) -> tuple[bool, datetime, str]:
+    """Order of arrival (unknown arrivals last), then report id."""
+    return (record.received_at is None, record.received_at or _NEVER, record.id or "")
 
 
 def serials(ctx: Context) -> dict[str, str]:
@@ -57,15 +73,15 @@ def serials(ctx: Context) -> dict[str, str]:
     if cached is None:
         cached = {}
         counters: dict[str, int] = {}
-        for record in sorted(ctx.register.get("reports", []), key=_arrival_key):
+        for record in sorted(ctx.register.reports, key=_arrival_key):
             year = received_month(ctx, record)[:4]
             counters[year] = counters.get(year, 0) + 1
-            cached[record.get("id")] = f"{year}-{counters[year]:05d}"
+            cached[record.id or ""] = f"{year}-{counters[year]:05d}"
         ctx.extra["_serials"] = cached
     return cached
 
 
-def by_arrival(records: Iterable[dict]) -> list[dict]:
+def by_arrival(records: Iterable[ReportRecord]) -> list[ReportRecord]:
     return sorted(records, key=_arrival_key)
 
 
@@ -127,23 +143,23 @@ class RegisterRow(NamedTuple):
     source: str        # time source label (labels.time_source)
 
 
-def register_values(ctx: Context, record: dict, serial: str) -> RegisterRow:
+def register_values(ctx: Context, record: ReportRecord, serial: str) -> RegisterRow:
     """The one place that reads a register record's fields for the register tables and their data files."""
-    rid = record.get("id") or ""
+    rid = record.id or ""
     return RegisterRow(
         serial=serial,
-        unit=record.get("unit") or "",
-        kind=record.get("kind") or "",
+        unit=record.unit or "",
+        kind=record.kind or "",
         stage=labels.kind_stage(record),
-        title=record.get("title") or rid,
+        title=record.title or rid,
         page=report_page(rid),
-        occurred=fmt_time(record.get("occurred_at"), ctx.tz),
-        received=fmt_time(record.get("received_at"), ctx.tz),
-        deadline=fmt_time(record.get("deadline_at"), ctx.tz),
-        delay=record.get("delay_minutes") or 0,
-        status=record.get("status") or "",
-        signer=ctx.staff_name(record.get("signer")) or "",
-        signature=record.get("signature") or "",
+        occurred=fmt_time(record.occurred_at, ctx.tz),
+        received=fmt_time(record.received_at, ctx.tz),
+        deadline=fmt_time(record.deadline_at, ctx.tz),
+        delay=record.delay_minutes or 0,
+        status=record.status or "",
+        signer=ctx.staff_name(record.signer) or "",
+        signature=record.signature or "",
         source=labels.time_source(record),
     )
 
@@ -171,13 +187,13 @@ def register_row(ctx: Context, page: str, row: RegisterRow, *, unit_column: bool
     return cells
 
 
-def register_rows(ctx: Context, records: Iterable[dict]) -> list[RegisterRow]:
+def register_rows(ctx: Context, records: Iterable[ReportRecord]) -> list[RegisterRow]:
     """The rows of a register table, in order of arrival."""
     numbers = serials(ctx)
-    return [register_values(ctx, r, numbers.get(r.get("id"), "")) for r in by_arrival(records)]
+    return [register_values(ctx, r, numbers.get(r.id or "", "")) for r in by_arrival(records)]
 
 
-def register_table(ctx: Context, page: str, records: Iterable[dict], *, unit_column: bool = True,
+def register_table(ctx: Context, page: str, records: Iterable[ReportRecord], *, unit_column: bool = True,
                    table_id: str = "register", search: bool = False) -> str:
     """A short register table, every row in the page (e.g. today's reports on the home page)."""
     headers = REGISTER_HEADERS if unit_column else [h for h in REGISTER_HEADERS if h != "单位"]
@@ -190,7 +206,7 @@ def data_path(page: str) -> str:
     return page[:-3] + DATA_SUFFIX
 
 
-def register_view(ctx: Context, page: str, records: Iterable[dict], *, unit_column: bool = True,
+def register_view(ctx: Context, page: str, records: Iterable[ReportRecord], *, unit_column: bool = True,
                   table_id: str = "register") -> tuple[str, DataFile]:
     """A register table of any length: the first `FIRST_PAGE_ROWS` rows in the page, every row in a
     data file beside it, from which the site script sorts, filters, counts and draws a page at a time."""
@@ -265,13 +281,13 @@ def register_data(ctx: Context, page: str, rows: list[RegisterRow], *, unit_colu
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_JSON_ESCAPES).encode("utf-8")
 
 
-def on_time_rate(records: Iterable[dict]) -> tuple[int, int]:
+def on_time_rate(records: Iterable[ReportRecord]) -> tuple[int, int]:
     """(on time, judged): only reports that had a deadline count."""
-    judged = [r for r in records if r.get("status") in ("on_time", "late", "missed")]
-    return sum(1 for r in judged if r.get("status") == "on_time"), len(judged)
+    judged = [r for r in records if r.status in ("on_time", "late", "missed")]
+    return sum(1 for r in judged if r.status == "on_time"), len(judged)
 
 
-def relative(now: datetime, due: object, tz) -> tuple[str, bool]:
+def relative(now: datetime, due: object, tz: timezone) -> tuple[str, bool]:
     """('还有 35分钟' | '已超期 2小时', overdue) of a due time relative to now."""
     when = local(due, tz)
     if when is None:
@@ -291,7 +307,7 @@ def unit_codes(ctx: Context) -> list[str]:
     """Units that get a page: every configured unit, then any other code that filed reports."""
     cached = ctx.extra.get("_unit_codes")
     if cached is None:
-        reporting = {r.get("unit") for r in ctx.register.get("reports", []) if r.get("unit")}
+        reporting = {r.unit for r in ctx.register.reports if r.unit}
         cached = list(ctx.units) + sorted(reporting - set(ctx.units))
         ctx.extra["_unit_codes"] = cached
     return cached
@@ -307,5 +323,5 @@ def unit_link(ctx: Context, page: str, code: str | None) -> str:
 def incident_link(ctx: Context, page: str, incident_id: str | None, text: object = None) -> str:
     """A link to the incident's page, or plain text when the register has no such incident."""
     incident = ctx.incidents_by_id.get(incident_id or "")
-    label = text if text is not None else (incident.get("title") if incident else None) or incident_id or "—"
+    label = text if text is not None else (incident.title if incident else None) or incident_id or "—"
     return link(page, incident_page(incident_id or ""), label) if incident else esc(label)

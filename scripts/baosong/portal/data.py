@@ -1,10 +1,9 @@
 """Everything the portal shows, read from one commit of the registry: register, config, documents.
 
 The register comes from `register.build_register` as typed records (`records.ReportRecord`,
-`IncidentRecord`); the providers, scores, bulletins and exports still read its JSON form
-(`register.register_json`: dicts, times as ISO strings — the same records as `baosong registry --format
-json`). That conversion is the one adapter left between the typed register and its readers (issue 12;
-its cost at 50,000 reports: `bench/bench_records.py`, bench/README.md). The full report documents (descriptions, measures, bodies) are
+`IncidentRecord`), and the providers, scores, bulletins and exports read them as they are (`Context.register`
+is the `Register`): no JSON round trip (issue 12; what it cost at 50,000 reports: `bench/bench_records.py`,
+bench/README.md). The full report documents (descriptions, measures, bodies) are
 read from the git objects the register names (`blob`), through one `cat-file --batch`, and parsed
 with the strict YAML loader on demand. Nothing is read from the working tree.
 """
@@ -20,7 +19,7 @@ from baosong.gitrepo import GitTree, RevisionError, git_text, read_objects
 from baosong.portal.model import Context
 from baosong.receipts import read_witness, witness_path
 from baosong.records import ReportRecord
-from baosong.register import build_register, register_json
+from baosong.register import build_register
 from baosong.timeutil import parse_datetime, parse_offset
 from baosong.yamlload import load_yaml
 
@@ -75,9 +74,8 @@ def load_context(repo: Path, rev: str = "HEAD", *, now: datetime | None = None,
     if not cfg.ok:
         first = next((p for p in cfg.problems if p.is_error), None)
         raise PortalDataError("登记库配置有误，无法生成门户：" + (first.render() if first else "未知错误"))
-    data = register_json(reg)
     tz = parse_offset(cfg.policy.get("timezone", "+08:00"))
-    return Context(register=data, units=cfg.units, staff=cfg.staff, policy=cfg.policy,
+    return Context(register=reg, units=cfg.units, staff=cfg.staff, policy=cfg.policy,
                    city=cfg.units_doc.get("city", ""), now=when.astimezone(tz), tz=tz,
                    document=Documents(repo, reg.reports), commit=tree.commit, config=cfg,
                    extra={"registry_office": cfg.registry_office, "witness": _witness(repo)})

@@ -22,11 +22,12 @@ import json
 from collections import Counter
 from collections.abc import Iterator
 
-from baosong.portal.common import report_page, status_badge, time_cell, unit_link
+from baosong.portal.common import report_page, status_badge, time_cell, time_key, unit_link
 from baosong.portal.html import Cell, cell, esc, fmt_time, link, table
 from baosong.portal.model import Context, HomeBlock, Item, Page
 from baosong.problems import snippet
 from baosong.provenance import FACT_ZH, FIELD, Link, verify_link
+from baosong.records import ReportRecord
 from baosong.sources import blob_id
 from baosong.vocab import UPWARD_STATUS_ZH
 from baosong.yamlload import load_yaml
@@ -60,13 +61,13 @@ def _upstream(ctx: Context, upstream_id: object) -> dict:
     return next((u for u in _config_doc(ctx).get("upstream") or [] if u.get("id") == upstream_id), {})
 
 
-def _link_verdict(ctx: Context, record: dict, doc: dict) -> Link | None:
+def _link_verdict(ctx: Context, record: ReportRecord, doc: dict) -> Link | None:
     if not isinstance(doc.get(FIELD), dict) or ctx.config is None:
         return None
     cache = ctx.extra.setdefault("_forward_links", {})
-    rid = record["id"]
+    rid = record.id
     if rid not in cache:
-        cache[rid] = verify_link(record.get("path") or "", doc, lambda _where: (1, 1), ctx.config)
+        cache[rid] = verify_link(record.path or "", doc, lambda _where: (1, 1), ctx.config)
     return cache[rid]
 
 
@@ -118,27 +119,27 @@ def _integrity(ff: dict) -> tuple[bool, str]:
     return True, "原文与回执登记的 blob 一致"
 
 
-def chain_html(ctx: Context, page: str, record: dict, doc: dict) -> str:
+def chain_html(ctx: Context, page: str, record: ReportRecord, doc: dict) -> str:
     """The chain of a forwarded report, from this registry's receipt down to the first origin."""
     ff = doc.get(FIELD)
     if not isinstance(ff, dict):
         return ""
     here = _config_doc(ctx).get("registry") or {}
-    lower = (ctx.units.get(record.get("unit") or "") or {}).get("registry") or {}
+    lower = (ctx.units.get(record.unit or "") or {}).get("registry") or {}
     rows: list[list[Cell]] = []
-    blob = record.get("blob") or ""
-    rows.append([cell(f"本登记库（{here.get('id') or ctx.city}）"), Cell(esc(record["id"])),
+    blob = record.blob or ""
+    rows.append([cell(f"本登记库（{here.get('id') or ctx.city}）"), Cell(esc(record.id)),
                  Cell(f"<code>{esc(blob[:12])}</code>"), Cell(f"<code>{esc(_receipt_id(blob))}</code>"),
-                 time_cell(ctx, record.get("received_at")),
-                 Cell(status_badge(record.get("status")) + esc(" 本库收文（登记回执）"))])
+                 time_cell(ctx, record.received_at),
+                 Cell(status_badge(record.status) + esc(" 本库收文（登记回执）"))])
     ok, text = _verdict_text(_link_verdict(ctx, record, doc))
     origin_id = str(ff.get("id") or "")
-    rows.append([cell(f"{ctx.unit_name(record.get('unit'))}（{ff.get('registry')}）"),
+    rows.append([cell(f"{ctx.unit_name(record.unit)}（{ff.get('registry')}）"),
                  Cell(_outside_link(lower.get("portal"), origin_id, origin_id)),
                  Cell(f"<code>{esc(str(ff.get('blob') or '')[:12])}</code>"),
                  Cell(f"<code>{esc(_receipt_id(str(ff.get('blob') or '')))}</code>"),
                  time_cell(ctx, ff.get("received_at")),
-                 Cell(_badge(ok, text + f"（按本库为“{ctx.unit_name(record.get('unit'))}”登记的回执公钥核验）"))])
+                 Cell(_badge(ok, text + f"（按本库为“{ctx.unit_name(record.unit)}”登记的回执公钥核验）"))])
     above = str(ff.get("registry") or "")
     for item in _deeper(ff):
         inner = item["ff"]
@@ -157,19 +158,19 @@ def chain_html(ctx: Context, page: str, record: dict, doc: dict) -> str:
     parts = ['<h2 id="chain">转报来源链</h2>',
              '<p class="bs-note">自上而下：本库收到转报的回执，来源登记库的原报告及其回执（签名用本库登记的下级回执公钥核验），'
              "再往下的来源由下一级登记库核验。全部环节可用 <code>baosong verify --chain "
-             f"{esc(record['id'])} --lower 下级登记库目录</code> 逐级核验。</p>",
+             f"{esc(record.id)} --lower 下级登记库目录</code> 逐级核验。</p>",
              table(headers, rows, table_id="chain", sortable=False, search=False)]
     if changes:
         parts.append("<h3>转报时声明的改动</h3><ul>" + "".join(f"<li>{esc(c)}</li>" for c in changes) + "</ul>")
     return "\n".join(parts)
 
 
-def upward_html(ctx: Context, page: str, record: dict) -> str:
+def upward_html(ctx: Context, page: str, record: ReportRecord) -> str:
     """Where this registry forwarded the report (its first report's upward duties), for the report page."""
-    incident = ctx.incidents_by_id.get(record.get("incident") or "") or {}
+    incident = ctx.incidents_by_id.get(record.incident or "")
     rows = []
-    for d in incident.get("upward") or []:
-        if d.get("origin") != record.get("id") or not d.get("report"):
+    for d in incident.upward if incident else ():
+        if d.get("origin") != record.id or not d.get("report"):
             continue
         up = _upstream(ctx, d.get("upstream"))
         name = up.get("name") or d.get("upstream") or "上级登记库"
@@ -187,17 +188,17 @@ def upward_html(ctx: Context, page: str, record: dict) -> str:
 def _ranking(ctx: Context, lowers: dict[str, dict]) -> list[list[Cell]]:
     levels = {ctx.units[c].get("level") for c in lowers}
     units = sorted(c for c, u in ctx.units.items() if c in lowers or u.get("level") in levels)
-    by_unit: dict[str, list[dict]] = {}
-    for r in ctx.register.get("reports", []):  # one pass: a province register holds a few hundred thousand
-        if r.get("kind") == "emergency" and r.get("stage") == "first":
-            by_unit.setdefault(r.get("unit") or "", []).append(r)
+    by_unit: dict[str, list[ReportRecord]] = {}
+    for r in ctx.register.reports:  # one pass: a province register holds a few hundred thousand
+        if r.kind == "emergency" and r.stage == "first":
+            by_unit.setdefault(r.unit or "", []).append(r)
     rows = []
     for code in units:
         firsts = by_unit.get(code, [])
-        counts = Counter(r.get("status") for r in firsts)
+        counts = Counter(r.status for r in firsts)
         judged = sum(counts[s] for s in _TIMELY)
         rate = counts["on_time"] / judged if judged else None
-        forwarded = sum(1 for r in firsts if r.get("forwarded_from"))
+        forwarded = sum(1 for r in firsts if r.forwarded_from)
         reg = lowers.get(code) or {}
         rows.append((rate if rate is not None else -1, -counts["missed"], code, [
             Cell(unit_link(ctx, PAGE, code)), cell(reg.get("id") or "未接入（直接报送）"),
@@ -211,22 +212,23 @@ def _ranking(ctx: Context, lowers: dict[str, dict]) -> list[list[Cell]]:
 
 def provide(ctx: Context) -> Iterator[Item]:
     lowers = lower_registries(ctx)
-    forwarded = [r for r in ctx.register.get("reports", []) if r.get("forwarded_from")]
+    forwarded = [r for r in ctx.register.reports if r.forwarded_from]
     if not lowers and not forwarded:
         return
     rows = []
     verdicts: Counter[bool] = Counter()
-    for r in sorted(forwarded, key=lambda x: str(x.get("received_at") or ""), reverse=True):
-        ff = r["forwarded_from"]
-        ok, text = _verdict_text(_link_verdict(ctx, r, ctx.document(r["id"]) or {}))
+    for r in sorted(forwarded, key=lambda x: time_key(x.received_at, last=False), reverse=True):
+        ff = r.forwarded_from or {}
+        rid = r.id or ""
+        ok, text = _verdict_text(_link_verdict(ctx, r, ctx.document(rid) or {}))
         verdicts[ok] += 1
-        base = (lowers.get(r.get("unit") or "") or {}).get("portal")
-        rows.append([Cell(link(PAGE, report_page(r["id"]), r.get("title") or r["id"]), r["id"]),
-                     Cell(unit_link(ctx, PAGE, r.get("unit"))),
+        base = (lowers.get(r.unit or "") or {}).get("portal")
+        rows.append([Cell(link(PAGE, report_page(rid), r.title or rid), rid),
+                     Cell(unit_link(ctx, PAGE, r.unit)),
                      Cell(_outside_link(base, str(ff.get("id")), f"{ff.get('registry')} {ff.get('id')}")),
-                     time_cell(ctx, ff.get("received_at")), time_cell(ctx, r.get("received_at")),
-                     Cell(status_badge(r.get("status")), r.get("status") or ""),
-                     Cell(link(PAGE, report_page(r["id"]), "通过" if ok else "未通过"), text)])
+                     time_cell(ctx, ff.get("received_at")), time_cell(ctx, r.received_at),
+                     Cell(status_badge(r.status), r.status or ""),
+                     Cell(link(PAGE, report_page(rid), "通过" if ok else "未通过"), text)])
     ranking = _ranking(ctx, lowers) if lowers else []
     body = ["<h1>下级转报</h1>",
             f'<p class="bs-lead">下级登记库转报到本登记库的报告 {len(forwarded)} 份，来源核验通过 {verdicts[True]} 份'

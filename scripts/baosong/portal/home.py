@@ -22,13 +22,13 @@ PLACEHOLDER_BLOCKS = {"bulletins": ("最新通报", "通报功能即将推出：
 
 def _month_summary(ctx: Context) -> str:
     month = ctx.now.strftime("%Y-%m")
-    records = [r for r in ctx.register.get("reports", []) if received_month(ctx, r) == month]
+    records = [r for r in ctx.register.reports if received_month(ctx, r) == month]
     kinds: dict[str, int] = defaultdict(int)
     for r in records:
-        kinds["office" if r.get("kind") in OFFICE_KINDS else r.get("kind")] += 1
+        kinds["office" if r.kind in OFFICE_KINDS else r.kind or ""] += 1
     on_time, judged = on_time_rate(records)
-    late = sum(1 for r in records if r.get("status") == "late")
-    missed = sum(1 for r in records if r.get("status") == "missed")
+    late = sum(1 for r in records if r.status == "late")
+    missed = sum(1 for r in records if r.status == "missed")
     tiles = [("本月收到", f"{len(records)}", "份报告"), ("紧急信息", f"{kinds['emergency']}", "份"),
              ("政务信息", f"{kinds['info']}", "份"), ("网络舆情", f"{kinds['opinion']}", "份"),
              ("按时率", percent(on_time, judged), f"{on_time}/{judged} 份有时限的报告按时"),
@@ -41,12 +41,12 @@ def _month_summary(ctx: Context) -> str:
 
 def home_page(ctx: Context, blocks: list[HomeBlock]) -> Page:
     path = "index.md"
-    incidents = ctx.register.get("incidents", [])
+    incidents = ctx.register.incidents
     today = ctx.now.date()
-    received_today = [r for r in ctx.register.get("reports", [])
-                      if (when := local(r.get("received_at"), ctx.tz)) is not None and when.date() == today]
-    open_count = sum(1 for i in incidents if not i.get("closed_at"))
-    overdue = sum(1 for i in incidents if i.get("overdue"))
+    received_today = [r for r in ctx.register.reports
+                      if (when := local(r.received_at, ctx.tz)) is not None and when.date() == today]
+    open_count = sum(1 for i in incidents if not i.closed_at)
+    overdue = sum(1 for i in incidents if i.overdue)
     body = [f"<h1>{esc(ctx.city)}信息报送门户</h1>",
             f'<p class="bs-lead">数据截至 <strong>{esc(fmt_time(ctx.now, ctx.tz))}</strong>'
             f"（登记库版本 <code>{esc((ctx.commit or '')[:12])}</code>）。"

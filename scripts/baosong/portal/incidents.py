@@ -11,17 +11,20 @@ to keep it small — the full text is one click away on the report pages.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timezone
 
 from baosong.portal import labels
 from baosong.portal.common import (
     delay_cell,
     incident_page,
+    iso,
     relative,
     report_page,
     rule_title,
     status_badge,
     status_cell,
     time_cell,
+    time_key,
     unit_link,
 )
 from baosong.portal.html import (
@@ -38,55 +41,57 @@ from baosong.portal.html import (
 )
 from baosong.portal.model import Context, Item, Page, StaticPage
 from baosong.portal.upward_pages import duty_table
+from baosong.records import IncidentRecord, ReportRecord
 
 FIGURE_KEYS = ("deaths", "serious_injuries", "injuries", "missing", "economic_loss")
 
 
-def is_open(incident: dict) -> bool:
-    return not incident.get("closed_at")
+def is_open(incident: IncidentRecord) -> bool:
+    return not incident.closed_at
 
 
-def due_html(ctx: Context, incident: dict) -> str:
+def due_html(ctx: Context, incident: IncidentRecord) -> str:
     """The next follow-up's deadline with time left / overdue; the site script keeps it current."""
-    due = incident.get("next_followup_due")
+    due = incident.next_followup_due
     if not due or not is_open(incident):
         return "—"
     text, overdue = relative(ctx.now, due, ctx.tz)
     cls = "bs-due bs-overdue" if overdue else "bs-due"
-    return (f'{esc(fmt_time(due, ctx.tz))} <span class="{cls}" data-due="{esc(due)}">'
+    return (f'{esc(fmt_time(due, ctx.tz))} <span class="{cls}" data-due="{esc(iso(due))}">'
             f"{esc(text)}</span>")
 
 
-def _state(incident: dict, tz) -> str:
+def _state(incident: IncidentRecord, tz: timezone) -> str:
     if is_open(incident):
         return '<span class="bs-state bs-open">处置中</span>'
-    return f'<span class="bs-state bs-closed">已终报（{esc(fmt_time(incident.get("closed_at"), tz))}）</span>'
+    return f'<span class="bs-state bs-closed">已终报（{esc(fmt_time(incident.closed_at, tz))}）</span>'
 
 
-def incident_rows(ctx: Context, page: str, incidents: list[dict], *, with_due: bool) -> list[list[Cell]]:
+def incident_rows(ctx: Context, page: str, incidents: list[IncidentRecord], *, with_due: bool
+                  ) -> list[list[Cell]]:
     rows = []
     for inc in incidents:
-        row = [Cell(link(page, incident_page(inc["id"]), inc.get("title") or inc["id"]), cls="bs-c-title"),
-               Cell(unit_link(ctx, page, inc.get("unit"))),
-               cell(labels.CATEGORY_ZH.get(inc.get("category") or "", inc.get("category") or "—")),
-               cell(labels.GRADE_SHORT.get(inc.get("grade") or "", inc.get("grade") or "—"), inc.get("grade") or "Z"),
-               time_cell(ctx, inc.get("occurred_at")),
-               cell(len(inc.get("reports") or []), f"{len(inc.get('reports') or []):05d}")]
+        row = [Cell(link(page, incident_page(inc.id), inc.title or inc.id), cls="bs-c-title"),
+               Cell(unit_link(ctx, page, inc.unit)),
+               cell(labels.CATEGORY_ZH.get(inc.category or "", inc.category or "—")),
+               cell(labels.GRADE_SHORT.get(inc.grade or "", inc.grade or "—"), inc.grade or "Z"),
+               time_cell(ctx, inc.occurred_at),
+               cell(len(inc.reports), f"{len(inc.reports):05d}")]
         if with_due:
-            row.append(Cell(due_html(ctx, inc), str(inc.get("next_followup_due") or "")))
+            row.append(Cell(due_html(ctx, inc), iso(inc.next_followup_due)))
         else:
             row.append(Cell(_state(inc, ctx.tz), "0" if is_open(inc) else "1"))
-            late = (inc.get("late_reports") or 0) + (inc.get("missed_reports") or 0) + (1 if inc.get("missed_followup") else 0)
+            late = inc.late_reports + inc.missed_reports + (1 if inc.missed_followup else 0)
             row.append(cell(late or "—", f"{late:05d}"))
-        silent = inc.get("silent_units") or []
+        silent = inc.silent_units
         row.append(cell("、".join(ctx.unit_name(u) for u in silent) or "—"))
         rows.append(row)
     return rows
 
 
-def open_incidents_table(ctx: Context, page: str, incidents: list[dict], table_id: str = "open-incidents") -> str:
-    open_ones = sorted((i for i in incidents if is_open(i)),
-                       key=lambda i: (str(i.get("next_followup_due") or "~"), i["id"]))
+def open_incidents_table(ctx: Context, page: str, incidents: list[IncidentRecord],
+                         table_id: str = "open-incidents") -> str:
+    open_ones = sorted((i for i in incidents if is_open(i)), key=lambda i: (time_key(i.next_followup_due), i.id))
     if not open_ones:
         return '<p class="bs-empty">目前没有处置中的事件。</p>'
     headers = ["事件", "报告单位", "类别", "等级", "事发时间", "报告数", "下次续报时限", "涉及但未报告"]
@@ -95,9 +100,9 @@ def open_incidents_table(ctx: Context, page: str, incidents: list[dict], table_i
 
 
 def provide(ctx: Context) -> Iterator[Item]:
-    incidents = ctx.register.get("incidents", [])
+    incidents = ctx.register.incidents
     path = "incidents/index.md"
-    ordered = sorted(incidents, key=lambda i: (str(i.get("occurred_at") or ""), i["id"]), reverse=True)
+    ordered = sorted(incidents, key=lambda i: (time_key(i.occurred_at, last=False), i.id), reverse=True)
     headers = ["事件", "报告单位", "类别", "等级", "事发时间", "报告数", "状态", "迟报/漏报", "涉及但未报告"]
     body = ["<h1>事件</h1>",
             f'<p class="bs-lead">共 {len(incidents)} 起事件（紧急信息首报开启一起事件，终报结束）。'
@@ -110,78 +115,78 @@ def provide(ctx: Context) -> Iterator[Item]:
         yield incident_detail(ctx, inc)
 
 
-def _series(ctx: Context, inc: dict) -> list[tuple[dict, dict]]:
+def _series(ctx: Context, inc: IncidentRecord) -> list[tuple[ReportRecord, dict]]:
     out = []
-    for rid in inc.get("reports") or []:
+    for rid in inc.reports:
         record = ctx.reports_by_id.get(rid)
         if record is not None:
             out.append((record, ctx.document(rid) or {}))
     return out
 
 
-def incident_detail(ctx: Context, inc: dict) -> StaticPage:
-    path = incident_page(inc["id"])
+def incident_detail(ctx: Context, inc: IncidentRecord) -> StaticPage:
+    path = incident_page(inc.id)
     series = _series(ctx, inc)
     first_doc = series[0][1] if series else {}
-    declared = inc.get("grade")
-    computed = inc.get("grade_computed")
+    declared = inc.grade
+    computed = inc.grade_computed
     grade_note = ""
     if computed and declared and computed != declared:
         grade_note = ' <span class="bs-warn">（申报等级与伤亡、损失数字不一致）</span>'
     facts = [
-        ("事件编号", esc(inc["id"])),
-        ("报告单位", unit_link(ctx, path, inc.get("unit"))),
-        ("类别", esc(labels.CATEGORY_ZH.get(inc.get("category") or "", inc.get("category") or "—"))),
-        ("事发时间", esc(fmt_time(inc.get("occurred_at"), ctx.tz)) or "—"),
+        ("事件编号", esc(inc.id)),
+        ("报告单位", unit_link(ctx, path, inc.unit)),
+        ("类别", esc(labels.CATEGORY_ZH.get(inc.category or "", inc.category or "—"))),
+        ("事发时间", esc(fmt_time(inc.occurred_at, ctx.tz)) or "—"),
         ("地点", esc(first_doc.get("place")) or "—"),
         ("申报等级", esc(labels.grade(declared))),
         ("按数字核定等级", esc(labels.grade(computed)) + grade_note),
         ("状态", _state(inc, ctx.tz)),
-        ("下次续报", (f"续报（{esc(inc.get('next_followup'))}）时限 " + due_html(ctx, inc))
-         if is_open(inc) and inc.get("next_followup_due") else "—"),
+        ("下次续报", (f"续报（{esc(inc.next_followup)}）时限 " + due_html(ctx, inc))
+         if is_open(inc) and inc.next_followup_due else "—"),
     ]
-    missed = inc.get("missed_followup")
+    missed = inc.missed_followup
     if missed:
         facts.append(("漏报续报", '<span class="bs-warn">'
-                      + esc(f"续报（{missed.get('sequence')}）应于 {fmt_time(missed.get('deadline_at'), ctx.tz)} 前报送，"
-                            f"至 {fmt_time(missed.get('missed_at'), ctx.tz)} 仍未报送，按漏报计") + "</span>"))
+                      + esc(f"续报（{missed.sequence}）应于 {fmt_time(missed.deadline_at, ctx.tz)} 前报送，"
+                            f"至 {fmt_time(missed.missed_at, ctx.tz)} 仍未报送，按漏报计") + "</span>"))
     if first_doc.get("sensitive"):
         facts.append(("敏感事件", esc(first_doc.get("sensitive_reason") or "是")))
-    body = [f"<h1>{esc(inc.get('title') or inc['id'])}</h1>", definition_list(facts),
+    body = [f"<h1>{esc(inc.title or inc.id)}</h1>", definition_list(facts),
             "<h2>时间线</h2>", _timeline(ctx, path, series),
             "<h2>伤亡与损失变化</h2>", _figures(ctx, path, series),
             "<h2>报告单位</h2>", _units(ctx, path, inc, series),
             "<h2>时限执行情况</h2>", _deadlines(ctx, path, series)]
-    if inc.get("upward"):
+    if inc.upward:
         body += ["<h2>本机关上报义务</h2>",
-                 duty_table(ctx, path, [(inc, d) for d in inc["upward"]], table_id="upward", with_incident=False)]
+                 duty_table(ctx, path, [(inc, d) for d in inc.upward], table_id="upward", with_incident=False)]
     # Search reads the title and these facts; the rest is reached from there (see the module docstring).
-    units = [ctx.unit_name(inc.get("unit"))] + [ctx.unit_name(u) for u in inc.get("silent_units") or []]
+    units = [ctx.unit_name(inc.unit)] + [ctx.unit_name(u) for u in inc.silent_units]
     search = " ".join(plain(x) for x in (
-        inc["id"], "、".join(units), labels.CATEGORY_ZH.get(inc.get("category") or "", ""),
-        fmt_time(inc.get("occurred_at"), ctx.tz), first_doc.get("place"), labels.grade(declared),
+        inc.id, "、".join(units), labels.CATEGORY_ZH.get(inc.category or "", ""),
+        fmt_time(inc.occurred_at, ctx.tz), first_doc.get("place"), labels.grade(declared),
         "处置中" if is_open(inc) else "已终报") if x)
-    return StaticPage(path, inc.get("title") or inc["id"], "\n".join(body), search_text=search)
+    return StaticPage(path, inc.title or inc.id, "\n".join(body), search_text=search)
 
 
-def _timeline(ctx: Context, page: str, series: list[tuple[dict, dict]]) -> str:
+def _timeline(ctx: Context, page: str, series: list[tuple[ReportRecord, dict]]) -> str:
     if not series:
         return '<p class="bs-empty">没有可显示的报告。</p>'
     items = []
     for record, doc in series:
         head = (f'<span class="bs-tl-stage">{esc(labels.kind_stage(record))}</span> '
-                f'<span class="bs-tl-time">收到 {esc(fmt_time(record.get("received_at"), ctx.tz) or "—")}</span> '
-                + status_badge(record.get("status")))
-        if record.get("delay_minutes"):
-            head += f' <span class="bs-tl-delay">超时 {esc(fmt_minutes(record["delay_minutes"]))}</span>'
+                f'<span class="bs-tl-time">收到 {esc(fmt_time(record.received_at, ctx.tz) or "—")}</span> '
+                + status_badge(record.status))
+        if record.delay_minutes:
+            head += f' <span class="bs-tl-delay">超时 {esc(fmt_minutes(record.delay_minutes))}</span>'
         text = paragraphs(doc.get("description"))
         extra = []
         for key, label in (("trend", "发展趋势"), ("measures", "已采取措施"), ("cause", "原因")):
             if doc.get(key):
                 extra.append(f'<p><strong>{label}：</strong>{esc(doc[key])}</p>')
-        items.append(f'<li class="bs-tl-item bs-tl-{esc(record.get("stage") or "other")}">'
+        items.append(f'<li class="bs-tl-item bs-tl-{esc(record.stage or "other")}">'
                      f'<div class="bs-tl-head">{head}</div>'
-                     f'<div class="bs-tl-title">{link(page, report_page(record["id"]), record.get("title") or record["id"])}</div>'
+                     f'<div class="bs-tl-title">{link(page, report_page(record.id or ""), record.title or record.id)}</div>'
                      f'<div class="bs-tl-body">{text}{"".join(extra)}</div></li>')
     return '<ol class="bs-timeline">' + "".join(items) + "</ol>"
 
@@ -192,17 +197,17 @@ def _number(value: object) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
-def _figures(ctx: Context, page: str, series: list[tuple[dict, dict]]) -> str:
+def _figures(ctx: Context, page: str, series: list[tuple[ReportRecord, dict]]) -> str:
     rows = []
     latest: dict[str, object] = {}
     for record, doc in series:
-        casualties = doc.get("casualties") if isinstance(doc.get("casualties"), dict) else {}
+        casualties: dict = doc["casualties"] if isinstance(doc.get("casualties"), dict) else {}
         values = {k: casualties.get(k) for k in FIGURE_KEYS[:4]}
         values["economic_loss"] = doc.get("economic_loss")
         if all(v is None for v in values.values()):
             continue
-        cells = [Cell(link(page, report_page(record["id"]), labels.kind_stage(record))),
-                 time_cell(ctx, record.get("received_at"))]
+        cells = [Cell(link(page, report_page(record.id or ""), labels.kind_stage(record))),
+                 time_cell(ctx, record.received_at)]
         for key in FIGURE_KEYS:
             value = values[key]
             changed = value is not None and key in latest and latest[key] != value
@@ -219,11 +224,11 @@ def _figures(ctx: Context, page: str, series: list[tuple[dict, dict]]) -> str:
         '<p class="bs-note">加粗的数字与上一份报告相比有变化；续报只报变化的内容，未填的项目以“—”表示。</p>'
 
 
-def _units(ctx: Context, page: str, inc: dict, series: list[tuple[dict, dict]]) -> str:
-    reported = sorted({r.get("unit") for r, _ in series if r.get("unit")})
+def _units(ctx: Context, page: str, inc: IncidentRecord, series: list[tuple[ReportRecord, dict]]) -> str:
+    reported = sorted({r.unit for r, _ in series if r.unit})
     parts = ["<p>报告过本事件的单位：" + ("、".join(unit_link(ctx, page, u) for u in reported)
                                        or "—") + "</p>"]
-    silent = inc.get("silent_units") or []
+    silent = inc.silent_units
     if silent:
         parts.append('<p class="bs-warn">涉及但未报告的单位：'
                      + "、".join(unit_link(ctx, page, u) for u in silent) + "</p>")
@@ -232,15 +237,15 @@ def _units(ctx: Context, page: str, inc: dict, series: list[tuple[dict, dict]]) 
     return "\n".join(parts)
 
 
-def _deadlines(ctx: Context, page: str, series: list[tuple[dict, dict]]) -> str:
+def _deadlines(ctx: Context, page: str, series: list[tuple[ReportRecord, dict]]) -> str:
     rows = []
     for record, _doc in series:
-        rows.append([Cell(link(page, report_page(record["id"]), labels.kind_stage(record))),
-                     cell(rule_title(ctx, record.get("deadline_rule"))),
-                     time_cell(ctx, record.get("deadline_at")),
-                     time_cell(ctx, record.get("received_at")),
-                     status_cell(record.get("status")),
-                     delay_cell(record.get("delay_minutes")),
-                     cell(record.get("delay_reason") or "—")])
+        rows.append([Cell(link(page, report_page(record.id or ""), labels.kind_stage(record))),
+                     cell(rule_title(ctx, record.deadline_rule)),
+                     time_cell(ctx, record.deadline_at),
+                     time_cell(ctx, record.received_at),
+                     status_cell(record.status),
+                     delay_cell(record.delay_minutes),
+                     cell(record.delay_reason or "—")])
     return table(["报告", "适用时限规则", "报送时限", "收到时间", "状态", "超时", "迟报原因说明"], rows,
                  table_id="deadlines", search=False, cards=True)

@@ -17,6 +17,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+from baosong.records import IncidentRecord, ReportRecord
+from baosong.register import Register
+
 # Navigation sections, in order: (key, label, index page path).
 SECTIONS: tuple[tuple[str, str, str], ...] = (
     ("home", "首页", "index.md"),
@@ -88,7 +91,7 @@ Item = Page | StaticPage | DataFile | HomeBlock
 class Context:
     """Everything a provider may read. Plain data; providers must not print or touch the disk."""
 
-    register: dict                                  # {"reports": [...], "incidents": [...]}
+    register: Register                              # typed records: .reports, .incidents, .invalid
     units: dict[str, dict]                          # unit code -> units.yaml entry
     staff: dict[str, dict]                          # staff id -> entry (with "unit")
     policy: dict
@@ -101,16 +104,18 @@ class Context:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self.reports_by_id = {r["id"]: r for r in self.register.get("reports", []) if r.get("id")}
-        self.incidents_by_id = {i["id"]: i for i in self.register.get("incidents", []) if i.get("id")}
+        self.reports_by_id: dict[str, ReportRecord] = {r.id: r for r in self.register.reports if r.id}
+        self.incidents_by_id: dict[str, IncidentRecord] = {i.id: i for i in self.register.incidents if i.id}
 
     def unit_name(self, code: str | None) -> str:
         unit = self.units.get(code or "")
-        return unit.get("name", code) if unit else (code or "")
+        name = unit.get("name", code) if unit else None
+        return name if isinstance(name, str) else (code or "")
 
     def staff_name(self, staff_id: str | None) -> str:
         person = self.staff.get(staff_id or "")
-        return person.get("name", staff_id) if person else (staff_id or "")
+        name = person.get("name", staff_id) if person else None
+        return name if isinstance(name, str) else (staff_id or "")
 
 
 Provider = Callable[[Context], Iterable[Item]]

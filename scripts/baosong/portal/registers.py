@@ -7,27 +7,28 @@ from collections import defaultdict
 from collections.abc import Iterator
 
 from baosong.portal.common import (
-    by_arrival,
     month_page,
     on_time_rate,
     received_month,
     register_view,
     time_cell,
+    time_key,
     year_page,
 )
 from baosong.portal.html import Cell, cell, esc, link, percent, table
 from baosong.portal.model import Context, Item, Page
+from baosong.records import ReportRecord
 
 OFFICE_KINDS = ("adoption", "instruction", "notice", "correction")
 
 
-def _counts(records: list[dict]) -> list[Cell]:
-    kinds = defaultdict(int)
-    status = defaultdict(int)
+def _counts(records: list[ReportRecord]) -> list[Cell]:
+    kinds: defaultdict[str, int] = defaultdict(int)
+    status: defaultdict[str, int] = defaultdict(int)
     for r in records:
-        kind = r.get("kind")
+        kind = r.kind or ""
         kinds["office" if kind in OFFICE_KINDS else kind] += 1
-        status[r.get("status")] += 1
+        status[r.status] += 1
     on_time, judged = on_time_rate(records)
     values = [len(records), kinds["emergency"], kinds["info"], kinds["opinion"], kinds["office"],
               status["on_time"], status["late"], status["missed"]]
@@ -38,9 +39,9 @@ def _counts(records: list[dict]) -> list[Cell]:
 COUNT_HEADERS = ["合计", "紧急信息", "政务信息", "网络舆情", "登记机关记录", "按时", "迟报", "漏报", "按时率"]
 
 
-def months_of(ctx: Context) -> dict[str, list[dict]]:
-    months: dict[str, list[dict]] = defaultdict(list)
-    for r in ctx.register.get("reports", []):
+def months_of(ctx: Context) -> dict[str, list[ReportRecord]]:
+    months: dict[str, list[ReportRecord]] = defaultdict(list)
+    for r in ctx.register.reports:
         months[received_month(ctx, r)].append(r)
     return dict(sorted(months.items()))
 
@@ -79,7 +80,7 @@ def provide(ctx: Context) -> Iterator[Item]:
     yield _index(ctx, months, years)
 
 
-def _index(ctx: Context, months: dict[str, list[dict]], years: dict[str, list[str]]) -> Page:
+def _index(ctx: Context, months: dict[str, list[ReportRecord]], years: dict[str, list[str]]) -> Page:
     path = "registers/index.md"
     body = ["<h1>登记簿</h1>",
             '<p class="bs-lead">登记簿按收到时间（登记回执或可信时间戳；没有时以合并到主线的时间为参考）逐月登记每一份报告，'
@@ -92,12 +93,13 @@ def _index(ctx: Context, months: dict[str, list[dict]], years: dict[str, list[st
         rows.append([Cell(link(path, year_page(year), f"{year}年"), year),
                      Cell(link(path, month_page(latest), f"{int(latest[5:])}月"), latest)] + _counts(records))
     body.append(table(["年份", "最近月份"] + COUNT_HEADERS, rows, table_id="years", numeric=range(2, 11)))
-    invalid = ctx.register.get("invalid", [])
+    invalid = ctx.register.invalid
     if invalid:
         body.append("## 未通过检查的文件")
         body.append(f'<p class="bs-lead">以下 {len(invalid)} 个文件在主线上，但未通过格式或规则检查，未计入登记簿。</p>')
         rows = []
-        for item in by_arrival(invalid):
+        # In order of arrival, unknown arrivals last (the invalid rows are plain data, not records).
+        for item in sorted(invalid, key=lambda i: (i.get("received_at") is None, time_key(i.get("received_at")))):
             problems = "；".join(f"第{p.get('line')}行 {p.get('message')}" for p in item.get("problems", [])[:3])
             rows.append([cell(item.get("path")), time_cell(ctx, item.get("received_at")),
                          cell(problems)])

@@ -7,10 +7,12 @@ would dominate the build (see FORMAT.md, Portal).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timezone
 
 from baosong.portal import labels
 from baosong.portal.common import (
     incident_link,
+    iso,
     report_page,
     rule_title,
     serials,
@@ -21,6 +23,7 @@ from baosong.portal.duty_pages import report_duty_facts
 from baosong.portal.federation_pages import chain_html, upward_html
 from baosong.portal.html import definition_list, esc, fmt_minutes, fmt_time, link, paragraphs
 from baosong.portal.model import Context, Item, StaticPage
+from baosong.records import ReportRecord
 from baosong.vocab import FINDING_ZH, VERIFICATION_ZH
 
 # Fields shown as text sections, in this order, with their headings.
@@ -30,10 +33,10 @@ TEXT_FIELDS = (("description", "事件情况"), ("body", "正文"), ("trend", "�
 
 def provide(ctx: Context) -> Iterator[Item]:
     numbers = serials(ctx)
-    for record in ctx.register.get("reports", []):
-        rid = record.get("id")
+    for record in ctx.register.reports:
+        rid = record.id
         if rid:
-            yield StaticPage(report_page(rid), record.get("title") or rid,
+            yield StaticPage(report_page(rid), record.title or rid,
                              report_html(ctx, record, ctx.document(rid) or {}, numbers.get(rid, "")))
 
 
@@ -43,7 +46,7 @@ def _ref(ctx: Context, page: str, report_id: object) -> str:
     target = ctx.reports_by_id.get(report_id)
     if target is None:
         return esc(report_id) + "（不在登记簿中）"
-    return link(page, report_page(report_id), f"{target.get('title') or report_id}（{report_id}）")
+    return link(page, report_page(report_id), f"{target.title or report_id}（{report_id}）")
 
 
 def _person(ctx: Context, staff_id: object) -> str:
@@ -52,54 +55,55 @@ def _person(ctx: Context, staff_id: object) -> str:
     return esc(f"{ctx.staff_name(str(staff_id))}（{staff_id}）")
 
 
-def _receipt_facts(record: dict, tz) -> list[tuple[str, str]]:
+def _receipt_facts(record: ReportRecord, tz: timezone) -> list[tuple[str, str]]:
     """The registry's receipt and the merge, when they are not the arrival itself."""
     out = []
-    receipt_at, merged_at = record.get("receipt_at"), record.get("merged_at")
-    if receipt_at and record.get("time_source") == "commit":
-        what = "补登回执" if record.get("catch_up") else "登记回执"
-        note = "：回执作业当时未运行，回执晚于合并，送达时间按合并时间计算" if record.get("catch_up") else ""
+    receipt_at, merged_at = record.receipt_at, record.merged_at
+    if receipt_at and record.time_source == "commit":
+        what = "补登回执" if record.catch_up else "登记回执"
+        note = "：回执作业当时未运行，回执晚于合并，送达时间按合并时间计算" if record.catch_up else ""
         out.append((what, esc(f"{fmt_time(receipt_at, tz)}{note}")))
-    if merged_at and record.get("time_source") in ("push", "receipt", "tsa") and merged_at != record.get("received_at"):
+    if merged_at and record.time_source in ("push", "receipt", "tsa") and iso(merged_at) != iso(record.received_at):
         out.append(("合并时间", esc(f"{fmt_time(merged_at, tz)}（登记机关合并的时间，不计入报送单位的时限）")))
     return out
 
 
-def report_html(ctx: Context, record: dict, doc: dict, serial: str) -> str:
-    page = report_page(record["id"])
+def report_html(ctx: Context, record: ReportRecord, doc: dict, serial: str) -> str:
+    rid = record.id or ""
+    page = report_page(rid)
     tz = ctx.tz
-    facts = [("登记序号", esc(serial or "—")), ("报告编号", esc(record["id"])),
-             ("报送单位", unit_link(ctx, page, record.get("unit"))),
-             ("类别", esc(labels.kind_stage({**record, "info_type": doc.get("info_type")})))]
-    if record.get("kind") == "emergency" and record.get("incident"):
-        facts.append(("所属事件", incident_link(ctx, page, record["incident"])))
-        facts.append(("事件类别", esc(labels.CATEGORY_ZH.get(record.get("category") or "", "—"))))
-        facts.append(("申报等级", esc(labels.grade(record.get("grade_declared")))))
-        facts.append(("按数字核定等级", esc(labels.grade(record.get("grade_computed")))))
-    for key, label in (("occurred_at", "事发时间"), ("discovered_at", "获知时间")):
-        if record.get(key):
-            facts.append((label, esc(fmt_time(record[key], tz))))
+    facts = [("登记序号", esc(serial or "—")), ("报告编号", esc(rid)),
+             ("报送单位", unit_link(ctx, page, record.unit)),
+             ("类别", esc(labels.kind_stage(record, doc.get("info_type"))))]
+    if record.kind == "emergency" and record.incident:
+        facts.append(("所属事件", incident_link(ctx, page, record.incident)))
+        facts.append(("事件类别", esc(labels.CATEGORY_ZH.get(record.category or "", "—"))))
+        facts.append(("申报等级", esc(labels.grade(record.grade_declared))))
+        facts.append(("按数字核定等级", esc(labels.grade(record.grade_computed))))
+    for when, label in ((record.occurred_at, "事发时间"), (record.discovered_at, "获知时间")):
+        if when:
+            facts.append((label, esc(fmt_time(when, tz))))
     if doc.get("phoned_at"):
         facts.append(("电话报告时间", esc(fmt_time(doc["phoned_at"], tz))))
     if doc.get("place"):
         facts.append(("地点", esc(doc["place"])))
-    facts += [("起草人", _person(ctx, record.get("author"))), ("审核人", _person(ctx, doc.get("reviewer"))),
+    facts += [("起草人", _person(ctx, record.author)), ("审核人", _person(ctx, doc.get("reviewer"))),
               ("签发人", _person(ctx, doc.get("signer")) + (" （先报后审，签发待补）" if doc.get("signoff_pending") else "")),
-              ("起草时间", esc(fmt_time(record.get("created_at"), tz) or "—")),
-              ("收到时间", esc(fmt_time(record.get("received_at"), tz) or "—")
+              ("起草时间", esc(fmt_time(record.created_at, tz) or "—")),
+              ("收到时间", esc(fmt_time(record.received_at, tz) or "—")
                + esc(f"（{labels.time_source(record)}）")),
               *_receipt_facts(record, tz),
-              ("报送时限", esc(fmt_time(record.get("deadline_at"), tz) or "—")
-               + (esc(f"（{rule_title(ctx, record.get('deadline_rule'))}）") if record.get("deadline_rule") else "")),
-              ("状态", status_badge(record.get("status"))
-               + (esc(f" 超时 {fmt_minutes(record['delay_minutes'])}") if record.get("delay_minutes") else ""))]
-    if record.get("delay_reason"):
-        facts.append(("迟报原因说明", esc(record["delay_reason"])))
-    facts += [("提交签名", esc(f"{ctx.staff_name(record.get('signer')) or '—'}，"
-                              f"{labels.SIGNATURE_ZH.get(record.get('signature') or '', record.get('signature') or '—')}")),
-              ("提交", f"<code>{esc((record.get('commit') or '—')[:12])}</code>")]
+              ("报送时限", esc(fmt_time(record.deadline_at, tz) or "—")
+               + (esc(f"（{rule_title(ctx, record.deadline_rule)}）") if record.deadline_rule else "")),
+              ("状态", status_badge(record.status)
+               + (esc(f" 超时 {fmt_minutes(record.delay_minutes)}") if record.delay_minutes else ""))]
+    if record.delay_reason:
+        facts.append(("迟报原因说明", esc(record.delay_reason)))
+    facts += [("提交签名", esc(f"{ctx.staff_name(record.signer) or '—'}，"
+                              f"{labels.SIGNATURE_ZH.get(record.signature or '', record.signature or '—')}")),
+              ("提交", f"<code>{esc((record.commit or '—')[:12])}</code>")]
     facts += _kind_facts(ctx, page, record, doc)
-    parts = [f"<h1>{esc(record.get('title') or record['id'])}</h1>", definition_list(facts)]
+    parts = [f"<h1>{esc(record.title or rid)}</h1>", definition_list(facts)]
     casualties = doc.get("casualties")
     if isinstance(casualties, dict) or doc.get("economic_loss") is not None:
         figures = casualties if isinstance(casualties, dict) else {}
@@ -119,8 +123,8 @@ def report_html(ctx: Context, record: dict, doc: dict, serial: str) -> str:
     return "\n".join(parts)
 
 
-def _kind_facts(ctx: Context, page: str, record: dict, doc: dict) -> list[tuple[str, str]]:
-    kind = record.get("kind")
+def _kind_facts(ctx: Context, page: str, record: ReportRecord, doc: dict) -> list[tuple[str, str]]:
+    kind = record.kind
     out: list[tuple[str, str]] = []
     if kind == "emergency":
         if doc.get("involved_units"):
@@ -131,7 +135,7 @@ def _kind_facts(ctx: Context, page: str, record: dict, doc: dict) -> list[tuple[
     elif kind == "info" and doc.get("keywords"):
         out.append(("关键词", esc("、".join(str(k) for k in doc["keywords"]))))
     elif kind == "opinion":
-        spread = doc.get("spread") if isinstance(doc.get("spread"), dict) else {}
+        spread: dict = doc["spread"] if isinstance(doc.get("spread"), dict) else {}
         out += [("平台", esc(doc.get("platform") or "—")),
                 # Shown as text, never as a link: the intranet cannot reach it, and a report's URL is untrusted.
                 ("原文地址", f"<code>{esc(doc.get('url') or '—')}</code>"),

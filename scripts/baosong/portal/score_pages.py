@@ -87,8 +87,8 @@ def ranking_html(ctx: Context, scores: Scores, tab: dict, page: str, *, table_id
     rows = []
     for r in tab["rows"]:
         c, p = r["counts"], r["points"]
-        name = link(page, unit_scores_page(year, r["unit"]), r["name"]) if unit_links else esc(r["name"])
-        name = Cell(f'<span style="white-space:nowrap">{name}</span>', r["unit"])
+        name_html = link(page, unit_scores_page(year, r["unit"]), r["name"]) if unit_links else esc(r["name"])
+        name = Cell(f'<span style="white-space:nowrap">{name_html}</span>', r["unit"])
         quota = quota_text(tab, r)
         rows.append([cell(r["rank"], f"{r['rank']:05d}"), name, cell(c["emergency"], f"{c['emergency']:07d}"),
                      cell(c["info"], f"{c['info']:07d}"), cell(c["opinion"], f"{c['opinion']:07d}"),

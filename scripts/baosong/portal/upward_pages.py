@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from baosong.portal.common import delay_cell, incident_page, time_cell
 from baosong.portal.html import Cell, cell, esc, link, table
 from baosong.portal.model import Context, HomeBlock, Item, Page
+from baosong.records import IncidentRecord
 from baosong.vocab import UPWARD_SOURCE_ZH, UPWARD_STATUS_ZH, UPWARD_TO_ZH
 
 PAGE = "registers/upward.md"
@@ -31,7 +32,7 @@ def _rule_title(ctx: Context, rule_id: str) -> str:
     return (rule or {}).get("title") or rule_id
 
 
-def duty_table(ctx: Context, page: str, rows: list[tuple[dict, dict]], *, table_id: str,
+def duty_table(ctx: Context, page: str, rows: list[tuple[IncidentRecord, dict]], *, table_id: str,
                with_incident: bool) -> str:
     """rows: (incident, duty) pairs; one table row per duty."""
     headers = (["事件"] if with_incident else []) + ["报送对象", "适用规则", "报送时限", "上级收到", "时间来源", "状态",
@@ -40,7 +41,7 @@ def duty_table(ctx: Context, page: str, rows: list[tuple[dict, dict]], *, table_
     for inc, d in rows:
         done = time_cell(ctx, d.get("done_at"))
         source = UPWARD_SOURCE_ZH.get(d.get("source") or "", "—")
-        row = [Cell(link(page, incident_page(inc["id"]), inc.get("title") or inc["id"]))] if with_incident else []
+        row = [Cell(link(page, incident_page(inc.id), inc.title or inc.id))] if with_incident else []
         row += [cell(UPWARD_TO_ZH.get(d["to"], d["to"])), cell(_rule_title(ctx, d["rule"])),
                 time_cell(ctx, d.get("due_at")), done, cell(source),
                 Cell(status_badge(d["status"]), str(_ORDER.get(d["status"], 9))),
@@ -49,8 +50,8 @@ def duty_table(ctx: Context, page: str, rows: list[tuple[dict, dict]], *, table_
     return table(headers, out, table_id=table_id, search=False)
 
 
-def _all(ctx: Context) -> list[tuple[dict, dict]]:
-    return [(inc, d) for inc in ctx.register.get("incidents", []) for d in inc.get("upward") or []]
+def _all(ctx: Context) -> list[tuple[IncidentRecord, dict]]:
+    return [(inc, d) for inc in ctx.register.incidents for d in inc.upward]
 
 
 NOTE = ('<p class="bs-note">上报义务按 config/policy.yaml 的向上报送规则（upward_rules）判断，以上级登记库的收文回执为准'
@@ -67,7 +68,7 @@ def provide(ctx: Context) -> Iterator[Item]:
     if counts.get("untracked"):  # say what to do, not only that the register cannot know
         summary += ("（未接入的报送对象只显示时限，无法核实是否按时：请在 config/units.yaml 的 upstream 中"
                     "登记上级登记库并运行 baosong upstream fetch）")
-    ordered = sorted(rows, key=lambda x: (str(x[1].get("due_at") or ""), x[0]["id"]), reverse=True)
+    ordered = sorted(rows, key=lambda x: (str(x[1].get("due_at") or ""), x[0].id), reverse=True)
     body = ["<h1>本机关上报义务</h1>",
             f'<p class="bs-lead">本登记机关向省、中央报送紧急信息的义务共 {len(rows)} 项：{esc(summary)}。</p>',
             duty_table(ctx, PAGE, ordered, table_id="upward", with_incident=True), NOTE]
