@@ -427,20 +427,66 @@ def arrival_time(root: Path, relpath: str) -> datetime | None:
 # --- the document and its text ------------------------------------------------------------------
 
 
+class _Layout:
+    """What the writer needs of one schema, computed once: each field's rank and title comment, and
+    the title comments of a mapping field's own fields (`forwarded_from`)."""
+
+    __slots__ = ("schema", "properties", "rank", "comments", "sub_comments")
+
+    def __init__(self, schema: dict) -> None:
+        self.schema = schema  # held so that its id is not reused while cached
+        props = schema.get("properties", {})
+        self.properties = props
+        self.rank: dict[str, int] = {}
+        for name in [*HEADER_FIELDS, *props]:
+            self.rank.setdefault(name, len(self.rank))
+        self.comments: dict[str, str] = {}
+        self.sub_comments: dict[str, dict[str, str]] = {}
+        for key, prop in props.items():
+            if not isinstance(prop, dict):
+                continue
+            title = prop.get("title", "")
+            self.comments[key] = f"  # {title}" if title else ""
+            sub = prop.get("properties", {})
+            if isinstance(sub, dict):
+                self.sub_comments[key] = {k: (f"  # {t}" if (t := v.get("title", "")) else "")
+                                          for k, v in sub.items() if isinstance(v, dict)}
+
+
+_LAYOUTS: dict[int, _Layout] = {}
+
+
+def _layout(schema: dict) -> _Layout:
+    """The schema's layout, cached by identity: a registry loads its schema once and never edits it,
+    and the demo writes thousands of files with the same one. A different properties object (a schema
+    rebuilt or edited by replacing its properties) gets a fresh layout."""
+    layout = _LAYOUTS.get(id(schema))
+    if layout is None or layout.schema is not schema or layout.properties is not schema.get("properties", {}):
+        if len(_LAYOUTS) > 32:
+            _LAYOUTS.clear()
+        layout = _LAYOUTS[id(schema)] = _Layout(schema)
+    return layout
+
+
 def order_document(doc: dict, schema: dict) -> dict:
     """Header fields first, then the rest in the schema's property order; empty values dropped."""
-    rank: dict[str, int] = {}
-    for name in [*HEADER_FIELDS, *schema.get("properties", {})]:
-        rank.setdefault(name, len(rank))
+    rank = _layout(schema).rank
+    last = len(rank)
     keep = {k: v for k, v in doc.items() if v is not None and v != "" and v != [] and v != {}}
-    return dict(sorted(keep.items(), key=lambda kv: rank.get(kv[0], len(rank))))
+    return {k: keep[k] for k in sorted(keep, key=lambda k: rank.get(k, last))}
 
 
 _PLAIN_SAFE = re.compile(r"^[a-z][a-z0-9_]*(?:-[a-z0-9]+)*\Z")
 _YAML11_WORDS = frozenset({"y", "n", "yes", "no", "on", "off", "true", "false", "null"})
+# What `json.dumps(text, ensure_ascii=False)` returns for a str, without building an encoder per call.
+_json_string = json.encoder.encode_basestring
 
 
 def _scalar(value: Any) -> str:
+    if type(value) is str:  # the common case first (same result as the `str(value)` path below)
+        if _PLAIN_SAFE.match(value) and value not in _YAML11_WORDS:
+            return value
+        return _json_string(value)
     if value is None:
         return "null"  # a declared change from or to nothing (forwarded_from.changes)
     if isinstance(value, bool):
@@ -454,7 +500,7 @@ def _scalar(value: Any) -> str:
     if _PLAIN_SAFE.match(text) and text not in _YAML11_WORDS:
         return text  # codes and ids read the same under every YAML version
     # Otherwise double-quoted: no YAML 1.1 surprises (times, yes/no), and `: ` or `#` cannot break it.
-    return json.dumps(text, ensure_ascii=False)
+    return _json_string(text)
 
 
 def _block_ok(text: str) -> bool:
@@ -485,16 +531,17 @@ def _nested(key: str, value: Any, comment: str) -> list[str]:
 def render_yaml(doc: dict, schema: dict) -> str:
     """The file text: the editor's schema line, then one field per line with its Chinese title."""
     out = [SCHEMA_LINE]
-    props = schema.get("properties", {})
+    layout = _layout(schema)
+    comments, sub_comments = layout.comments, layout.sub_comments
     for key, value in doc.items():
-        title = props.get(key, {}).get("title", "") if isinstance(props.get(key), dict) else ""
-        comment = f"  # {title}" if title else ""
-        if isinstance(value, dict):
+        comment = comments.get(key, "")
+        if type(value) is str and "\n" not in value:  # most fields: one line of text or a code
+            out.append(f"{key}: {_scalar(value)}{comment}")
+        elif isinstance(value, dict):
             out.append(f"{key}:{comment}")
-            sub = props.get(key, {}).get("properties", {})
+            sub = sub_comments.get(key, {})
             for k, v in value.items():
-                t = sub.get(k, {}).get("title", "")
-                out.extend(_nested(k, v, f"  # {t}" if t else ""))
+                out.extend(_nested(k, v, sub.get(k, "")))
         elif isinstance(value, list):
             out.append(f"{key}: [{', '.join(_scalar(v) for v in value)}]{comment}")
         elif isinstance(value, str) and "\n" in value and _block_ok(value):
