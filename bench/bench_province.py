@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import shutil
 import statistics
 import subprocess
@@ -37,29 +36,13 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_register import Run, timed  # noqa: E402  (one timing helper for the benches)
+
 BIN = Path(sys.executable).parent
 NOW = "2026-11-20T12:00:00+08:00"
 CITIES = ["江州市", "临川市", "安平市", "青原市", "南湖市", "北川市", "西陵市", "东阳市", "云岭市", "白水市",
           "石门市", "长宁市", "清河市", "丰城市", "宁远市", "平湖市", "兴安市", "永安市", "新华市", "和平市"]
-
-
-class Run:
-    """Wall and CPU seconds of one command (CPU: user + sys of the child processes)."""
-
-    def __init__(self, wall: float, cpu: float) -> None:
-        self.wall, self.cpu = wall, cpu
-
-    def __str__(self) -> str:
-        return f"{self.wall:.2f} s wall, {self.cpu:.2f} s CPU"
-
-
-def timed(cmd: list[str], cwd: Path | None = None) -> Run:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    start = time.perf_counter()
-    subprocess.run(cmd, cwd=cwd, check=True, stdout=subprocess.DEVNULL)
-    wall = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return Run(wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
 
 
 def best_of(n: int, cmd: list[str], cwd: Path | None = None) -> Run:

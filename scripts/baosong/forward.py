@@ -65,6 +65,19 @@ def registry_id(cfg: Config) -> str | None:
     return rid if isinstance(rid, str) else None
 
 
+def _report_at(repo: Path, commit: str, report_id: str, where: str, advice: str) -> tuple[str, bytes]:
+    """(path, bytes) of a report at a commit; ForwardError naming `where` (and what to do) when absent."""
+    try:
+        path = nr.report_path(report_id)
+    except ValueError as exc:
+        raise ForwardError(str(exc)) from None
+    spec = f"{commit}:{path}"
+    data = read_objects(repo, [spec])[spec]
+    if data is None:
+        raise ForwardError(f"{where}上没有报告 {report_id}（{path}）。{advice}")
+    return path, data
+
+
 def read_origin(repo: Path, report_id: str, rev: str = "main") -> Origin:
     """The origin report and its receipt from this registry's `rev` (git objects only)."""
     commit = resolve_commit(repo, rev)
@@ -75,15 +88,8 @@ def read_origin(repo: Path, report_id: str, rev: str = "main") -> Origin:
     if rid is None:
         raise ForwardError("本登记库的 config/units.yaml 没有填写 registry.id（登记库标识，如 nanshan），上级登记库据此"
                            "识别报告来自哪个登记库。请登记管理员填写后提交到主分支，并把同一标识告诉上级登记库。")
-    try:
-        path = nr.report_path(report_id)
-    except ValueError as exc:
-        raise ForwardError(str(exc)) from None
-    spec = f"{commit}:{path}"
-    data = read_objects(repo, [spec])[spec]
-    if data is None:
-        raise ForwardError(f"主分支（{rev}）上没有报告 {report_id}（{path}）。只能转报已合并进主分支的报告；"
-                           "请先 git pull 更新本地主分支。")
+    path, data = _report_at(repo, commit, report_id, f"主分支（{rev}）",
+                            "只能转报已合并进主分支的报告；请先 git pull 更新本地主分支。")
     blob = blob_id(data)
     tip = ref_value(repo, RECEIPTS_REF)
     specs = [f"{tip}:{receipt_path(blob)}", f"{tip}:{receipt_path(blob, '.json.sig')}"] if tip else []
@@ -265,14 +271,7 @@ def verify_chain(repo: Path, report_id: str, rev: str = "HEAD") -> list[ChainLin
     cfg = load_config(GitTree(repo, commit))
     if not cfg.ok:
         raise ForwardError("登记库配置有误，请先运行 baosong check：\n" + "\n".join(p.render() for p in cfg.problems))
-    try:
-        path = nr.report_path(report_id)
-    except ValueError as exc:
-        raise ForwardError(str(exc)) from None
-    spec = f"{commit}:{path}"
-    data = read_objects(repo, [spec])[spec]
-    if data is None:
-        raise ForwardError(f"{rev} 上没有报告 {report_id}（{path}）。")
+    path, data = _report_at(repo, commit, report_id, rev, "")
     loaded = load_yaml(data, path)
     if not isinstance(loaded.data, dict) or loaded.problems:
         raise ForwardError(f"报告 {report_id} 无法读取，请先运行 baosong check {path}。")
