@@ -160,15 +160,12 @@ def report_rows(ctx: Context, period: Period | None = None, registry: str | None
     return out
 
 
-def _upward(items: Any) -> list[dict]:
-    """The incident's upward duties (issue 13's `upward` list), each typed; [] when the register has none."""
-    out = []
-    for u in items if isinstance(items, list) else []:
-        if isinstance(u, dict):
-            out.append({"to": _text(u.get("to")), "rule": _text(u.get("rule")), "due_at": u.get("due_at"),
-                        "done_at": u.get("done_at"), "status": u.get("status"),
-                        "delay_minutes": _int(u.get("delay_minutes")), "delay_reason": _text(u.get("delay_reason"))})
-    return out
+def _upward(items: Iterable[dict]) -> list[dict]:
+    """The incident's upward duties (`IncidentRecord.upward`, `UpwardDuty.to_json` dicts), each typed."""
+    return [{"to": _text(u.get("to")), "rule": _text(u.get("rule")), "due_at": u.get("due_at"),
+             "done_at": u.get("done_at"), "status": u.get("status"),
+             "delay_minutes": _int(u.get("delay_minutes")), "delay_reason": _text(u.get("delay_reason"))}
+            for u in items]
 
 
 def incident_rows(ctx: Context, period: Period | None = None, registry: str | None = None) -> list[dict]:
@@ -197,7 +194,7 @@ def incident_rows(ctx: Context, period: Period | None = None, registry: str | No
             "silent_units": [mask(x) for x in i.silent_units],
             "deaths": _int(figures.get("deaths")), "serious_injuries": _int(figures.get("serious_injuries")),
             "injuries": _int(figures.get("injuries")), "missing": _int(figures.get("missing")),
-            "economic_loss": _number(figures.get("economic_loss")), "upward": _upward(list(i.upward)),
+            "economic_loss": _number(figures.get("economic_loss")), "upward": _upward(i.upward),
         })
     return out
 

@@ -60,19 +60,24 @@
     });
   }
 
-  function makeFilterable(table) {
-    var body = table.tBodies[0];
-    if (!body) return;
-    var wrap = table.closest(".bs-table-wrap") || table;
+  // The filter bar above a table (a keyword box): the same for HTML tables and data-file tables.
+  function filterBar(table) {
     var bar = document.createElement("div");
     bar.className = "bs-filter";
     var input = document.createElement("input");
     input.type = "search";
     input.placeholder = "筛选：输入单位、标题、状态等关键字";
     input.setAttribute("aria-label", "筛选表格");
+    bar.appendChild(input);
+    return {wrap: table.closest(".bs-table-wrap") || table, bar: bar, input: input};
+  }
+
+  function makeFilterable(table) {
+    var body = table.tBodies[0];
+    if (!body) return;
+    var parts = filterBar(table), wrap = parts.wrap, bar = parts.bar, input = parts.input;
     var count = document.createElement("span");
     count.className = "bs-filter-count";
-    bar.appendChild(input);
     bar.appendChild(count);
     wrap.parentNode.insertBefore(bar, wrap);
     var texts = new Map();  // row -> lower-case text, computed once per row
@@ -174,15 +179,8 @@
 
   DataTable.prototype.build = function () {
     var self = this, d = this.data, table = this.table;
-    var wrap = table.closest(".bs-table-wrap") || table;
-    var bar = document.createElement("div");
-    bar.className = "bs-filter";
-    var input = document.createElement("input");
-    input.type = "search";
-    input.placeholder = "筛选：输入单位、标题、状态等关键字";
-    input.setAttribute("aria-label", "筛选表格");
+    var parts = filterBar(table), wrap = parts.wrap, bar = parts.bar, input = parts.input;
     input.value = this.state.q;
-    bar.appendChild(input);
     var present = function (table_, column) {
       var seen = {};
       self.rows.forEach(function (r) { if (r[column] >= 0) seen[r[column]] = true; });
