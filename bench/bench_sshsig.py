@@ -7,7 +7,8 @@ Prints, all measured in the same run on the same signatures (commit signatures o
 line, each over its real commit payload, verified at the commit's own time):
 - `ssh-keygen -Y verify`: one process per signature, the command line the Verifier ran before;
 - `Verifier.verify_data` through ssh-keygen (`in_process = False`): the old path, temp file included;
-- `Verifier.verify_data` in-process: the new path, same verdicts (checked here too);
+- `Verifier.verify_data` in-process: the new path, same verdicts (checked here too), with and without
+  libsodium's fast path for good Ed25519 signatures (`sshkey.SODIUM`);
 - the ratio old / new per signature (target ≥ 20×), wall and CPU;
 - in-process over (up to 20,000) main-line commits: serial, 2 threads, 2 forked worker processes
   (median of 3 each) — whether both cores pay on the machine it runs on.
@@ -32,6 +33,7 @@ BIN = Path(sys.executable).parent
 RESULTS = Path(__file__).resolve().parent / "results"
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 
+from baosong import sshkey  # noqa: E402
 from baosong.config import load_config  # noqa: E402
 from baosong.gitrepo import GitTree, git_text, read_objects  # noqa: E402
 from baosong.signatures import GIT_NAMESPACE, Verifier, split_signature, ssh_time  # noqa: E402
@@ -92,10 +94,16 @@ def main() -> int:
         with Timer() as new:
             for _ in range(rounds):
                 new_verdicts = [v.verify_data(p, s, w, namespace=GIT_NAMESPACE) for p, s, w in sample]
-        assert new_verdicts == old_verdicts, "in-process verdicts differ from ssh-keygen's"
+        sshkey.SODIUM = False  # the same, every Ed25519 check in OpenSSL (no libsodium fast path)
+        with Timer() as openssl:
+            for _ in range(rounds):
+                openssl_verdicts = [v.verify_data(p, s, w, namespace=GIT_NAMESPACE) for p, s, w in sample]
+        sshkey.SODIUM = True
+        assert new_verdicts == old_verdicts == openssl_verdicts, "in-process verdicts differ from ssh-keygen's"
         assert not v.fallbacks, v.fallbacks
     per = {name: (t.wall / k * 1000, t.cpu / k * 1000) for name, t, k in
            (("ssh-keygen -Y verify", raw_keygen, n), ("verify_data via ssh-keygen", old, n),
+            ("verify_data in-process, OpenSSL only", openssl, n * rounds),
             ("verify_data in-process", new, n * rounds))}
     for name, (wall, cpu_ms) in per.items():
         print(f"{name}: {wall:.3f} ms wall, {cpu_ms:.3f} ms CPU per signature")
@@ -103,6 +111,8 @@ def main() -> int:
     raw_ratio = per["ssh-keygen -Y verify"][0] / ours[0]
     print(f"ratio, old path / in-process: {base[0] / ours[0]:.0f}× wall, {base[1] / ours[1]:.0f}× CPU "
           f"(bare ssh-keygen process / in-process: {raw_ratio:.0f}× wall; target ≥ 20×)")
+    only = per["verify_data in-process, OpenSSL only"]
+    print(f"libsodium fast path: OpenSSL only / with libsodium {only[0] / ours[0]:.2f}× wall, {only[1] / ours[1]:.2f}× CPU")
 
     # Both cores? The whole main line in-process, three times each way: serial, 2 threads (the checks
     # hold the GIL), 2 forked worker processes that inherit the work and send back only the verdicts.

@@ -338,6 +338,51 @@ def test_encodings_only_openssh_decides(lab):
         assert fallbacks == 0, label
 
 
+def test_libsodium_fast_path_refusals_are_decided_as_openssh_does(tmp_path):
+    """libsodium (the fast path for good Ed25519 signatures) is stricter than OpenSSH: it refuses
+    small-order points and a non-canonical S, which OpenSSH's reference code accepts. Such a signature
+    must still get OpenSSH's verdict (here: good), from the OpenSSL path behind the fast one."""
+    identity = b"\x01" + bytes(31)  # the neutral point: order 1, so R = [S]B - [h]A holds for S = 0
+    key = sshsig.sshstr(b"ssh-ed25519") + sshsig.sshstr(identity)
+    world = th.World(tmp_path / "world")
+    doc = world.units_doc(wanghao={"keys": [sh.public_line(key)]})
+    native = Verifier(Config(units_doc=doc))
+    oracle = Verifier(Config(units_doc=doc))
+    oracle.in_process = False
+    weak = sh.assemble(key, b"git", sshsig.sshstr(b"ssh-ed25519") + sshsig.sshstr(identity + bytes(32))).encode()
+    from nacl.bindings import crypto_sign_open
+    from nacl.exceptions import BadSignatureError
+
+    with pytest.raises(BadSignatureError):  # libsodium refuses it ...
+        crypto_sign_open(identity + bytes(32) + sh.signed_data(PAYLOAD, b"git"), identity)
+    try:
+        a = native.verify_data(PAYLOAD, weak, NOW, namespace="git", label="c")
+        b = oracle.verify_data(PAYLOAD, weak, NOW, namespace="git", label="c")
+    finally:
+        native.close()
+        oracle.close()
+    assert astuple(a) == astuple(b)  # ... and the verdict is still OpenSSH's
+    assert (a.status, a.principal) == ("good", "wanghao@gaj")
+    assert sum(native.fallbacks.values()) == 0
+
+
+def test_the_fast_path_changes_no_verdict_of_the_corpus(lab, monkeypatch):
+    """Every mutation of the corpus, with and without libsodium in front: the same verdicts."""
+    from baosong import sshkey
+
+    sigs = [lab.sign("wanghao"), lab.sign("wanghao", PAYLOAD, "file"), lab.sign("lijing"), lab.sign("outsider")]
+    rng = random.Random(7)
+    for _ in range(40):
+        raw = bytearray(sshsig.dearmor(sigs[0]))
+        raw[rng.randrange(len(raw) - 64, len(raw))] ^= 1 << rng.randrange(8)
+        sigs.append(sshsig.armor(bytes(raw)).encode())
+    fast = [astuple(lab.native.verify_data(PAYLOAD, s, NOW, namespace="git", label="c")) for s in sigs]
+    monkeypatch.setattr(sshkey, "SODIUM", False)
+    slow = [astuple(lab.native.verify_data(PAYLOAD, s, NOW, namespace="git", label="c")) for s in sigs]
+    assert fast == slow
+    assert {v[1] for v in fast} >= {"good", "bad", "unknown_key"}
+
+
 def test_key_types_not_handled_in_process_go_to_ssh_keygen_counted(lab):
     sk_ed = sh.sk_ed25519(lab.sk_ed, PAYLOAD, b"git")[1]
     sk_ec = sh.sk_ecdsa(lab.sk_ec, PAYLOAD, b"git")[1]

@@ -10,7 +10,8 @@ files and ssh-keygen's verdicts in `sshverify.py`. The verdicts must be ssh-keyg
 - keys: the type names OpenSSH knows (also its aliases: `rsa-sha2-256` or `RSA` name an RSA key),
   integers with leading zero bytes, ECDSA points checked as `sshkey_ec_validate_public` does, RSA
   moduli of at least 1024 bits; two keys are the same key when their public parts are equal;
-- Ed25519 as OpenSSH's reference code: S is reduced modulo L, only its top three bits are refused;
+- Ed25519 as OpenSSH's reference code: S is reduced modulo L, only its top three bits are refused
+  (a signature libsodium accepts is good at once: see `_sodium_accepts`);
 - certificates: the CA's signature is checked when the key is read (any algorithm, SHA-1 RSA
   included, as ssh-keygen does), then at use (`Certificate.check_authority`): user certificate,
   validity window (valid_before exclusive), the requested principal listed. ssh-keygen does not look
@@ -459,10 +460,40 @@ def _verify_ed25519(key: PublicKey, sigtype: bytes, r: Reader, data: bytes) -> b
     blob = r.string()
     if sigtype != b"ssh-ed25519" or r.left() or len(blob) != 64 or blob[63] & 0xE0:
         return False
+    if SODIUM and _sodium_accepts(key.material[0], blob, data):
+        return True
     s = int.from_bytes(blob[32:], "little")
     if s >= ED25519_L:  # OpenSSH reduces S; OpenSSL would refuse it: hand it the reduced value
         blob = blob[:32] + (s % ED25519_L).to_bytes(32, "little")
     key.crypto().verify(blob, data)
+    return True
+
+
+# libsodium (PyNaCl) checks an Ed25519 signature in about half the time OpenSSL takes, and it is the
+# stricter of the two: it refuses a non-canonical S and small-order or non-canonical points, then
+# compares the recomputed R byte for byte, as OpenSSH's reference code does after reducing S. What it
+# accepts, OpenSSH accepts; so its "good" is final, and everything it refuses is decided by the path
+# above (OpenSSL with OpenSSH's reduction of S), which keeps OpenSSH's leniencies. Without PyNaCl
+# (a platform without its wheel) every signature takes that path: slower, same verdicts.
+SODIUM = True  # bench/bench_sshsig.py switches it off to measure the OpenSSL path alone
+_SODIUM_OPEN: Callable[[bytes, bytes], bytes] | None = None
+_SODIUM_BAD: tuple[type[Exception], ...] = ()
+
+
+def _sodium_accepts(public: bytes, sig: bytes, data: bytes) -> bool:
+    global _SODIUM_OPEN, _SODIUM_BAD, SODIUM
+    if _SODIUM_OPEN is None:
+        try:  # imported on first use: reading keys and refusing early need none of it
+            from nacl.bindings import crypto_sign_open
+            from nacl.exceptions import CryptoError
+        except ImportError:
+            SODIUM = False
+            return False
+        _SODIUM_OPEN, _SODIUM_BAD = crypto_sign_open, (CryptoError, ValueError, TypeError)
+    try:
+        _SODIUM_OPEN(sig + data, public)
+    except _SODIUM_BAD:
+        return False
     return True
 
 
