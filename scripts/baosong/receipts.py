@@ -260,10 +260,7 @@ def unsigned_checkpoints(verifier: Verifier, checkpoints: list[Checkpoint]) -> l
             status = verify_record(verifier, cp.raw, cp.sig, CHECKPOINT_NAMESPACE, cp.commit).status
         return status
 
-    from concurrent.futures import ThreadPoolExecutor  # here: concurrent.futures imports logging
-
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        results = list(pool.map(one, checkpoints))
+    results = verifier.map(one, checkpoints)  # worker processes on a free core (threads would share the GIL)
     return [(cp, status) for cp, status in zip(checkpoints, results, strict=True) if status != "good"]
 
 

@@ -432,7 +432,17 @@ class Verifier:
     def map(self, fn: Callable[[T], R], items: list[T]) -> list[R]:
         """[fn(item) for item in items], in forked worker processes when that pays (`baosong.parallel`:
         large batches, a free core). fn must only verify (the workers' memory is their own: no cache
-        writes); the ssh-keygen fallbacks the workers counted are merged here."""
+        writes); the ssh-keygen fallbacks the workers counted are merged here. When ssh-keygen judges
+        (no in-process path for this configuration), its processes run outside the GIL: threads then
+        keep the cores busy instead."""
+        if not items:
+            return []
+        if not (self.in_process and isinstance(self._signers(), sshverify.Signers)):
+            # Imported here: it imports logging, which a push (one commit, in-process) needs neither of.
+            from concurrent.futures import ThreadPoolExecutor
+
+            with ThreadPoolExecutor(max_workers=min(len(items), os.cpu_count() or 2)) as pool:
+                return list(pool.map(fn, items))
         workers = _workers(len(items))
         if workers < 2:
             return [fn(x) for x in items]
@@ -496,18 +506,7 @@ class Verifier:
                 return SigResult(cid, "unknown_key", key=r.key, verify_time=when)
             return r
 
-        # In-process checks hold the GIL: threads would only add switching, so they go to map()
-        # (worker processes when a core is free); ssh-keygen processes run outside the GIL, and
-        # threads keep the cores busy.
-        native = self.in_process and isinstance(self._signers(), sshverify.Signers)
-        if native:
-            done = self.map(one, todo)
-        else:
-            # Imported here: it imports logging, which a push (one commit, in-process) needs neither of.
-            from concurrent.futures import ThreadPoolExecutor
-
-            with ThreadPoolExecutor(max_workers=min(len(todo), os.cpu_count() or 2)) as pool:
-                done = list(pool.map(one, todo))
+        done = self.map(one, todo)  # worker processes or threads, whichever pays (see map)
         for item, key, r in zip(todo, keys, done, strict=True):
             results[item[0]] = r
             self._new[key] = (r.status, r.principal, r.key)
