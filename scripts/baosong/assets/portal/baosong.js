@@ -1,6 +1,7 @@
 /*
  * baosong portal: table sorting and filtering, register tables drawn from their data files a page at a
- * time, phone card labels, live "time left / overdue" texts.
+ * time, live "time left / overdue" texts. (Phone cards are labelled by the pages' own `data-label`
+ * attributes and the stylesheet: they need no script.)
  * Part of baosong (MIT licence, see README.md in this directory). No dependencies, no network access
  * beyond the site's own data files.
  */
@@ -377,18 +378,6 @@
     });
   }
 
-  // ---- phones: rows as cards, each cell labelled with its column ------------------------------------
-  function labelCells(table) {
-    if (table.getAttribute("data-bs-labelled") || !table.tHead) return;
-    var names = Array.prototype.map.call(table.tHead.rows[0].cells, function (th) { return th.textContent.trim(); });
-    Array.prototype.forEach.call(table.tBodies[0] ? table.tBodies[0].rows : [], function (row) {
-      Array.prototype.forEach.call(row.cells, function (cell, i) {
-        if (!cell.hasAttribute("data-label") && names[i]) cell.setAttribute("data-label", names[i]);
-      });
-    });
-    table.setAttribute("data-bs-labelled", "1");
-  }
-
   function duration(minutes) {
     var days = Math.floor(minutes / 1440), hours = Math.floor((minutes % 1440) / 60), mins = minutes % 60;
     var parts = [];
@@ -418,13 +407,6 @@
     document.querySelectorAll("table.bs-sortable").forEach(makeSortable);
     document.querySelectorAll("table.bs-filterable").forEach(makeFilterable);
     document.querySelectorAll("table[data-rows]").forEach(loadDataTable);
-    // Cards carry their column names; labelled only when the screen is narrow (big tables cost a little).
-    var narrow = window.matchMedia ? window.matchMedia("(max-width: 44.9375em)") : null;
-    var label = function () {
-      if (narrow && narrow.matches) document.querySelectorAll("table.bs-cards:not([data-rows])").forEach(labelCells);
-    };
-    label();
-    if (narrow && narrow.addEventListener) narrow.addEventListener("change", label);
     if (document.querySelector(".bs-due[data-due]")) {
       refreshDue();
       window.setInterval(refreshDue, 30000);
