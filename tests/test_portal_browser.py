@@ -239,6 +239,45 @@ def test_select_filters_and_sorting_work_over_all_rows(browser, server):
     browser[1].check()
 
 
+def test_incident_list_pages_filters_and_sorts_over_every_incident(browser, server):
+    data = register_data("incidents/index.rows.json")
+    rows, total = data["rows"], len(data["rows"])
+    assert total >= 2
+    page = open_page(browser, server, "incidents/index.html?n=1")
+    table = "table#incidents"
+    page.wait_for_selector(f"{table}[data-bs-ready]")
+    assert len(body_rows(page, table)) == 1  # one incident a page: the others are only in the data file
+    bar = f".bs-filter:has(+ .bs-table-wrap {table})"
+    count = f"{bar} .bs-filter-count"
+    assert page.inner_text(count) == f"共 {total} 行"
+    # The oldest incident (the last row of the file) is found by its title from the first page.
+    oldest = rows[-1][0]
+    assert oldest not in "".join(body_rows(page, table))
+    page.fill(f"{bar} input", oldest)
+    titles = page.eval_on_selector_all(f"{table} tbody td.bs-c-title", "cs => cs.map(c => c.textContent)")
+    assert oldest in titles
+    href = page.get_attribute(f"{table} tbody td.bs-c-title a", "href")
+    assert href == rows[[r[0] for r in rows].index(titles[0])][1] + ".html"
+    page.fill(f"{bar} input", "")
+    # The state filter over all incidents, kept in the URL; drawn cells are labelled like the page's own.
+    closed = sum(1 for r in rows if r[7] == 1)
+    page.select_option("select[aria-label='按状态筛选']", "closed")
+    assert page.inner_text(count) == f"显示 {closed} / {total} 行"
+    assert "status=closed" in page.url
+    if closed:
+        assert "已终报" in body_rows(page, table)[0]
+        assert page.get_attribute(f"{table} tbody td:nth-child(2)", "data-label") == "报告单位"
+    page.select_option("select[aria-label='按状态筛选']", "")
+    # Sorting by 报告数 (a number), largest first, over every incident.
+    reports = page.locator(f"{table} thead th").nth(5)
+    assert reports.inner_text().startswith("报告数")
+    reports.click()
+    reports.click()
+    assert page.eval_on_selector(f"{table} tbody tr", "r => r.cells[5].textContent") == str(max(r[6] for r in rows))
+    page.close()
+    browser[1].check()
+
+
 PHONE_PAGES = {"home": "index.html", "register": "registers/2026-11.html", "unit": "units/gaj.html",
                "incidents": "incidents/index.html", "incident": f"incidents/{FIRST_ID}.html"}
 
