@@ -44,6 +44,7 @@ td.name { text-align: left; }
 .signature { margin-top: 2em; text-align: right; padding-right: 2em; }
 .toolbar { font-family: sans-serif; font-size: 11pt; margin-bottom: 1.5em; }
 @media print { .toolbar { display: none; } body { margin: 0; max-width: none; } }
+@media screen and (max-width: 44.9375em) { table { font-size: 8pt; } th, td { padding: 1pt; } }
 """
 
 

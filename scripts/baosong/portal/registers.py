@@ -127,9 +127,9 @@ def _duty_summary(ctx: Context, path: str) -> list[str]:
                   [[Cell(link(path, REQUESTS_PAGE, f"{counts['requests']} 件"), f"{counts['requests']:09d}"),
                     cell(asked, f"{asked:09d}")]
                    + [cell(counts[f"request_{s}"], f"{counts[f'request_{s}']:09d}") for s in REQUEST_STATUSES]],
-                  table_id="summary-requests", numeric=number, search=False),
+                  table_id="summary-requests", numeric=number, search=False, cards=True),
             table(["重要时段", "应报日报（单位·日）"] + [DAILY_STATUS_ZH[s] for s in DAILY_STATUSES],
                   [[Cell(link(path, PERIODS_PAGE, f"{counts['duty_periods']} 个"), f"{counts['duty_periods']:09d}"),
                     cell(days, f"{days:09d}")]
                    + [cell(counts[f"daily_{s}"], f"{counts[f'daily_{s}']:09d}") for s in DAILY_STATUSES]],
-                  table_id="summary-dailies", numeric=number, search=False)]
+                  table_id="summary-dailies", numeric=number, search=False, cards=True)]
