@@ -1,5 +1,6 @@
-"""Benchmark the register and unit pages (issue 16): load time in headless Chromium against the home
-page, a filter over all rows, and what the change costs the build (time, site size).
+"""Benchmark the register and unit pages (issue 16) and the list of all incidents: load time in headless
+Chromium against the home page, a filter over all rows, and what the change costs the build (time, site
+size).
 
     python bench/bench_pages.py --repo /tmp/demo-50000                  # build with this checkout, measure
     python bench/bench_pages.py --repo /tmp/demo-50000 --before-rev 370af29   # also build and measure REV
@@ -37,6 +38,7 @@ PYTHON = sys.executable
 LOAD_RATIO_TARGET = 2.0
 FILTER_MS_TARGET = 300
 GROWTH_TARGET = 0.10
+INCIDENTS = "incidents/index.html"  # the list of all incidents: a data-file table too since the third session
 
 READY_JS = """() => {
   const nav = performance.getEntriesByType("navigation")[0];
@@ -85,7 +87,8 @@ def site_size(site: Path) -> tuple[int, int]:
 def register_pages(site: Path) -> list[str]:
     months = sorted(p.name for p in (site / "registers").glob("*.html") if re.fullmatch(r"\d{4}-\d{2}\.html", p.name))
     units = sorted(p.name for p in (site / "units").glob("*.html") if p.name != "index.html")
-    return [f"registers/{m}" for m in months] + [f"units/{u}" for u in units]
+    incidents = [INCIDENTS] if (site / INCIDENTS).is_file() else []
+    return [f"registers/{m}" for m in months] + [f"units/{u}" for u in units] + incidents
 
 
 def rows_of(site: Path, page: str) -> int:
@@ -216,14 +219,14 @@ def main() -> int:
     pages = register_pages(site)
     largest = max((p for p in pages if p.startswith("registers/")), key=lambda p: rows_of(site, p))
     largest_unit = max((p for p in pages if p.startswith("units/")), key=lambda p: rows_of(site, p))
-    print(f"» measuring {len(pages)} register and unit pages", file=sys.stderr)
+    print(f"» measuring {len(pages)} register, unit and incident-list pages", file=sys.stderr)
     after = measure(site, pages, filter_page=largest, keyword=far_keyword(site, largest))
     result.update(after=after, largest=largest, largest_rows=rows_of(site, largest), largest_unit=largest_unit,
                   largest_unit_rows=rows_of(site, largest_unit))
     result["after_size"] = site_size(site)
     if before is not None:
         print("» measuring the largest pages of the site before", file=sys.stderr)
-        result["before"] = measure(before, [largest, largest_unit])
+        result["before"] = measure(before, [largest, largest_unit] + [p for p in (INCIDENTS,) if p in pages])
         result["before_size"] = site_size(before)
         result["changed_numbers"] = identical(before, site)
     if args.json:
@@ -253,9 +256,10 @@ def report(r: dict) -> None:
     print(f"requests to other hosts: {len(a['outside'])}; console errors: {len(a['errors'])} {a['errors'][:3]}")
     if "before" in r:
         b = r["before"]
-        for page in (r["largest"], r["largest_unit"]):
-            print(f"before: {page} {b['pages_ms'][page]:.0f} ms = {b['pages_ms'][page] / b['home_ms']:.2f}× home "
-                  f"({b['home_ms']:.0f} ms)")
+        for page in b["pages_ms"]:
+            ratio, ratio_after = b["pages_ms"][page] / b["home_ms"], a["pages_ms"][page] / home
+            print(f"before: {page} {b['pages_ms'][page]:.0f} ms = {ratio:.2f}× home ({b['home_ms']:.0f} ms); "
+                  f"after {ratio_after:.2f}× home: load-time ratio after/before {ratio_after / ratio:.2f}")
         (sb, nb), (sa, na) = r["before_size"], r["after_size"]
         print(f"site size: before {sb / 2**20:.1f} MB ({nb} files), after {sa / 2**20:.1f} MB ({na} files): "
               f"{(sa - sb) / sb:+.1%} ({'within' if (sa - sb) / sb <= GROWTH_TARGET else 'OVER'} ≤ +10 %)")

@@ -6,9 +6,12 @@ the duty period of 24–26 November is running and 江州市公安局 (gaj) has 
 
 from __future__ import annotations
 
+import csv
 import json
 import re
 import shutil
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -18,6 +21,7 @@ from baosong.commands.serve import make_server
 from baosong.portal.duty_pages import masked_phone, period_page, request_page
 
 from tests.duty_helpers import NOW, make_duty_registry
+from tests.scoring_helpers import table_rows
 from tests.trust_helpers import World
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -94,6 +98,62 @@ def test_home_and_unit_pages(built):
         == {"late", "missing"}
     assert {(c.get("date"), c["status"]) for c in spans(unit[unit.index('id="unit-dailies"'):])} == \
         {("2026-11-24", "zero"), ("2026-11-25", "missing")}
+
+
+def test_register_summary_counts_request_answers_and_daily_reports(built):
+    site, _ids, data = built
+    index = (site / "registers" / "index.html").read_text(encoding="utf-8")
+    requests = [u["status"] for r in data["requests"] for u in r["units"]]
+    days = [d["status"] for p in data["duty_periods"] for d in p["days"]]
+    # 约稿 3 件 (6 target units), 重要时段 2 个 (7 unit-days): every status of the register, in its column.
+    assert table_rows(index, "summary-requests") == [
+        ["3 件", str(len(requests))] + [str(requests.count(s)) for s in ("on_time", "late", "declined", "missing", "open")]]
+    assert table_rows(index, "summary-dailies") == [
+        ["2 个", str(len(days))] + [str(days.count(s)) for s in ("on_time", "late", "zero", "missing", "not_due")]]
+    assert requests.count("missing") == 2 and days.count("missing") == 1 and days.count("zero") == 3
+    assert 'href="../duties/requests.html">3 件</a>' in index and 'href="../duties/periods.html">2 个</a>' in index
+    # The register's own summary line says the same.
+    assert "约稿 3 件：按时报送 1，逾期报送 1，说明不能落实 1，未报送 2，待报送 1（按目标单位计）。" in built_text(site)
+
+
+def built_text(site: Path) -> str:
+    """`baosong registry` as a person reads it, for the registry the site was built from."""
+    proc = subprocess.run([sys.executable, "-m", "baosong", "registry", "--repo", str(site.parent / "registry"),
+                           "--now", NOW], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+@pytest.fixture(scope="module")
+def built_december(built):
+    """The same registry built a week after November (the month bulletin of November is out)."""
+    site = built[0].parent / "site-december"
+    proc = subprocess.run([sys.executable, "-m", "baosong", "build", "--repo", str(built[0].parent / "registry"),
+                           "--out", str(site), "--now", "2026-12-02T09:00:00+08:00"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    return site
+
+
+def test_bulletin_ranking_has_the_duty_column_in_print_and_download(built_december):
+    site = built_december
+    shown = table_rows((site / "bulletins" / "2026-11.html").read_text(encoding="utf-8"), "bulletin-ranking")
+    printed = (site / "bulletins" / "print" / "2026-11.html").read_text(encoding="utf-8")
+    head = re.findall(r"<th>([^<]*)</th>", printed)
+    assert head[-2:] == ["约稿与重要时段", "合计"]
+    rows = [[re.sub(r"<[^>]+>", "", c) for c in re.findall(r"<td[^>]*>(.*?)</td>", r)]
+            for r in re.findall(r"<tr>(.*?)</tr>", printed.split("<tbody>", 1)[1])]
+    # The printed notice and the site's bulletin page rank and count alike: unit, duty points, total.
+    assert [(r[1], r[-2], r[-1]) for r in rows] == [(r[1], r[-2], r[-1]) for r in shown]
+    duty = {r[1]: float(r[-2]) for r in rows}
+    assert duty["江州市公安局"] == -3 and duty["江州市东城区"] == -1.5  # R2 unanswered, daily reports late/missing
+    # The columns add up to the total (points columns: from 采用加分 on).
+    for r in rows:
+        assert sum(float(v) for v in r[4:-1]) == pytest.approx(float(r[-1])), r
+    # The ranking download has the column before 合计 too.
+    with open(site / "downloads" / "scores" / "scores-2026-11.csv", encoding="utf-8-sig", newline="") as f:
+        table = list(csv.reader(f))
+    assert table[0][-2:] == ["约稿与重要时段加减分", "合计"]
+    assert {r[2]: float(r[-2].lstrip("'")) for r in table[1:]} == duty
 
 
 @pytest.fixture(scope="module")

@@ -164,8 +164,9 @@ def data_strings(value) -> list[str]:
 
 
 def test_register_data_files_are_masked_and_hold_no_markup(site):
-    files = sorted(site.glob("registers/*.rows.json")) + sorted(site.glob("units/*.rows.json"))
-    assert len(files) >= 10
+    files = (sorted(site.glob("registers/*.rows.json")) + sorted(site.glob("units/*.rows.json"))
+             + [site / "incidents" / "index.rows.json"])
+    assert len(files) >= 11
     titles = []
     for path in files:
         raw = path.read_text(encoding="utf-8")
@@ -176,7 +177,7 @@ def test_register_data_files_are_masked_and_hold_no_markup(site):
         for text in data_strings(data):
             assert find_personal_data(text) == [], (path.name, text)
             assert not any(number in text for number in PERSONAL), (path.name, text)
-        titles += [row[4] for row in data["rows"]]
+        titles += [row[0 if data.get("layout") == "incidents" else 4] for row in data["rows"]]
     # Not vacuous: the hostile titles are in the data, as text (the site script escapes them).
     assert HOSTILE_TITLE in titles and INFO_TITLE in titles
 
@@ -199,6 +200,35 @@ def test_register_page_lists_the_first_rows_and_its_data_file_every_row(site):
     unit = json.loads((site / "units" / "gaj.rows.json").read_text(encoding="utf-8"))
     assert unit["unit_column"] is False and "单位" not in unit["columns"]
     assert {r[5] for r in unit["rows"]} >= {FIRST_ID, FOLLOWUP_ID, INFO_ID}
+
+
+def test_incident_list_lists_the_first_rows_and_its_data_file_every_incident(built):
+    repo, site = built
+    from baosong.portal.common import FIRST_PAGE_ROWS
+    from baosong.register import build_register
+
+    data = json.loads((site / "incidents" / "index.rows.json").read_text(encoding="utf-8"))
+    page = (site / "incidents" / "index.html").read_text(encoding="utf-8")
+    listing = page[page.index('<table class="bs-table bs-cards" id="incidents"'):]
+    listing = listing[:listing.index("</table>")]
+    assert 'data-rows="index.rows.json"' in listing
+    assert listing.count("<tr>") - 1 == min(len(data["rows"]), FIRST_PAGE_ROWS)
+    # Without JavaScript the page says how many there are; the cards carry their labels.
+    assert f"共 {len(data['rows'])} 起事件，此处按事发时间从近到远列出前" in page
+    assert '<td data-label="报告单位">' in listing
+    # Every incident of the register, newest first, each row as the page shows it.
+    reg = build_register(repo, "HEAD", now=datetime.fromisoformat(NOW))
+    assert len(data["rows"]) == len(reg.incidents) >= 2
+    assert data["layout"] == "incidents" and data["columns"][0] == "事件" and data["pages"] == ""
+    by_slug = {row[1]: row for row in data["rows"]}
+    for inc in reg.incidents:
+        row = by_slug[inc.id]
+        assert (site / "incidents" / f"{row[1]}.html").is_file()
+        assert row[6] == len(inc.reports)
+        assert data["states"][row[7]][0] == ("open" if inc.closed_at is None else "closed")
+        assert data["units"][row[2]][0] == inc.unit
+    occurred = [row[5] for row in data["rows"]]
+    assert occurred == sorted(occurred, reverse=True)
 
 
 def test_personal_data_is_masked_everywhere(site):

@@ -75,9 +75,27 @@ def browser(server, tmp_path_factory):
     recorder = Recorder(server)
     recorder.attach(context)
     ARTIFACTS.mkdir(exist_ok=True)
+    _PLAYWRIGHT.append(playwright)
     yield context, recorder
+    _PLAYWRIGHT.clear()
     context.close()
     playwright.stop()
+
+
+_PLAYWRIGHT: list = []  # the module's one Playwright driver (a second one cannot start in the same thread)
+
+
+@pytest.fixture(scope="module")
+def phone_without_script(browser, server):
+    """A second browser context: a 390 × 844 phone with JavaScript switched off."""
+    chromium = _PLAYWRIGHT[0].chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+    context = chromium.new_context(java_script_enabled=False, viewport={"width": 390, "height": 844},
+                                   locale="zh-CN")
+    recorder = Recorder(server)
+    recorder.attach(context)
+    yield context, recorder
+    context.close()
+    chromium.close()
 
 
 def open_page(browser, server, path: str):
@@ -221,6 +239,45 @@ def test_select_filters_and_sorting_work_over_all_rows(browser, server):
     browser[1].check()
 
 
+def test_incident_list_pages_filters_and_sorts_over_every_incident(browser, server):
+    data = register_data("incidents/index.rows.json")
+    rows, total = data["rows"], len(data["rows"])
+    assert total >= 2
+    page = open_page(browser, server, "incidents/index.html?n=1")
+    table = "table#incidents"
+    page.wait_for_selector(f"{table}[data-bs-ready]")
+    assert len(body_rows(page, table)) == 1  # one incident a page: the others are only in the data file
+    bar = f".bs-filter:has(+ .bs-table-wrap {table})"
+    count = f"{bar} .bs-filter-count"
+    assert page.inner_text(count) == f"共 {total} 行"
+    # The oldest incident (the last row of the file) is found by its title from the first page.
+    oldest = rows[-1][0]
+    assert oldest not in "".join(body_rows(page, table))
+    page.fill(f"{bar} input", oldest)
+    titles = page.eval_on_selector_all(f"{table} tbody td.bs-c-title", "cs => cs.map(c => c.textContent)")
+    assert oldest in titles
+    href = page.get_attribute(f"{table} tbody td.bs-c-title a", "href")
+    assert href == rows[[r[0] for r in rows].index(titles[0])][1] + ".html"
+    page.fill(f"{bar} input", "")
+    # The state filter over all incidents, kept in the URL; drawn cells are labelled like the page's own.
+    closed = sum(1 for r in rows if r[7] == 1)
+    page.select_option("select[aria-label='按状态筛选']", "closed")
+    assert page.inner_text(count) == f"显示 {closed} / {total} 行"
+    assert "status=closed" in page.url
+    if closed:
+        assert "已终报" in body_rows(page, table)[0]
+        assert page.get_attribute(f"{table} tbody td:nth-child(2)", "data-label") == "报告单位"
+    page.select_option("select[aria-label='按状态筛选']", "")
+    # Sorting by 报告数 (a number), largest first, over every incident.
+    reports = page.locator(f"{table} thead th").nth(5)
+    assert reports.inner_text().startswith("报告数")
+    reports.click()
+    reports.click()
+    assert page.eval_on_selector(f"{table} tbody tr", "r => r.cells[5].textContent") == str(max(r[6] for r in rows))
+    page.close()
+    browser[1].check()
+
+
 PHONE_PAGES = {"home": "index.html", "register": "registers/2026-11.html", "unit": "units/gaj.html",
                "incidents": "incidents/index.html", "incident": f"incidents/{FIRST_ID}.html"}
 
@@ -255,3 +312,42 @@ def test_phone_layout_shows_rows_as_cards_with_readable_titles(browser, server):
         page.close()
     assert checked >= 10
     browser[1].check()
+
+
+# Per card table: its headers, and for its first rows each cell's class, the label the stylesheet puts
+# before it (`::before`, "" when none) and whether it is shown; then the widths of a card and its title.
+CARD_LABELS_JS = """tables => tables.map(t => [
+  Array.from(t.tHead.rows[0].cells).map(c => c.textContent.trim()),
+  Array.from(t.tBodies[0].rows).slice(0, 3).map(r => Array.from(r.cells).map(c => {
+    const before = getComputedStyle(c, "::before").content;
+    return [c.className, before === "none" || before === "normal" ? "" : before, !!c.offsetParent];
+  })),
+  [t.tBodies[0].rows[0].getBoundingClientRect().width, t.tBodies[0].rows[0].cells[0].getBoundingClientRect().width]])"""
+
+
+@pytest.mark.parametrize("name", ["register", "unit", "incidents", "incident"])
+def test_phone_cards_are_labelled_without_javascript(phone_without_script, server, name):
+    context, recorder = phone_without_script
+    page = context.new_page()
+    recorder.watch(page)
+    page.goto(server + PHONE_PAGES[name])
+    page.wait_for_load_state("networkidle")
+    assert page.locator(".bs-filter").count() == 0  # the site script did not run
+    tables = page.eval_on_selector_all("table.bs-cards:has(tbody tr)", CARD_LABELS_JS)
+    assert tables, name
+    for headers, cards, (card_width, first_width) in tables:
+        for card in cards:
+            # Every cell but the card's heading (the title, or a first cell that is not a serial number)
+            # shows its column's name before its value.
+            for i, ((cls, label, shown), header) in enumerate(zip(card, headers, strict=True)):
+                heading = "bs-c-title" in cls or (i == 0 and "bs-c-serial" not in cls)
+                if shown and not heading:
+                    assert label == f'"{header}："', (name, headers, cls, header, label)
+            assert any(label for _cls, label, _shown in card), (name, headers)
+        # Laid out as a card, not as columns: the heading spans the card, the serial number does not.
+        assert (first_width < card_width / 2) if headers[0] == "序号" else (first_width >= card_width * 0.9)
+    if name == "register":
+        assert page.locator("[data-bs-more]").is_visible()  # the row count and downloads, without the script
+    page.screenshot(path=str(ARTIFACTS / f"portal-phone-nojs-{name}.png"), full_page=False)
+    page.close()
+    recorder.check()

@@ -128,7 +128,8 @@ def test_no_number_of_the_corpus_survives_in_any_output_file(built):
     _, site, exports, reports = built
     texts = output_texts(site) + output_texts(exports)
     # The register data files also as the site script reads them: decoded, JSON escapes undone.
-    data_files = sorted(site.glob("registers/*.rows.json")) + sorted(site.glob("units/*.rows.json"))
+    data_files = (sorted(site.glob("registers/*.rows.json")) + sorted(site.glob("units/*.rows.json"))
+                  + sorted(site.glob("incidents/*.rows.json")))
     assert data_files
     texts += [(f"{path.relative_to(site)}:decoded", "\n".join(_strings(json.loads(path.read_text(encoding="utf-8")))))
               for path in data_files]

@@ -22,7 +22,7 @@ Statuses:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
@@ -244,5 +244,23 @@ def today_missing(period: DutyPeriodRecord, now: datetime, tz: timezone) -> list
     return [d for d in period.days if d.date == today and d.report is None and d.status in ("missing", "not_due")]
 
 
+def summary_counts(requests: Iterable[RequestRecord], periods: Iterable[DutyPeriodRecord]) -> dict[str, int]:
+    """约稿 and 重要时段 in the register's summary: how many requests and duty periods, the target units'
+    answers to the requests by status (`request_on_time` … `request_open`, REQUEST_STATUSES) and the
+    units' days of the duty periods by status (`daily_on_time` … `daily_not_due`, DAILY_STATUSES)."""
+    requests, periods = list(requests), list(periods)
+    out = {"requests": len(requests)}
+    out.update({f"request_{s}": 0 for s in REQUEST_STATUSES})
+    for req in requests:
+        for u in req.units:
+            out[f"request_{u.status}"] += 1
+    out["duty_periods"] = len(periods)
+    out.update({f"daily_{s}": 0 for s in DAILY_STATUSES})
+    for period in periods:
+        for d in period.days:
+            out[f"daily_{d.status}"] += 1
+    return out
+
+
 __all__ = ["DAILY_STATUSES", "DUTY_FIELDS", "REQUEST_STATUSES", "DutyDay", "DutyPeriodRecord", "RequestRecord",
-           "RequestUnit", "compute_duties", "daily_due", "target_units", "today_missing"]
+           "RequestUnit", "compute_duties", "daily_due", "summary_counts", "target_units", "today_missing"]

@@ -321,7 +321,9 @@ RANKING_HEADERS = (["排名", "单位代码", "单位", "紧急信息（份）",
                    + [h for k in FINDINGS for h in (f"{TYPE_ZH[k]}（次）", f"{TYPE_ZH[k]}扣分")] + ["合计"])
 
 
-def ranking_sheet(table: dict, title: str = "积分排名") -> Sheet:
+def ranking_sheet(table: dict, title: str = "积分排名", *, duties: bool = False) -> Sheet:
+    """The ranked table of a period; `duties` (`Scores.has_duties`): with the 约稿与重要时段 points as a
+    column before 合计, as on the site, so the columns add up to the total."""
     out = []
     for r in table["rows"]:
         c, p = r["counts"], r["points"]
@@ -329,8 +331,10 @@ def ranking_sheet(table: dict, title: str = "积分排名") -> Sheet:
                     c["quota_items"], r["quota"], r["shortfall"], r["adopted"], p["adoption"]]
                    + [r["adoption_by_level"][k] for k in LEVELS]
                    + [r["instructed"], p["instruction"], p["shortfall"]]
-                   + [v for k in FINDINGS for v in (r["offences"][k], p[k])] + [r["total"]])
-    return Sheet(title, list(RANKING_HEADERS), out)
+                   + [v for k in FINDINGS for v in (r["offences"][k], p[k])]
+                   + ([float(sum(r["duties"].values()))] if duties else []) + [r["total"]])
+    headers = list(RANKING_HEADERS)
+    return Sheet(title, headers[:-1] + ["约稿与重要时段加减分", headers[-1]] if duties else headers, out)
 
 
 DETAIL_HEADERS = ["单位代码", "单位", "日期", "月份", "类型", "分值", "基础分值", "倍数", "本年度第几次", "报告编号",
@@ -432,7 +436,7 @@ def export_bytes(ctx: Context, what: str, period: Period, fmt: str) -> bytes:
             return json_bytes({"scheme": scores.rules.get("scheme"), "title": scores.rules.get("title"),
                                "commit": ctx.commit, "now": ctx.now, **table_json(table, LEVEL_ZH),
                                "unattributed": scores.unattributed})
-        ranking = ranking_sheet(table)
+        ranking = ranking_sheet(table, duties=scores.has_duties)
         return csv_bytes(ranking) if fmt == "csv" else \
             xlsx_bytes([ranking, detail_sheet(scores, table, tz)], ctx.now)
     b = find_bulletin(ctx, period)
@@ -440,7 +444,7 @@ def export_bytes(ctx: Context, what: str, period: Period, fmt: str) -> bytes:
         return json_bytes(bulletin_json(scores, b))
     items = bulletin_items_sheet(scores, b)
     return csv_bytes(items) if fmt == "csv" else \
-        xlsx_bytes([bulletin_text_sheet(b), ranking_sheet(b["table"], "排名"), items], ctx.now)
+        xlsx_bytes([bulletin_text_sheet(b), ranking_sheet(b["table"], "排名", duties=scores.has_duties), items], ctx.now)
 
 
 __all__ = ["FORMATS", "WHATS", "ExportError", "Sheet", "context_bulletins", "context_scores", "csv_bytes",

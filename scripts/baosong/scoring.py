@@ -85,6 +85,12 @@ class Scores:
     def name(self, unit: str | None) -> str:
         return self.unit_names.get(unit or "", unit or "")
 
+    @property
+    def has_duties(self) -> bool:
+        """Whether the scheme scores 约稿 or 重要时段 (`scoring.requests` / `scoring.duty`): ranking tables
+        then show those points (a row's `duties`) in a column of their own."""
+        return bool(self.rules.get("requests") or self.rules.get("duty"))
+
 
 def _when(value: object) -> datetime | None:
     return value if isinstance(value, datetime) else parse_datetime(value)

@@ -191,6 +191,15 @@ def print_table(reg: Register) -> None:
     print(f"共 {s['reports']} 份报告：按时 {s['on_time']}，迟报 {s['late']}，漏报 {s['missed']}，不适用 {s['not_applicable']}"
           f"；无效 {s['invalid']}。事件 {s['incidents']} 起：处置中 {s['open']}，续报超期 {s['overdue']}，"
           f"有未报告涉及单位 {s['silent']}，漏报续报 {s['missed_followups']}（一直未报送的续报，按漏报计）。")
+    from baosong.duties import DAILY_STATUSES, REQUEST_STATUSES, summary_counts
+
+    d = summary_counts(reg.requests, reg.duty_periods)
+    if d["requests"]:
+        print(f"约稿 {d['requests']} 件：" + "，".join(f"{REQUEST_STATUS_ZH[k]} {d['request_' + k]}"
+                                                    for k in REQUEST_STATUSES) + "（按目标单位计）。")
+    if d["duty_periods"]:
+        print(f"重要时段 {d['duty_periods']} 个：日报" + "，".join(f"{DAILY_STATUS_ZH[k]} {d['daily_' + k]}"
+                                                         for k in DAILY_STATUSES) + "（按单位和日期计）。")
     if s["upward_late"] or s["upward_missed"]:
         print(f"本机关上报：迟报 {s['upward_late']} 起，漏报 {s['upward_missed']} 起（按上级登记库回执判断）。")
     if s["catch_up"] or s["unattested"]:

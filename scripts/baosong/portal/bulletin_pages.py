@@ -44,6 +44,7 @@ td.name { text-align: left; }
 .signature { margin-top: 2em; text-align: right; padding-right: 2em; }
 .toolbar { font-family: sans-serif; font-size: 11pt; margin-bottom: 1.5em; }
 @media print { .toolbar { display: none; } body { margin: 0; max-width: none; } }
+@media screen and (max-width: 44.9375em) { table { font-size: 8pt; } th, td { padding: 1pt; } }
 """
 
 
@@ -73,13 +74,15 @@ def _paragraphs_html(b: dict, ranking: str) -> str:
 
 def _print_ranking(scores: Scores, b: dict) -> str:
     findings = [k for k in ("late", "missed", "concealed", "fabricated") if k in scores.rules.get("deductions", {})]
+    duties = scores.has_duties  # the same columns as the site's ranking table (score_pages.ranking_html)
     head = ["排名", "单位", "报送（条）", "采用（条次）", "采用加分", "批示加分", "任务缺额扣分"] + \
-        [f"{TYPE_ZH[k]}扣分" for k in findings] + ["合计"]
+        [f"{TYPE_ZH[k]}扣分" for k in findings] + (["约稿与重要时段"] if duties else []) + ["合计"]
     rows = []
     for r in b["ranking"]:
         c, p = r["counts"], r["points"]
         values = [r["rank"], None, c["emergency"] + c["info"] + c["opinion"], r["adopted"], p["adoption"],
-                  p["instruction"], p["shortfall"]] + [p[k] for k in findings] + [r["total"]]
+                  p["instruction"], p["shortfall"]] + [p[k] for k in findings] + \
+            ([float(sum(r["duties"].values()))] if duties else []) + [r["total"]]
         tds = "".join(f'<td class="name">{esc(r["name"])}</td>' if i == 1 else
                       f"<td>{esc(fmt_points(v) if isinstance(v, float) else v)}</td>" for i, v in enumerate(values))
         rows.append(f"<tr>{tds}</tr>")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import posixpath
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timezone
 from typing import NamedTuple
 
@@ -206,23 +206,32 @@ def data_path(page: str) -> str:
     return page[:-3] + DATA_SUFFIX
 
 
+def data_view(page: str, headers: Sequence[str], first: Iterable[Sequence[Cell]], total: int, data: bytes, *,
+              table_id: str, note: str) -> tuple[str, DataFile]:
+    """A table of any length (register, unit and incident lists): the first rows (`first`, at most
+    `FIRST_PAGE_ROWS`) in the page as HTML — what shows without JavaScript, with `note` (markup made safe
+    by the caller) below it — and every row in the data file beside the page (`data`, written by
+    `data_json`), from which the site script sorts, filters, counts and draws a page at a time."""
+    target = data_path(page)
+    markup = table(headers, first, table_id=table_id, search=False, sortable=False, cards=True,
+                   data={"rows": rel(page, target), "total": total, "page-size": FIRST_PAGE_ROWS})
+    # One block (no blank line), so the adapter slots it past Markdown as a whole.
+    return markup + "\n" + f'<p class="bs-more" data-bs-more>{note}</p>', DataFile(target, data)
+
+
 def register_view(ctx: Context, page: str, records: Iterable[ReportRecord], *, unit_column: bool = True,
                   table_id: str = "register") -> tuple[str, DataFile]:
-    """A register table of any length: the first `FIRST_PAGE_ROWS` rows in the page, every row in a
-    data file beside it, from which the site script sorts, filters, counts and draws a page at a time."""
+    """A register table of any length (`data_view`), every report of `records` in order of arrival."""
     rows = register_rows(ctx, records)
     headers = REGISTER_HEADERS if unit_column else [h for h in REGISTER_HEADERS if h != "单位"]
-    target = data_path(page)
     first = (register_row(ctx, page, r, unit_column=unit_column) for r in rows[:FIRST_PAGE_ROWS])
-    markup = table(headers, first, table_id=table_id, search=False, sortable=False, cards=True,
-                   data={"rows": rel(page, target), "total": len(rows), "page-size": FIRST_PAGE_ROWS})
     shown = min(len(rows), FIRST_PAGE_ROWS)
-    note = (f'<p class="bs-more" data-bs-more>共 {len(rows)} 行，此处按收到时间列出前 {shown} 行。'
+    note = (f"共 {len(rows)} 行，此处按收到时间列出前 {shown} 行。"
             "启用 JavaScript 后可翻页、排序，并按关键字、单位、类别、状态、签名筛选全部行；"
             f'全部报告也可下载：<a href="{esc(rel(page, CSV_PATH))}">CSV</a>、'
-            f'<a href="{esc(rel(page, XLSX_PATH))}">XLSX</a>。</p>')
-    # One block (no blank line), so the adapter slots it past Markdown as a whole.
-    return markup + "\n" + note, DataFile(target, register_data(ctx, page, rows, unit_column=unit_column))
+            f'<a href="{esc(rel(page, XLSX_PATH))}">XLSX</a>。')
+    return data_view(page, headers, first, len(rows), register_data(ctx, page, rows, unit_column=unit_column),
+                     table_id=table_id, note=note)
 
 
 _JSON_ESCAPES = str.maketrans({"<": "\\u003c", ">": "\\u003e", "&": "\\u0026"})
@@ -278,6 +287,12 @@ def register_data(ctx: Context, page: str, rows: list[RegisterRow], *, unit_colu
         "strings": list(strings),
         "rows": out_rows,
     }
+    return data_json(data)
+
+
+def data_json(data: dict) -> bytes:
+    """A table's data file as bytes: compact JSON, `<`, `>` and `&` written as JSON escapes, so the file
+    holds no markup whatever it is read as (the site script puts every text into the page as text)."""
     return json.dumps(data, ensure_ascii=False, separators=(",", ":")).translate(_JSON_ESCAPES).encode("utf-8")
 
 

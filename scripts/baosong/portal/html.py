@@ -114,7 +114,9 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Cell]], *, table_id: s
     """An HTML table; the site script adds sorting (click a header) and a filter box.
 
     `search=False` keeps the rows out of the site search index (`data-search-exclude`). `cards=True`:
-    on a phone each row is laid out as a card (the cell with class `bs-c-title` first), not as columns.
+    on a phone each row is laid out as a card (the cell with class `bs-c-title` first), not as columns,
+    each cell labelled with its column by its `data-label` attribute (written here, so the cards read
+    the same without JavaScript).
     `data`: extra `data-*` attributes of the table element (escaped here).
     """
     classes = (["bs-table"] + (["bs-sortable"] if sortable else []) + (["bs-filterable"] if filterable else [])
@@ -129,11 +131,13 @@ def table(headers: Sequence[str], rows: Iterable[Sequence[Cell]], *, table_id: s
     head = "".join(f"<th{num if i in numeric else ''}>{esc(h)}</th>" for i, h in enumerate(headers))
     out.append(f"<thead><tr>{head}</tr></thead>")
     out.append("<tbody>")
+    labels = [f' data-label="{esc(h)}"' if cards and h else "" for h in headers]
     for row in rows:
         tds = []
         for i, c in enumerate(row):
             cls = " ".join(x for x in (c.cls, "bs-num" if i in numeric else "") if x)
             a = f' class="{cls}"' if cls else ""
+            a += labels[i] if i < len(labels) else ""
             if c.sort is not None:
                 a += f' data-sort="{esc(c.sort)}"'
             tds.append(f"<td{a}>{c.html}</td>")

@@ -10,11 +10,15 @@ to keep it small — the full text is one click away on the report pages.
 
 from __future__ import annotations
 
+import posixpath
 from collections.abc import Iterator
 from datetime import timezone
 
 from baosong.portal import labels
 from baosong.portal.common import (
+    FIRST_PAGE_ROWS,
+    data_json,
+    data_view,
     delay_cell,
     incident_page,
     iso,
@@ -25,7 +29,9 @@ from baosong.portal.common import (
     status_cell,
     time_cell,
     time_key,
+    unit_codes,
     unit_link,
+    unit_page,
 )
 from baosong.portal.html import (
     Cell,
@@ -37,9 +43,10 @@ from baosong.portal.html import (
     link,
     paragraphs,
     plain,
+    rel,
     table,
 )
-from baosong.portal.model import Context, Item, Page, StaticPage
+from baosong.portal.model import Context, DataFile, Item, Page, StaticPage
 from baosong.portal.upward_pages import duty_table
 from baosong.records import IncidentRecord, ReportRecord
 
@@ -99,20 +106,74 @@ def open_incidents_table(ctx: Context, page: str, incidents: list[IncidentRecord
                  cards=True)
 
 
+INCIDENT_HEADERS = ["事件", "报告单位", "类别", "等级", "事发时间", "报告数", "状态", "迟报/漏报", "涉及但未报告"]
+STATES = (("open", "处置中"), ("closed", "已终报"))
+
+
 def provide(ctx: Context) -> Iterator[Item]:
     incidents = ctx.register.incidents
     path = "incidents/index.md"
     ordered = sorted(incidents, key=lambda i: (time_key(i.occurred_at, last=False), i.id), reverse=True)
-    headers = ["事件", "报告单位", "类别", "等级", "事发时间", "报告数", "状态", "迟报/漏报", "涉及但未报告"]
+    view, data = incidents_view(ctx, path, ordered)
+    yield data
     body = ["<h1>事件</h1>",
             f'<p class="bs-lead">共 {len(incidents)} 起事件（紧急信息首报开启一起事件，终报结束）。'
             "每起事件一页：时间线、伤亡与损失变化、报告单位、时限执行情况。</p>",
             "## 处置中的事件", open_incidents_table(ctx, path, incidents),
-            "## 全部事件", table(headers, incident_rows(ctx, path, ordered, with_due=False), table_id="incidents",
-                             filterable=True, search=False, cards=True)]
+            "## 全部事件", view]
     yield Page(path, "事件", "\n\n".join(body), "incidents", nav_title="事件", wide=True, search=False)
     for inc in incidents:
         yield incident_detail(ctx, inc)
+
+
+def incidents_view(ctx: Context, page: str, incidents: list[IncidentRecord]) -> tuple[str, DataFile]:
+    """The list of all incidents as a table of any length (`common.data_view`), in the given order."""
+    first = incident_rows(ctx, page, incidents[:FIRST_PAGE_ROWS], with_due=False)
+    note = (f"共 {len(incidents)} 起事件，此处按事发时间从近到远列出前 {len(first)} 起。"
+            "启用 JavaScript 后可翻页、排序，并按关键字、报告单位、类别、等级、状态筛选全部事件。")
+    return data_view(page, INCIDENT_HEADERS, first, len(incidents), incident_data(ctx, page, incidents),
+                     table_id="incidents", note=note)
+
+
+def incident_data(ctx: Context, page: str, incidents: list[IncidentRecord]) -> bytes:
+    """The data file of the incident list (FORMAT.md, Portal): every text masked, no markup characters.
+
+    A row: [title, incident page slug, unit, category, grade, occurred, reports, state, closed, late or
+    missed, silent units] — unit, category, grade and state index their tables (-1: none), silent units
+    index `strings`; occurred and closed are local times ("" when none).
+    """
+    tables: dict[str, dict[str, int]] = {"units": {}, "categories": {}, "grades": {}, "strings": {}}
+
+    def index(name: str, key: str) -> int:
+        found = tables[name]
+        if not key and name != "strings":
+            return -1
+        return found.setdefault(key, len(found))
+
+    rows = []
+    for inc in incidents:
+        late = inc.late_reports + inc.missed_reports + (1 if inc.missed_followup else 0)
+        silent = "、".join(ctx.unit_name(u) for u in inc.silent_units) or "—"
+        rows.append([plain(inc.title or inc.id), posixpath.basename(incident_page(inc.id))[:-3],
+                     index("units", inc.unit or ""), index("categories", inc.category or ""),
+                     index("grades", inc.grade or ""), fmt_time(inc.occurred_at, ctx.tz), len(inc.reports),
+                     0 if is_open(inc) else 1, fmt_time(inc.closed_at, ctx.tz), late,
+                     index("strings", plain(silent))])
+    codes = unit_codes(ctx)
+    pages = posixpath.dirname(rel(page, incident_page("x")))
+    return data_json({
+        "version": 1,
+        "layout": "incidents",
+        "columns": INCIDENT_HEADERS,
+        "pages": pages + "/" if pages else "",
+        "units": [[plain(code), plain(ctx.unit_name(code)), rel(page, unit_page(code)) if code in codes else ""]
+                  for code in tables["units"]],
+        "categories": [[plain(k), plain(labels.CATEGORY_ZH.get(k, k))] for k in tables["categories"]],
+        "grades": [[plain(k), plain(labels.GRADE_SHORT.get(k, k))] for k in tables["grades"]],
+        "states": [list(s) for s in STATES],
+        "strings": list(tables["strings"]),
+        "rows": rows,
+    })
 
 
 def _series(ctx: Context, inc: IncidentRecord) -> list[tuple[ReportRecord, dict]]:

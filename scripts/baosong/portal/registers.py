@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator
 
+from baosong.duties import DAILY_STATUSES, REQUEST_STATUSES, summary_counts
 from baosong.portal.common import (
     month_page,
     on_time_rate,
@@ -15,9 +16,11 @@ from baosong.portal.common import (
     time_key,
     year_page,
 )
+from baosong.portal.duty_pages import PERIODS_PAGE, REQUESTS_PAGE
 from baosong.portal.html import Cell, cell, esc, link, percent, table
 from baosong.portal.model import Context, Item, Page
 from baosong.records import ReportRecord
+from baosong.vocab import DAILY_STATUS_ZH, REQUEST_STATUS_ZH
 
 OFFICE_KINDS = ("adoption", "instruction", "notice", "correction")
 
@@ -93,6 +96,7 @@ def _index(ctx: Context, months: dict[str, list[ReportRecord]], years: dict[str,
         rows.append([Cell(link(path, year_page(year), f"{year}年"), year),
                      Cell(link(path, month_page(latest), f"{int(latest[5:])}月"), latest)] + _counts(records))
     body.append(table(["年份", "最近月份"] + COUNT_HEADERS, rows, table_id="years", numeric=range(2, 11)))
+    body += _duty_summary(ctx, path)
     invalid = ctx.register.invalid
     if invalid:
         body.append("## 未通过检查的文件")
@@ -105,3 +109,27 @@ def _index(ctx: Context, months: dict[str, list[ReportRecord]], years: dict[str,
                          cell(problems)])
         body.append(table(["文件", "收到时间", "问题"], rows, table_id="invalid"))
     return Page(path, "登记簿", "\n\n".join(body), "registers", nav_title="登记簿总览", order=("", 0, ""))
+
+
+def _duty_summary(ctx: Context, path: str) -> list[str]:
+    """约稿 and 重要时段 in the register's summary (`duties.summary_counts`): the target units' answers
+    by status, the units' daily reports by status; nothing when the register has neither."""
+    counts = summary_counts(ctx.register.requests, ctx.register.duty_periods)
+    if not counts["requests"] and not counts["duty_periods"]:
+        return []
+    asked = sum(counts[f"request_{s}"] for s in REQUEST_STATUSES)
+    days = sum(counts[f"daily_{s}"] for s in DAILY_STATUSES)
+    number = range(1, 2 + len(REQUEST_STATUSES))
+    return ["## 约稿与重要时段",
+            '<p class="bs-lead">约稿按每件约稿的每个目标单位计，重要时段按每个单位每天的日报计；'
+            "按收到时间判定，与其他报告相同。</p>",
+            table(["约稿", "应报（单位·件）"] + [REQUEST_STATUS_ZH[s] for s in REQUEST_STATUSES],
+                  [[Cell(link(path, REQUESTS_PAGE, f"{counts['requests']} 件"), f"{counts['requests']:09d}"),
+                    cell(asked, f"{asked:09d}")]
+                   + [cell(counts[f"request_{s}"], f"{counts[f'request_{s}']:09d}") for s in REQUEST_STATUSES]],
+                  table_id="summary-requests", numeric=number, search=False, cards=True),
+            table(["重要时段", "应报日报（单位·日）"] + [DAILY_STATUS_ZH[s] for s in DAILY_STATUSES],
+                  [[Cell(link(path, PERIODS_PAGE, f"{counts['duty_periods']} 个"), f"{counts['duty_periods']:09d}"),
+                    cell(days, f"{days:09d}")]
+                   + [cell(counts[f"daily_{s}"], f"{counts[f'daily_{s}']:09d}") for s in DAILY_STATUSES]],
+                  table_id="summary-dailies", numeric=number, search=False, cards=True)]

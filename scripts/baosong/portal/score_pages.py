@@ -68,7 +68,7 @@ def deduction_kinds(scores: Scores) -> list[str]:
 
 def has_duties(scores: Scores) -> bool:
     """Whether the scheme scores 约稿 or 重要时段 (policy `scoring.requests` / `scoring.duty`): one more column."""
-    return bool(scores.rules.get("requests") or scores.rules.get("duty"))
+    return scores.has_duties
 
 
 def quota_text(tab: dict, row: dict) -> str:

@@ -1,6 +1,7 @@
 /*
  * baosong portal: table sorting and filtering, register tables drawn from their data files a page at a
- * time, phone card labels, live "time left / overdue" texts.
+ * time, live "time left / overdue" texts. (Phone cards are labelled by the pages' own `data-label`
+ * attributes and the stylesheet: they need no script.)
  * Part of baosong (MIT licence, see README.md in this directory). No dependencies, no network access
  * beyond the site's own data files.
  */
@@ -102,17 +103,18 @@
     update();
   }
 
-  // ---- register tables of any length: every row in a data file beside the page ---------------------
+  // ---- tables of any length (register, unit, incident lists): every row in a data file beside the page
   // The page holds the first rows as HTML (what shows without JavaScript); the rows, their sorting,
-  // filtering and count come from the data file (portal/common.py `register_data` describes it). Only
-  // one page of rows is ever in the document. Every text goes into the page escaped (`h`).
+  // filtering and count come from the data file (portal/common.py `data_view`; its `layout` names the
+  // reader in LAYOUTS below). Only one page of rows is ever in the document. Every text goes into the
+  // page escaped (`h`).
 
   var ESCAPES = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#x27;" };
   function h(value) {
     return String(value).replace(/[&<>"']/g, function (c) { return ESCAPES[c]; });
   }
   var PAGE_SIZES = [50, 100, 200, 500];
-  var PARAMS = ["q", "unit", "kind", "status", "sig", "sort", "dir", "page", "n"];
+  var PARAMS = ["q", "unit", "kind", "cat", "grade", "status", "sig", "sort", "dir", "page", "n"];
 
   function readParams() {
     var out = {};
@@ -145,21 +147,98 @@
     return select;
   }
 
+  // A layout reads one kind of data file: the sort key of each column, a row's text for the keyword
+  // filter, the select filters, and a row's cells. Paging, sorting, filtering, the count and the URL
+  // are the same for every layout (DataTable below).
+  function tableFilter(param, column, choices, label, all) {
+    return { param: param, column: column, choices: choices, label: label, all: all, extra: [], test: null };
+  }
+
+  function link(href, text) {
+    return '<a href="' + h(href) + '">' + h(text) + "</a>";
+  }
+
+  function unitHtml(unit) {
+    return !unit ? "—" : unit[2] ? link(unit[2], unit[1]) : h(unit[1]);
+  }
+
+  function timeHtml(t) { return t ? h(t) : "—"; }
+
+  var LAYOUTS = {};
+
+  // Register and unit tables (portal/common.py `register_data`).
+  LAYOUTS.register = function (d) {
+    var S = d.strings, U = d.units, ST = d.statuses, SG = d.signatures;
+    var keys = [function (r) { return r[0]; }];
+    if (d.unit_column) keys.push(function (r) { return r[1] < 0 ? "" : U[r[1]][1]; });
+    keys.push(function (r) { return S[r[3]]; }, function (r) { return r[4]; }, function (r) { return r[6]; },
+              function (r) { return r[7]; }, function (r) { return r[8]; }, function (r) { return r[9]; },
+              function (r) { return ST[r[11]][2]; }, function (r) { return S[r[12]]; },
+              function (r) { return r[13] < 0 ? 9 : SG[r[13]][2]; }, function (r) { return S[r[14]]; });
+    var filters = [];
+    if (d.unit_column) filters.push(tableFilter("unit", 1, U, "按单位筛选", "全部单位"));
+    filters.push(tableFilter("kind", 2, d.kinds, "按类别筛选", "全部类别"),
+                 tableFilter("status", 11, ST, "按状态筛选", "全部状态"));
+    var sig = tableFilter("sig", 13, SG, "按签名筛选", "全部签名");
+    sig.extra = [["ok", "签名有效"], ["bad", "签名有问题"]];
+    sig.test = function (value) {
+      if (value === "ok") return function (r) { return r[13] >= 0 && SG[r[13]][2] === 0; };
+      if (value === "bad") return function (r) { return r[13] < 0 || SG[r[13]][2] !== 0; };
+      return null;
+    };
+    filters.push(sig);
+    return {
+      keys: keys,
+      filters: filters,
+      text: function (r) {
+        return [r[0], r[1] < 0 ? "" : U[r[1]][1], S[r[3]], r[4], r[6], r[7], r[8], S[r[10]],
+                ST[r[11]][1], S[r[12]], r[13] < 0 ? "" : SG[r[13]][1], S[r[14]]].join(" ");
+      },
+      cells: function (r, td) {
+        var out = td(h(r[0]), "bs-c-serial");
+        if (d.unit_column) out += td(unitHtml(r[1] < 0 ? null : U[r[1]]));
+        var status = ST[r[11]], g = r[13] < 0 ? null : SG[r[13]];
+        return out + td(h(S[r[3]])) + td(link(d.reports + r[5] + ".html", r[4]), "bs-c-title") +
+          td(timeHtml(r[6])) + td(timeHtml(r[7])) + td(timeHtml(r[8])) + td(h(S[r[10]])) +
+          td('<span class="bs-status bs-status-' + h(status[0]) + '">' + h(status[1]) + "</span>") +
+          td(h(S[r[12]])) +
+          td(g ? '<span class="' + (g[2] === 0 ? "bs-sig-ok" : "bs-sig-bad") + '">' + h(g[1]) + "</span>" : "—") +
+          td(h(S[r[14]]));
+      }
+    };
+  };
+
+  // The list of all incidents (portal/incidents.py `incident_data`).
+  LAYOUTS.incidents = function (d) {
+    var S = d.strings, U = d.units, C = d.categories, G = d.grades, ST = d.states;
+    var label = function (table_, i) { return i < 0 ? "—" : table_[i][1]; };
+    return {
+      keys: [function (r) { return r[0]; }, function (r) { return r[2] < 0 ? "" : U[r[2]][1]; },
+             function (r) { return label(C, r[3]); }, function (r) { return r[4] < 0 ? "Z" : G[r[4]][0]; },
+             function (r) { return r[5]; }, function (r) { return r[6]; }, function (r) { return r[7]; },
+             function (r) { return r[9]; }, function (r) { return S[r[10]]; }],
+      filters: [tableFilter("unit", 2, U, "按单位筛选", "全部单位"), tableFilter("cat", 3, C, "按类别筛选", "全部类别"),
+                tableFilter("grade", 4, G, "按等级筛选", "全部等级"), tableFilter("status", 7, ST, "按状态筛选", "全部状态")],
+      text: function (r) {
+        return [r[0], r[2] < 0 ? "" : U[r[2]][1], label(C, r[3]), label(G, r[4]), r[5], r[6],
+                ST[r[7]][1], r[8], r[9], S[r[10]]].join(" ");
+      },
+      cells: function (r, td) {
+        var state = r[7] === 0 ? '<span class="bs-state bs-open">处置中</span>'
+          : '<span class="bs-state bs-closed">已终报（' + h(r[8]) + "）</span>";
+        return td(link(d.pages + r[1] + ".html", r[0]), "bs-c-title") + td(unitHtml(r[2] < 0 ? null : U[r[2]])) +
+          td(h(label(C, r[3]))) + td(h(label(G, r[4]))) + td(timeHtml(r[5])) + td(h(r[6])) + td(state) +
+          td(r[9] ? h(r[9]) : "—") + td(h(S[r[10]]));
+      }
+    };
+  };
+
   function DataTable(table, data) {
     this.table = table;
     this.data = data;
     this.rows = data.rows;
     this.texts = null;
-    var unitColumn = data.unit_column;
-    var S = data.strings, U = data.units, K = data.kinds, ST = data.statuses, SG = data.signatures;
-    // Column -> sort key of a row (numbers compare as numbers, texts with the Chinese collator).
-    var keys = [function (r) { return r[0]; }];
-    if (unitColumn) keys.push(function (r) { return r[1] < 0 ? "" : U[r[1]][1]; });
-    keys.push(function (r) { return S[r[3]]; }, function (r) { return r[4]; }, function (r) { return r[6]; },
-              function (r) { return r[7]; }, function (r) { return r[8]; }, function (r) { return r[9]; },
-              function (r) { return ST[r[11]][2]; }, function (r) { return S[r[12]]; },
-              function (r) { return r[13] < 0 ? 9 : SG[r[13]][2]; }, function (r) { return S[r[14]]; });
-    this.keys = keys;
+    this.layout = (LAYOUTS[data.layout || "register"] || LAYOUTS.register)(data);
     this.pageSize = Number(table.getAttribute("data-page-size")) || 50;
     this.state = readParams();
     this.build();
@@ -168,35 +247,26 @@
   DataTable.prototype.text = function (i) {
     // Lower-case text of a row, as the keyword filter reads it (computed once, on the first keyword).
     if (!this.texts) {
-      var d = this.data, S = d.strings;
-      this.texts = this.rows.map(function (r) {
-        return [r[0], r[1] < 0 ? "" : d.units[r[1]][1], S[r[3]], r[4], r[6], r[7], r[8], S[r[10]],
-                d.statuses[r[11]][1], S[r[12]], r[13] < 0 ? "" : d.signatures[r[13]][1], S[r[14]]].join(" ").toLowerCase();
-      });
+      var text = this.layout.text;
+      this.texts = this.rows.map(function (r) { return text(r).toLowerCase(); });
     }
     return this.texts[i];
   };
 
   DataTable.prototype.build = function () {
-    var self = this, d = this.data, table = this.table;
+    var self = this, table = this.table;
     var parts = filterBar(table), wrap = parts.wrap, bar = parts.bar, input = parts.input;
     input.value = this.state.q;
     var present = function (table_, column) {
+      // The choices some row has, in the order of the data file.
       var seen = {};
       self.rows.forEach(function (r) { if (r[column] >= 0) seen[r[column]] = true; });
-      return table_.map(function (x, i) { return [i, x]; }).filter(function (p) { return seen[p[0]]; });
+      return table_.filter(function (x, i) { return seen[i]; }).map(function (x) { return [x[0], x[1]]; });
     };
     var selects = {};
-    if (d.unit_column) {
-      selects.unit = selectBox("按单位筛选", [["", "全部单位"]].concat(
-        present(d.units, 1).map(function (p) { return [p[1][0], p[1][1]]; })));
-    }
-    selects.kind = selectBox("按类别筛选", [["", "全部类别"]].concat(
-      present(d.kinds, 2).map(function (p) { return [p[1][0], p[1][1]]; })));
-    selects.status = selectBox("按状态筛选", [["", "全部状态"]].concat(
-      present(d.statuses, 11).map(function (p) { return [p[1][0], p[1][1]]; })));
-    selects.sig = selectBox("按签名筛选", [["", "全部签名"], ["ok", "签名有效"], ["bad", "签名有问题"]].concat(
-      present(d.signatures, 13).map(function (p) { return [p[1][0], p[1][1]]; })));
+    this.layout.filters.forEach(function (f) {
+      selects[f.param] = selectBox(f.label, [["", f.all]].concat(f.extra, present(f.choices, f.column)));
+    });
     Object.keys(selects).forEach(function (k) {
       selects[k].value = self.state[k];
       if (selects[k].value !== self.state[k]) { selects[k].value = ""; self.state[k] = ""; }
@@ -271,7 +341,7 @@
 
   DataTable.prototype.ordered = function () {
     // Row indices in display order: arrival order (as in the file), or sorted by a column.
-    var column = Number(this.state.sort), key = this.keys[column];
+    var column = Number(this.state.sort), key = this.layout.keys[column];
     var order = this.rows.map(function (_, i) { return i; });
     if (this.state.sort === "" || !key) return order;
     var rows = this.rows, values = rows.map(key);
@@ -286,19 +356,20 @@
   };
 
   DataTable.prototype.matches = function () {
-    var s = this.state, d = this.data, self = this;
+    var s = this.state, self = this;
     var terms = s.q.toLowerCase().split(/\s+/).filter(Boolean);
     var tests = [];
-    var indexOf = function (table_, key) {
-      for (var i = 0; i < table_.length; i++) if (table_[i][0] === key) return i;
-      return -2;
-    };
-    if (s.unit) { var u = indexOf(d.units, s.unit); tests.push(function (r) { return r[1] === u; }); }
-    if (s.kind) { var k = indexOf(d.kinds, s.kind); tests.push(function (r) { return r[2] === k; }); }
-    if (s.status) { var st = indexOf(d.statuses, s.status); tests.push(function (r) { return r[11] === st; }); }
-    if (s.sig === "ok") tests.push(function (r) { return r[13] >= 0 && d.signatures[r[13]][2] === 0; });
-    else if (s.sig === "bad") tests.push(function (r) { return r[13] < 0 || d.signatures[r[13]][2] !== 0; });
-    else if (s.sig) { var g = indexOf(d.signatures, s.sig); tests.push(function (r) { return r[13] === g; }); }
+    this.layout.filters.forEach(function (f) {
+      var value = s[f.param];
+      if (!value) return;
+      var test = f.test ? f.test(value) : null;
+      if (!test) {
+        var wanted = -2;
+        for (var i = 0; i < f.choices.length; i++) if (f.choices[i][0] === value) wanted = i;
+        test = function (r) { return r[f.column] === wanted; };
+      }
+      tests.push(test);
+    });
     return { active: terms.length + tests.length > 0, test: function (r, i) {
       for (var t = 0; t < tests.length; t++) if (!tests[t](r)) return false;
       if (!terms.length) return true;
@@ -341,27 +412,12 @@
   };
 
   DataTable.prototype.rowHtml = function (r) {
-    var d = this.data, S = d.strings, labels = d.columns;
-    var c = 0;
+    // Every cell carries its column's name (data-label), as the cells the page was built with.
+    var names = this.data.columns, c = 0;
     var td = function (inner, cls) {
-      var label = labels[c++];
-      return "<td" + (cls ? ' class="' + cls + '"' : "") + ' data-label="' + h(label) + '">' + inner + "</td>";
+      return "<td" + (cls ? ' class="' + cls + '"' : "") + ' data-label="' + h(names[c++]) + '">' + inner + "</td>";
     };
-    var time = function (t) { return t ? h(t) : "—"; };
-    var out = td(h(r[0]), "bs-c-serial");
-    if (d.unit_column) {
-      var unit = r[1] < 0 ? null : d.units[r[1]];
-      out += td(!unit ? "—" : unit[2] ? '<a href="' + h(unit[2]) + '">' + h(unit[1]) + "</a>" : h(unit[1]));
-    }
-    var status = d.statuses[r[11]], sig = r[13] < 0 ? null : d.signatures[r[13]];
-    out += td(h(S[r[3]])) +
-      td('<a href="' + h(d.reports + r[5] + ".html") + '">' + h(r[4]) + "</a>", "bs-c-title") +
-      td(time(r[6])) + td(time(r[7])) + td(time(r[8])) + td(h(S[r[10]])) +
-      td('<span class="bs-status bs-status-' + h(status[0]) + '">' + h(status[1]) + "</span>") +
-      td(h(S[r[12]])) +
-      td(sig ? '<span class="' + (sig[2] === 0 ? "bs-sig-ok" : "bs-sig-bad") + '">' + h(sig[1]) + "</span>" : "—") +
-      td(h(S[r[14]]));
-    return "<tr>" + out + "</tr>";
+    return "<tr>" + this.layout.cells(r, td) + "</tr>";
   };
 
   function loadDataTable(table) {
@@ -375,18 +431,6 @@
       var more = table.closest(".bs-table-wrap").parentNode.querySelector("[data-bs-more]");
       if (more) more.insertAdjacentText("afterbegin", "（完整列表载入失败：" + error.message + "）");
     });
-  }
-
-  // ---- phones: rows as cards, each cell labelled with its column ------------------------------------
-  function labelCells(table) {
-    if (table.getAttribute("data-bs-labelled") || !table.tHead) return;
-    var names = Array.prototype.map.call(table.tHead.rows[0].cells, function (th) { return th.textContent.trim(); });
-    Array.prototype.forEach.call(table.tBodies[0] ? table.tBodies[0].rows : [], function (row) {
-      Array.prototype.forEach.call(row.cells, function (cell, i) {
-        if (!cell.hasAttribute("data-label") && names[i]) cell.setAttribute("data-label", names[i]);
-      });
-    });
-    table.setAttribute("data-bs-labelled", "1");
   }
 
   function duration(minutes) {
@@ -418,13 +462,6 @@
     document.querySelectorAll("table.bs-sortable").forEach(makeSortable);
     document.querySelectorAll("table.bs-filterable").forEach(makeFilterable);
     document.querySelectorAll("table[data-rows]").forEach(loadDataTable);
-    // Cards carry their column names; labelled only when the screen is narrow (big tables cost a little).
-    var narrow = window.matchMedia ? window.matchMedia("(max-width: 44.9375em)") : null;
-    var label = function () {
-      if (narrow && narrow.matches) document.querySelectorAll("table.bs-cards:not([data-rows])").forEach(labelCells);
-    };
-    label();
-    if (narrow && narrow.addEventListener) narrow.addEventListener("change", label);
     if (document.querySelector(".bs-due[data-due]")) {
       refreshDue();
       window.setInterval(refreshDue, 30000);
