@@ -24,7 +24,7 @@ from typing import Any
 from baosong.check import PER_WORKER_FILES, JudgedCache, check_bytes_doc, problem_tuple
 from baosong.config import Config, load_config
 from baosong.deadlines import judge, next_followup_due, series_deadlines
-from baosong.duties import DUTY_FIELDS, DutyPeriodRecord, RequestRecord, compute_duties
+from baosong.duties import DUTY_FIELDS, DutyPeriodRecord, RequestRecord, compute_duties, summary_counts
 from baosong.gitrepo import BackgroundLog, GitTree, read_objects
 from baosong.grading import computed_grade, figures_of
 from baosong.history import Arrival, read_arrivals
@@ -75,7 +75,8 @@ class Register:
                 "unattested": sum(1 for r in self.reports if r.received_at is not None and not r.attested),
                 "silent": sum(1 for i in self.incidents if i.silent_units),
                 "upward_late": sum(1 for i in self.incidents for d in i.upward if d["status"] == "late"),
-                "upward_missed": sum(1 for i in self.incidents for d in i.upward if d["status"] == "missed")}
+                "upward_missed": sum(1 for i in self.incidents for d in i.upward if d["status"] == "missed"),
+                **summary_counts(self.requests, self.duty_periods)}
 
 
 # ------------------------------------------------------------------------------------------------
