@@ -405,3 +405,11 @@ def test_cross_file_forward_rules_hold_in_the_register_when_main_was_pushed_past
     table = upper.baosong("registry", "--now", CHECK_AT).stdout
     assert f"{second}:" in table and "[forward-duplicate]" in table and f"{follow}:" in table and \
         "[forward-incident]" in table
+    # The portal lists them where it lists every file that failed the check.
+    site = upper.root.parent / "site"
+    proc = upper.baosong("build", "--out", str(site), "--now", CHECK_AT)
+    assert proc.returncode == 0, proc.stderr
+    page = (site / "registers" / "index.html").read_text(encoding="utf-8")
+    failed = page[page.index("未通过检查的文件"):]
+    assert all(p in failed for p in (first, second, forged, follow)) and own_path not in failed
+    assert "同一份报告只能转报一次" in failed and "不是该事件首报的转报" in failed
