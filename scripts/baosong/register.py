@@ -141,9 +141,9 @@ _SHADOW = frozenset({"id", "kind", "unit", "stage", "incident", "forwarded", "fo
 
 
 def _shadow(summary: dict | None) -> dict | None:
-    """What the forward rules across files read of a report that fails on its own but has a check summary
-    (the check judges those rules over such reports too): kept for forwards and first reports only."""
-    if summary is None or not (summary.get("forwarded") or (summary["kind"], summary["stage"]) == ("emergency", "first")):
+    """What the forward rules across files read of a report that fails on its own but has a check summary:
+    the check judges those rules over such reports too (a forward, a forward's incident, an id taken first)."""
+    if summary is None:
         return None
     return {"id": summary["id"], "kind": summary["kind"], "unit": summary["unit"], "stage": summary["stage"],
             "incident": summary["refs"].get("incident"), "forwarded": summary.get("forwarded"),
@@ -226,24 +226,34 @@ def foreign_series_reports(docs: dict[str, dict], cfg: Config) -> dict[str, str]
     return foreign
 
 
+def _forward_view(path: str, fields: dict) -> dict[str, Any]:
+    """A summary as `rules.forward_problems` reads it, from kept fields (a valid report) or a shadow."""
+    incident = fields.get("incident")
+    forwarded = fields["forwarded"] if "forwarded" in fields else (fields.get("forwarded_from") or {}).get("id")
+    return {"path": path, "id": fields.get("id"), "kind": fields.get("kind"), "unit": fields.get("unit"),
+            "stage": fields.get("stage"), "refs": {"incident": incident} if isinstance(incident, str) else {},
+            "forwarded": forwarded, "forwarded_incident": fields.get("forwarded_incident")}
+
+
 def cross_file_problems(docs: dict[str, dict], shadows: dict[str, dict] | None = None,
                         ) -> dict[str, list[tuple[str, str, str]]]:
     """The forward rules across files (`rules.forward_problems`), judged as `baosong check` judges them:
     over the valid reports (`docs`) and the shadows of those that fail on their own. path ->
     [(field, rule, message)]; empty, at no cost, for a registry without forwards."""
     shadows = shadows or {}
-    views = {p: {**{k: d.get(k) for k in _SHADOW}, "forwarded": (d.get("forwarded_from") or {}).get("id")}
-             for p, d in docs.items() if "forwarded_from" in d}
-    if not views and not any(v.get("forwarded") for v in shadows.values()):
+    forwards = sorted([p for p, d in docs.items() if "forwarded_from" in d] +
+                      [p for p, v in shadows.items() if v.get("forwarded")])
+    if not forwards:
         return {}
-    summaries = []
+    summaries = [_forward_view(p, shadows.get(p) or docs[p]) for p in forwards]
+    # Only the incidents forwards name are looked up: the first report of each such id in path order (as the
+    # check's summaries, which are sorted by path), among valid and invalid reports alike.
+    wanted = {s["refs"]["incident"] for s in summaries if s["forwarded_incident"] and s["refs"]}
     by_id: dict[str, dict] = {}
-    for path in sorted(docs.keys() | shadows.keys()):
-        view = shadows.get(path) or views.get(path) or {k: docs[path].get(k) for k in _SHADOW}
-        incident = view.get("incident")
-        s = {**view, "path": path, "refs": {"incident": incident} if isinstance(incident, str) else {}}
-        summaries.append(s)
-        by_id.setdefault(s["id"], s)
+    for path in sorted(docs.keys() | shadows.keys()) if wanted else ():
+        fields = shadows.get(path) or docs[path]
+        if fields.get("id") in wanted and fields["id"] not in by_id:
+            by_id[fields["id"]] = _forward_view(path, fields)
     found: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
     for s, fieldname, rule, message in forward_problems(summaries, by_id):
         found[s["path"]].append((fieldname, rule, message))
