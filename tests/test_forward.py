@@ -401,6 +401,9 @@ def test_cross_file_forward_rules_hold_in_the_register_when_main_was_pushed_past
     assert {r["path"] for r in reg["reports"]} == {own_path}
     assert reg["summary"]["invalid"] == 4 and reg["summary"]["reports"] == 1
     assert all(bad["blob"] and bad["received_at"] for bad in reg["invalid"])
+    # From the register cache (kept fields, shadows of the invalid ones): the same register.
+    warm = upper.baosong("registry", "--format", "json", "--now", CHECK_AT)
+    assert json.loads(warm.stdout) == reg and (upper.root / ".git" / "baosong-cache" / "register.json").is_file()
     # The table names the rule of each set-aside file, as it does for the per-file verdicts.
     table = upper.baosong("registry", "--now", CHECK_AT).stdout
     assert f"{second}:" in table and "[forward-duplicate]" in table and f"{follow}:" in table and \
