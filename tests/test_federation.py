@@ -8,9 +8,11 @@ upper receipts, `verify --chain --lower` walks all three levels, and the portals
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -159,6 +161,88 @@ def test_province_sees_on_time_late_and_missed_forwards(registers):
     assert {r["status"] for r in forwarded} == {"on_time", "late", "missed"}
     assert all(r["forwarded_from"]["registry"] == "jiangzhou" for r in forwarded)
     assert all(r["delay_reason"] for r in forwarded if r["status"] != "on_time")
+
+
+def _instant(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+def _parquet(path: Path) -> list[dict]:
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute("SET TimeZone = 'UTC'")
+    rel = con.execute("SELECT * FROM read_parquet(?)", [str(path)])
+    names = [d[0] for d in rel.description]
+    return [dict(zip(names, row, strict=True)) for row in rel.fetchall()]
+
+
+@pytest.fixture(scope="module")
+def parquet(fed, tmp_path_factory):
+    """`baosong export --format parquet` of each level's 2026 register, at the registers' `now`, under one directory."""
+    out, _ = fed
+    exports = tmp_path_factory.mktemp("parquet")
+    for level in ("county", "city", "province"):
+        proc = baosong(out / level, "export", "--what", "register", "--period", "2026", "--format", "parquet",
+                       "--now", NOW, "--out", str(exports / level))
+        assert proc.returncode == 0, proc.stderr
+    return exports
+
+
+@pytest.mark.parametrize("level", ["county", "city", "province"])
+def test_parquet_upward_columns_equal_the_register(parquet, registers, level):
+    """The Parquet export's upward columns on registries that have upward duties and forwards: each
+    incident's `upward` list and each report's `forwarded_from_*` equal the register's, judged at the same
+    `now` (texts masked as the export masks them)."""
+    from baosong.privacy import mask
+
+    reg = registers[level]
+    incidents = {i["id"]: i for i in reg["incidents"] if (i["opened_at"] or "").startswith("2026")}
+    rows = {r["id"]: r for r in _parquet(parquet / level / "incidents.parquet")}
+    assert set(rows) == {mask(i) for i in incidents} and incidents
+    duties = 0
+    for iid, incident in incidents.items():
+        got = rows[mask(iid)]["upward"]
+        want = [{"to": mask(d["to"]), "rule": mask(d["rule"]), "due_at": _instant(d["due_at"]),
+                 "done_at": _instant(d["done_at"]), "status": d["status"], "delay_minutes": d["delay_minutes"],
+                 "delay_reason": mask(d["delay_reason"]) if d["delay_reason"] is not None else None}
+                for d in incident["upward"]]
+        assert got == want, iid
+        duties += len(want)
+    statuses = {d["status"] for i in incidents.values() for d in i["upward"]}
+    assert duties > 0 and (level == "province" or {"on_time", "late", "missed"} <= statuses)  # not vacuous
+    reports = {r["id"]: r for r in _parquet(parquet / level / "reports.parquet")}
+    in_period = [r for r in reg["reports"] if (r["received_at"] or "").startswith("2026")]
+    assert set(reports) == {mask(r["id"]) for r in in_period}
+    forwards = 0
+    for r in in_period:
+        row, fwd = reports[mask(r["id"])], r["forwarded_from"] or {}
+        assert (row["forwarded_from_registry"], row["forwarded_from_id"], row["forwarded_from_received_at"]) == (
+            fwd.get("registry"), mask(fwd["id"]) if fwd else None, _instant(fwd.get("received_at"))), r["id"]
+        forwards += bool(fwd)
+    assert (forwards > 0) == (level != "county")  # the city and the province hold forwards, the county none
+
+
+def test_province_query_of_upward_duties_equals_the_registers(fed, parquet, registers):
+    """`baosong analyze`'s shipped `upward_duties` query over the three exports: per registry, target and
+    status, the count of incidents and the mean delay of the late ones, as the registers say."""
+    from baosong.privacy import mask
+
+    proc = subprocess.run([BAOSONG, "analyze", str(parquet), "--query", "upward_duties", "--format", "json"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    got = {tuple(row[:3]): tuple(row[3:]) for row in json.loads(proc.stdout)["upward_duties"]["rows"]}
+    out, _ = fed
+    want: dict[tuple, list] = {}
+    for level, reg in registers.items():
+        name = mask(yaml.safe_load((out / level / "config" / "units.yaml").read_text(encoding="utf-8"))["city"])
+        for i in reg["incidents"]:
+            if (i["opened_at"] or "").startswith("2026"):
+                for d in i["upward"]:
+                    want.setdefault((name, mask(d["to"]), d["status"]), []).append(d["delay_minutes"])
+    # DuckDB's round() goes half away from zero (the delays are positive): floor(x + 0.5), not Python's round.
+    expected = {k: (len(v), math.floor(sum(v) / len(v) + 0.5) if k[2] == "late" else None) for k, v in want.items()}
+    assert got == expected and any(k[2] == "late" for k in got)
 
 
 def test_verify_chain_walks_every_level_given(fed):

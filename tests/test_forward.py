@@ -360,3 +360,59 @@ def test_a_report_is_forwarded_only_once(lower, upper):
     assert code == 1 and "forward-duplicate" in errors(problems), problems
     hit = next(p for p in problems if p["rule"] == "forward-duplicate")
     assert hit["path"] == second and path in hit["message"] and hit["line"] > 1
+
+
+def test_cross_file_forward_rules_hold_in_the_register_when_main_was_pushed_past_the_check(lower, upper):
+    """A duplicate forward and a forwarded follow-up joined to the wrong incident, committed straight to main
+    (an administrator's push, no pull request): the register sets them aside with the check's verdicts."""
+    first = written(upper, forward(lower, upper, "gaj-20261125-wanghao-01"))
+    upper.commit("转报首报", signer="lijing", date=FORWARD_AT, paths=[first])
+    proc = lower.baosong("forward", "gaj-20261125-wanghao-02", "--to", str(upper.root), "--now",
+                         "2026-11-25T12:30:00+08:00")
+    follow = written(upper, proc)
+    own_path, own_text = th.emergency("dcq", "lijing", "sunweidong", n=5)
+    upper.write(own_path, own_text)
+    text = (upper.root / follow).read_text()
+    assert "incident: dcq-20261125-lijing-01" in text
+    upper.write(follow, text.replace("incident: dcq-20261125-lijing-01", "incident: dcq-20261125-lijing-05"))
+    second = first.replace("-01.yaml", "-03.yaml")
+    upper.write(second, (upper.root / first).read_text().replace("lijing-01", "lijing-03"))
+    # A third copy, forged besides (a figure lowered): invalid on its own, and still a duplicate for both rules.
+    forged = first.replace("-01.yaml", "-04.yaml")
+    upper.write(forged, (upper.root / first).read_text().replace("lijing-01", "lijing-04").replace(
+        "  serious_injuries: 1", "  serious_injuries: 0", 1))
+    upper.commit("直接推送", signer="lijing", date="2026-11-25T12:40:00+08:00")
+    assert upper.git("rev-parse", "--abbrev-ref", "HEAD") == "main"
+
+    proc = upper.baosong("check", "--format", "json")
+    assert proc.returncode == 1, proc.stderr
+    checked = [p for p in json.loads(proc.stdout) if p["severity"] == "error"]
+    assert {(p["path"], p["rule"]) for p in checked} == {
+        (first, "forward-duplicate"), (second, "forward-duplicate"), (follow, "forward-incident"),
+        (forged, "forward-duplicate"), (forged, "forward-figure-lowered")}
+
+    proc = upper.baosong("registry", "--format", "json", "--now", CHECK_AT)
+    assert proc.returncode == 0, proc.stderr
+    reg = json.loads(proc.stdout)
+    # The same verdicts, lines and messages as the check; none of the three counts as a report.
+    keys = ("line", "column", "field", "rule", "message")
+    assert {(bad["path"], *(p[k] for k in keys)) for bad in reg["invalid"] for p in bad["problems"]} == {
+        (p["path"], *(p[k] for k in keys)) for p in checked}
+    assert {r["path"] for r in reg["reports"]} == {own_path}
+    assert reg["summary"]["invalid"] == 4 and reg["summary"]["reports"] == 1
+    assert all(bad["blob"] and bad["received_at"] for bad in reg["invalid"])
+    # From the register cache (kept fields, shadows of the invalid ones): the same register.
+    warm = upper.baosong("registry", "--format", "json", "--now", CHECK_AT)
+    assert json.loads(warm.stdout) == reg and (upper.root / ".git" / "baosong-cache" / "register.json").is_file()
+    # The table names the rule of each set-aside file, as it does for the per-file verdicts.
+    table = upper.baosong("registry", "--now", CHECK_AT).stdout
+    assert f"{second}:" in table and "[forward-duplicate]" in table and f"{follow}:" in table and \
+        "[forward-incident]" in table
+    # The portal lists them where it lists every file that failed the check.
+    site = upper.root.parent / "site"
+    proc = upper.baosong("build", "--out", str(site), "--now", CHECK_AT)
+    assert proc.returncode == 0, proc.stderr
+    page = (site / "registers" / "index.html").read_text(encoding="utf-8")
+    failed = page[page.index("未通过检查的文件"):]
+    assert all(p in failed for p in (first, second, forged, follow)) and own_path not in failed
+    assert "同一份报告只能转报一次" in failed and "不是该事件首报的转报" in failed

@@ -31,7 +31,7 @@ from baosong.history import Arrival, read_arrivals
 from baosong.parallel import fork_map, workers_for
 from baosong.provenance import forwarded_summary
 from baosong.records import Deadline, IncidentRecord, MissedFollowup, ReportRecord
-from baosong.rules import incident_unit_problem
+from baosong.rules import forward_problems, incident_unit_problem
 from baosong.timeutil import iso, parse_datetime
 from baosong.upstream import UpstreamLinks, read_upstream
 from baosong.upward import upward_duties
@@ -43,7 +43,9 @@ KEEP_FIELDS = ("id", "kind", "unit", "title", "created_at", "author", "reviewer"
                "casualties", "economic_loss", "sensitive", "involved_units", "delay_reason", "info_type",
                "report", "level", "finding", "target_unit", "signoff_pending", *DUTY_FIELDS)
 
-_KEEP = frozenset(KEEP_FIELDS) | {"forwarded_from"}  # kept as the link summary (provenance.forwarded_summary)
+# forwarded_from is kept as the link summary (provenance.forwarded_summary); forwarded_incident is the
+# origin's `incident` (the check summary's), for the cross-file rule forward-incident.
+_KEEP = frozenset(KEEP_FIELDS) | {"forwarded_from", "forwarded_incident"}
 
 Progress = Callable[[Iterable, str], Iterable]
 
@@ -84,9 +86,9 @@ class Register:
 
 
 def _judge_blobs(repo: Path, tree: GitTree, paths: list[str], cfg: Config, use_cache: bool,
-                 progress: Progress | None) -> tuple[dict[str, dict], dict[str, list]]:
-    """Documents of valid reports and the problems of invalid ones, by path."""
-    # (path, blob) -> (error tuples, kept fields or None), under the configuration's fingerprint.
+                 progress: Progress | None) -> tuple[dict[str, dict], dict[str, list], dict[str, dict]]:
+    """Documents of valid reports, the problems of invalid ones and their shadows (`_shadow`), by path."""
+    # (path, blob) -> (error tuples, kept fields or None, shadow or None), under the configuration's fingerprint.
     cache = JudgedCache(repo, cfg.fingerprint, use_cache, name="register", decode=_decode_judged, encode=_encode_judged)
     keys = {p: (p, tree.entries[p].oid) for p in paths}
     missing = sorted({k[1] for p, k in keys.items() if k not in cache.entries})
@@ -104,34 +106,53 @@ def _judge_blobs(repo: Path, tree: GitTree, paths: list[str], cfg: Config, use_c
         cache.dirty = True
     docs: dict[str, dict] = {}
     problems_by_path: dict[str, list] = {}
+    shadows: dict[str, dict] = {}
     for p in paths:
-        errors, kept = cache.entries[keys[p]]
+        errors, kept, shadow = cache.entries[keys[p]]
         if kept is not None:
             docs[p] = kept
         else:
             problems_by_path[p] = errors
+            if shadow is not None:
+                shadows[p] = shadow
     live = set(keys.values())
     if len(live) != len(cache.entries):  # drop results of blobs no longer in the tree
         cache.entries = {k: v for k, v in cache.entries.items() if k in live}
         cache.dirty = True
     cache.save()
-    return docs, problems_by_path
+    return docs, problems_by_path, shadows
 
 
-def _judge_blob(path: str, data: bytes | None, cfg: Config) -> tuple[list[tuple], dict | None]:
-    """(error tuples, kept fields or None) of one report blob."""
+def _judge_blob(path: str, data: bytes | None, cfg: Config) -> tuple[list[tuple], dict | None, dict | None]:
+    """(error tuples, kept fields or None, shadow or None) of one report blob."""
     if data is None:
-        return [(path, 1, 1, "", "file-unreadable", "无法从 git 对象中读取该文件。", "error")], None
-    problems, _summary, doc = check_bytes_doc(path, data, cfg)
+        return [(path, 1, 1, "", "file-unreadable", "无法从 git 对象中读取该文件。", "error")], None, None
+    problems, summary, doc = check_bytes_doc(path, data, cfg)
     errors = [(x.path, x.line, x.column, x.field, x.rule, x.message, x.severity) for x in problems if x.is_error]
     kept = {k: doc[k] for k in KEEP_FIELDS if k in doc} if doc is not None and not errors else None
     if kept is not None and doc is not None and "forwarded_from" in doc:
         kept["forwarded_from"] = forwarded_summary(doc)  # the link only: the origin text stays in the blob
-    return errors, kept
+        if summary is not None and isinstance(summary.get("forwarded_incident"), str):
+            kept["forwarded_incident"] = summary["forwarded_incident"]
+    return errors, kept, _shadow(summary) if kept is None else None
+
+
+# What `cross_file_problems` reads of a report, under the names of `rules.forward_problems`' summaries.
+_SHADOW = frozenset({"id", "kind", "unit", "stage", "incident", "forwarded", "forwarded_incident"})
+
+
+def _shadow(summary: dict | None) -> dict | None:
+    """What the forward rules across files read of a report that fails on its own but has a check summary:
+    the check judges those rules over such reports too (a forward, a forward's incident, an id taken first)."""
+    if summary is None:
+        return None
+    return {"id": summary["id"], "kind": summary["kind"], "unit": summary["unit"], "stage": summary["stage"],
+            "incident": summary["refs"].get("incident"), "forwarded": summary.get("forwarded"),
+            "forwarded_incident": summary.get("forwarded_incident")}
 
 
 def _encode_judged(entries: dict[tuple[str, str], tuple]) -> list[list]:
-    return [[path, blob, errors, kept] for (path, blob), (errors, kept) in entries.items()]
+    return [[path, blob, errors, kept, shadow] for (path, blob), (errors, kept, shadow) in entries.items()]
 
 
 def _decode_judged(stored: object) -> dict[tuple[str, str], tuple] | None:
@@ -140,15 +161,16 @@ def _decode_judged(stored: object) -> dict[tuple[str, str], tuple] | None:
         return None
     out: dict[tuple[str, str], tuple] = {}
     for entry in stored:
-        if not (isinstance(entry, list) and len(entry) == 4):
+        if not (isinstance(entry, list) and len(entry) == 5):
             continue
-        path, blob, errors, kept = entry
+        path, blob, errors, kept, shadow = entry
         if not (isinstance(path, str) and isinstance(blob, str) and isinstance(errors, list)
-                and (kept is None or (isinstance(kept, dict) and kept.keys() <= _KEEP))):
+                and (kept is None or (isinstance(kept, dict) and kept.keys() <= _KEEP))
+                and (shadow is None or (isinstance(shadow, dict) and shadow.keys() <= _SHADOW))):
             continue
         tuples = [problem_tuple(e) for e in errors]
         if None not in tuples:
-            out[(path, blob)] = (tuples, kept)
+            out[(path, blob)] = (tuples, kept, shadow)
     return out
 
 
@@ -166,9 +188,9 @@ def build_register(repo: Path, rev: str = "HEAD", *, now: datetime, use_cache: b
     others = [p for p in listed if not p.endswith(".yaml") and not p.rsplit("/", 1)[-1].startswith(".")]
     # The history pass (CPU in git) runs while the blobs are judged (CPU here): on a cold run, two cores.
     with BackgroundLog(repo, tree.commit, merges=False) as history:
-        docs, problems = _judge_blobs(repo, tree, paths, cfg, use_cache, progress)
+        docs, problems, shadows = _judge_blobs(repo, tree, paths, cfg, use_cache, progress)
         commits = history.result()
-    _set_aside_foreign_series_reports(repo, tree, docs, problems, cfg)
+    _set_aside_cross_file(repo, tree, docs, problems, shadows, cfg)
     for p in others:
         problems[p] = [(p, 1, 1, "", "path-extension", "报告文件须以 .yaml 结尾。", "error")]
     arrivals = read_arrivals(repo, tree.commit, cfg, use_cache=use_cache, commits=commits)
@@ -205,18 +227,74 @@ def foreign_series_reports(docs: dict[str, dict], cfg: Config) -> dict[str, str]
     return foreign
 
 
-def _set_aside_foreign_series_reports(repo: Path, tree: GitTree, docs: dict[str, dict], problems: dict[str, list],
-                                      cfg: Config) -> None:
-    """Move reports about another unit's incident from docs to the invalid problems (rule incident-unit)."""
-    foreign = foreign_series_reports(docs, cfg)
-    if not foreign:
+def _forward_view(path: str, fields: dict) -> dict[str, Any]:
+    """A summary as `rules.forward_problems` reads it, from kept fields (a valid report) or a shadow."""
+    incident = fields.get("incident")
+    forwarded = fields["forwarded"] if "forwarded" in fields else (fields.get("forwarded_from") or {}).get("id")
+    return {"path": path, "id": fields.get("id"), "kind": fields.get("kind"), "unit": fields.get("unit"),
+            "stage": fields.get("stage"), "refs": {"incident": incident} if isinstance(incident, str) else {},
+            "forwarded": forwarded, "forwarded_incident": fields.get("forwarded_incident")}
+
+
+def cross_file_problems(docs: dict[str, dict], shadows: dict[str, dict] | None = None,
+                        ) -> dict[str, list[tuple[str, str, str]]]:
+    """The forward rules across files (`rules.forward_problems`), judged as `baosong check` judges them:
+    over the valid reports (`docs`) and the shadows of those that fail on their own. path ->
+    [(field, rule, message)]; empty, at no cost, for a registry without forwards."""
+    shadows = shadows or {}
+    forwards = sorted([p for p, d in docs.items() if "forwarded_from" in d] +
+                      [p for p, v in shadows.items() if v.get("forwarded")])
+    if not forwards:
+        return {}
+    summaries = [_forward_view(p, shadows.get(p) or docs[p]) for p in forwards]
+    # Only the incidents forwards name are looked up: the first report of each such id in path order (as the
+    # check's summaries, which are sorted by path), among valid and invalid reports alike.
+    wanted = {s["refs"]["incident"] for s in summaries if s["forwarded_incident"] and s["refs"]}
+    by_id: dict[str, dict] = {}
+    for path in sorted(docs.keys() | shadows.keys()) if wanted else ():
+        fields = shadows.get(path) or docs[path]
+        if fields.get("id") in wanted and fields["id"] not in by_id:
+            by_id[fields["id"]] = _forward_view(path, fields)
+    found: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    for s, fieldname, rule, message in forward_problems(summaries, by_id):
+        found[s["path"]].append((fieldname, rule, message))
+    return dict(found)
+
+
+def _set_aside_cross_file(repo: Path, tree: GitTree, docs: dict[str, dict], problems: dict[str, list],
+                          shadows: dict[str, dict], cfg: Config) -> None:
+    """Apply the rules across files that `baosong check` and the server guard apply, with their verdicts:
+    forward-duplicate, forward-incident (`cross_file_problems`) and incident-unit (`foreign_series_reports`;
+    not for a report already refused by forward-incident, as in the check). A valid report that fails one
+    moves from docs to the invalid problems; an invalid one gets the problem added to its own.
+
+    A file that reached main past the check (an administrator's merge, a push before the hooks) must not
+    count, and must show where the register shows every problem.
+    """
+    forwards = cross_file_problems(docs, shadows)
+    foreign = {p: why for p, why in foreign_series_reports(docs, cfg).items()
+               if not any(rule == "forward-incident" for _, rule, _ in forwards.get(p, ()))}
+    if not forwards and not foreign:
         return
-    blobs = read_objects(repo, sorted({tree.entries[p].oid for p in foreign}))
-    for path, why in foreign.items():
+    paths = sorted(forwards.keys() | foreign.keys())
+    blobs = read_objects(repo, sorted({tree.entries[p].oid for p in paths}))
+    for path in paths:
         raw = blobs.get(tree.entries[path].oid)
-        line, col = load_yaml(raw, path).position(("incident",)) if raw is not None else (1, 1)
-        del docs[path]
-        problems[path] = [(path, line, col, "incident", "incident-unit", why, "error")]
+        found = []
+        if path in forwards:
+            # The check's own positions (its summary's), for the same lines as `baosong check`.
+            summary = check_bytes_doc(path, raw, cfg)[1] if raw is not None else None
+            pos = summary["pos"] if summary is not None else {}
+            found += [(path, *pos.get(f, (1, 1)), f, rule, message, "error") for f, rule, message in forwards[path]]
+        if path in foreign:
+            line, col = load_yaml(raw, path).position(("incident",)) if raw is not None else (1, 1)
+            found.append((path, line, col, "incident", "incident-unit", foreign[path], "error"))
+        found.sort(key=lambda t: (t[1], t[2], t[4]))
+        if path in docs:
+            del docs[path]
+            problems[path] = found
+        else:
+            problems[path] = problems[path] + found  # after the file's own errors, which the table shows first
 
 
 # ------------------------------------------------------------------------------------------------

@@ -335,16 +335,11 @@ def check_collection(summaries: list[dict], cfg: Config, now: datetime) -> list[
         if s["latest_ts"] is not None and s["latest_ts"] > horizon:
             emit(s, s["latest_field"], "time-future", f"时间 {s['latest_time']} 晚于当前时间，请核对。")
 
-    forwards: dict[tuple, list[dict]] = defaultdict(list)
-    for s in summaries:
-        if s.get("forwarded"):
-            forwards[(s["unit"], s["forwarded"])].append(s)
-    for (_, origin_id), group in forwards.items():
-        for s in group if len(group) > 1 else ():
-            others = "、".join(o["path"] for o in group if o is not s)
-            emit(s, "forwarded_from", "forward-duplicate",
-                 f"来源报告 {origin_id} 已由 {others} 转报，同一份报告只能转报一次（否则上级登记簿会重复计数）。"
-                 "如需更正，请对已转报的报告提交更正记录或续报。")
+    misjoined: set[int] = set()  # summaries refused by forward-incident: they take no place in the series
+    for s, fieldname, rule, message in forward_problems(summaries, by_id):
+        emit(s, fieldname, rule, message)
+        if rule == "forward-incident":
+            misjoined.add(id(s))
 
     series: dict[str, list[dict]] = defaultdict(list)
     for s in summaries:
@@ -356,12 +351,7 @@ def check_collection(summaries: list[dict], cfg: Config, now: datetime) -> list[
             if fieldname == "incident" and not (target["kind"] == "emergency" and target["stage"] == "first"):
                 emit(s, fieldname, "ref-not-first", f"“{target_id}”不是紧急信息首报，续报/终报须指向事件的首报编号。")
                 continue
-            if fieldname == "incident" and s.get("forwarded_incident") and \
-                    target.get("forwarded") != s["forwarded_incident"]:
-                emit(s, fieldname, "forward-incident",
-                     f"本报告转报的是来源登记库事件 {s['forwarded_incident']} 的{'续报' if s['stage'] == 'followup' else '终报'}，"
-                     f"但所属事件“{target_id}”不是该事件首报的转报。请指向上级登记库中转报 {s['forwarded_incident']} 的报告编号"
-                     "（baosong forward 会自动填写）。")
+            if fieldname == "incident" and id(s) in misjoined:
                 continue
             if fieldname == "incident" and s["kind"] == "emergency":
                 why = incident_unit_problem(s["unit"], s["stage"], target, cfg)
@@ -380,6 +370,41 @@ def check_collection(summaries: list[dict], cfg: Config, now: datetime) -> list[
     for first_id, items in series.items():
         _check_series(by_id[first_id], items, emit)
     return problems
+
+
+def forward_problems(summaries: list[dict], by_id: dict[str, dict]) -> list[tuple[dict, str, str, str]]:
+    """The rules across files of forwards (上报), as (summary, field, rule, message).
+
+    `forward-duplicate`: two reports of one unit forwarding the same origin id (each is named).
+    `forward-incident`: a forwarded follow-up/final whose `incident` is a first report that is not the
+    forward of its origin's incident (a missing target or one that is no first report is `ref-missing` /
+    `ref-not-first`, not this rule). Shared by `check_collection` and the register
+    (`register.cross_file_problems`), so a forward that reached main past the check gets the same verdicts.
+    Summaries need path, unit, stage, refs, forwarded and forwarded_incident; `by_id` maps each id to
+    its first summary (kind, stage, forwarded).
+    """
+    out: list[tuple[dict, str, str, str]] = []
+    forwards: dict[tuple, list[dict]] = defaultdict(list)
+    for s in summaries:
+        if s.get("forwarded"):
+            forwards[(s["unit"], s["forwarded"])].append(s)
+    for (_, origin_id), group in forwards.items():
+        for s in group if len(group) > 1 else ():
+            others = "、".join(o["path"] for o in group if o is not s)
+            out.append((s, "forwarded_from", "forward-duplicate",
+                        f"来源报告 {origin_id} 已由 {others} 转报，同一份报告只能转报一次（否则上级登记簿会重复计数）。"
+                        "如需更正，请对已转报的报告提交更正记录或续报。"))
+    for s in summaries:
+        origin_incident, target_id = s.get("forwarded_incident"), s["refs"].get("incident")
+        target = by_id.get(target_id) if origin_incident and target_id else None
+        if target is None or not (target["kind"] == "emergency" and target["stage"] == "first") or \
+                target.get("forwarded") == origin_incident:
+            continue
+        out.append((s, "incident", "forward-incident",
+                    f"本报告转报的是来源登记库事件 {origin_incident} 的{'续报' if s['stage'] == 'followup' else '终报'}，"
+                    f"但所属事件“{target_id}”不是该事件首报的转报。请指向上级登记库中转报 {origin_incident} 的报告编号"
+                    "（baosong forward 会自动填写）。"))
+    return out
 
 
 def duty_target_problem(s: dict, target: dict, cfg: Config) -> tuple[str, str, str] | None:
