@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import json
 import os
 import random
 import re
@@ -42,6 +43,7 @@ from baosong.receipts import (
     CHECKPOINT_FILE,
     RECEIPTS_REF,
     Checkpoint,
+    ReceiptKey,
     ReceiveError,
     canonical,
     checkpoint_entry,
@@ -157,13 +159,29 @@ def _commit_files(repo: Path, old: str | None, files: dict[str, bytes], message:
     return git(repo, *args, env=stamp_env).decode().strip()
 
 
-def _existing(repo: Path, store_tip: str | None, blobs: Iterable[str], reader: CatFile | None = None) -> set[str]:
-    """Which blobs already have a receipt in the store at store_tip (one cat-file process)."""
+def _existing(repo: Path, store_tip: str | None, keys: Iterable[ReceiptKey], reader: CatFile | None = None,
+              ) -> tuple[set[ReceiptKey], set[str]]:
+    """(which reports (blob, path) already have a receipt in the store at store_tip, which blobs have
+    their first receipt file), read with one cat-file process.
+
+    A blob's first receipt file names its path inside; a receipt of the same blob at another path
+    has a file named by that path (`receipts.receipt_path`)."""
     if store_tip is None:
-        return set()
-    wanted = sorted(set(blobs))
-    found = read_objects(repo, [f"{store_tip}:{receipt_path(b)}" for b in wanted], reader)
-    return {b for b in wanted if found.get(f"{store_tip}:{receipt_path(b)}") is not None}
+        return set(), set()
+    wanted = sorted(set(keys))
+    specs = {f"{store_tip}:{receipt_path(b)}" for b, _ in wanted} | \
+        {f"{store_tip}:{receipt_path(b, path=p)}" for b, p in wanted}
+    found = read_objects(repo, sorted(specs), reader)
+    firsts: dict[str, object] = {}
+    for b, _ in wanted:
+        raw = found.get(f"{store_tip}:{receipt_path(b)}")
+        if raw is not None and b not in firsts:
+            with contextlib.suppress(ValueError, AttributeError):
+                firsts[b] = json.loads(raw).get("path")
+            firsts.setdefault(b, None)
+    have = {(b, p) for b, p in wanted
+            if firsts.get(b) == p or found.get(f"{store_tip}:{receipt_path(b, path=p)}") is not None}
+    return have, set(firsts)
 
 
 def _make_receipt(intro, sig: SigResult, registry: dict, tsa: dict | None, now: datetime, key_path: Path,
@@ -213,19 +231,29 @@ def _check_registry_key(cfg: Config, key_path: Path) -> dict:
     return registry
 
 
+def _in_order(todo: Iterable[ReceiptKey]) -> list[ReceiptKey]:
+    """The order of a checkpoint's `added` entries ([path, blob, …] sorted), which is also the order in
+    which readers give a blob's first listing its first receipt file (`receipts.receipt_files`)."""
+    return sorted(todo, key=lambda k: (k[1], k[0]))
+
+
 def _store_commit(repo: Path, old: str | None, last: Checkpoint | None, tip: str, todo: dict, signed: dict,
                   registry: dict, now: datetime, key_path: Path, via: str = "receive",
-                  refs: list[str] | None = None, reader: CatFile | None = None) -> tuple[str, dict, bytes]:
-    """The next store commit: the new receipts and a checkpoint linked to the last one."""
+                  refs: list[str] | None = None, reader: CatFile | None = None,
+                  firsts: set[str] | frozenset[str] = frozenset()) -> tuple[str, dict, bytes]:
+    """The next store commit: the new receipts (todo: (blob, path) -> Introduced) and a checkpoint
+    linked to the last one. firsts: the blobs whose first receipt file the store already has."""
     files: dict[str, bytes] = {}
     added = []
-    for path in sorted(todo):
-        blob = todo[path].blob
-        data, sig, tsr, record = signed[blob]
-        files[receipt_path(blob)] = data
-        files[receipt_path(blob, ".json.sig")] = sig
+    taken = set(firsts)
+    for blob, path in _in_order(todo):
+        data, sig, tsr, record = signed[blob, path]
+        name = receipt_path(blob, "", path if blob in taken else None)
+        taken.add(blob)
+        files[name + ".json"] = data
+        files[name + ".json.sig"] = sig
         if tsr is not None:
-            files[receipt_path(blob, ".tsr")] = tsr
+            files[name + ".tsr"] = tsr
         added.append(checkpoint_entry(path, blob, data, record["received_at"], record.get("tsa_time")))
     checkpoint = checkpoint_record(
         sequence=(last.sequence if last else 0) + 1, previous=last.digest if last else None, main_commit=tip,
@@ -372,9 +400,9 @@ def _append(repo: Path, cfg: Config, key_path: Path, now: datetime, witness: Pat
 
 
 def _sign_missing(cfg: Config, repo: Path, verifier: Verifier, missing: list, registry: dict, now: datetime,
-                  key_path: Path, signed: dict, via: str, refs: dict[str, str] | None = None,
+                  key_path: Path, signed: dict, via: str, refs: dict[ReceiptKey, str] | None = None,
                   reader: CatFile | None = None) -> None:
-    """Receipts for blobs not signed yet in this run (kept across compare-and-swap retries)."""
+    """Receipts for reports (blob, path) not signed yet in this run (kept across compare-and-swap retries)."""
     from baosong.history import Introduced, report_unit, unit_check
 
     if not missing:
@@ -383,16 +411,16 @@ def _sign_missing(cfg: Config, repo: Path, verifier: Verifier, missing: list, re
     make = partial(_make_receipt, registry=registry, tsa=registry.get("tsa"), now=now, key_path=key_path, via=via)
 
     def one(i: Introduced) -> tuple[bytes, bytes, bytes | None, dict]:
-        return make(i, unit_check(sigs[i.commit], report_unit(i.path)), ref=(refs or {}).get(i.blob))
+        return make(i, unit_check(sigs[i.commit], report_unit(i.path)), ref=(refs or {}).get((i.blob, i.path)))
 
     if len(missing) == 1:  # the usual push: no thread pool (nor concurrent.futures and logging to import)
-        signed[missing[0].blob] = one(missing[0])
+        signed[missing[0].blob, missing[0].path] = one(missing[0])
         return
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         made = pool.map(one, missing)
-        signed.update((i.blob, rec) for i, rec in zip(missing, made, strict=True))
+        signed.update(((i.blob, i.path), rec) for i, rec in zip(missing, made, strict=True))
 
 
 def receive(repo: Path, key_path: Path, now: datetime, rev: str = "HEAD", *, cfg: Config | None = None,
@@ -417,7 +445,7 @@ def receive(repo: Path, key_path: Path, now: datetime, rev: str = "HEAD", *, cfg
         result.problems = cfg.problems
         return result
     registry = _check_registry_key(cfg, key_path)
-    signed: dict[str, tuple[bytes, bytes, bytes | None, dict]] = {}  # blob -> (json, sig, tsr, record)
+    signed: dict[ReceiptKey, tuple[bytes, bytes, bytes | None, dict]] = {}  # (blob, path) -> (json, sig, tsr, record)
 
     def build(old: str | None, last: Checkpoint | None, verifier: Verifier) -> tuple[str, dict, list[dict], bytes] | None:
         tip = rev_parse(repo, rev) or ""
@@ -426,13 +454,14 @@ def receive(repo: Path, key_path: Path, now: datetime, rev: str = "HEAD", *, cfg
         # post-merge run still has to look at main.
         if last is not None and last.doc.get("main_commit") == tip and last.doc.get("via", "receive") == "receive":
             return None  # nothing new on main since the last checkpoint
-        state = {p: i for p, i in main_reports(repo, tip).items() if is_report(i)}
-        have = _existing(repo, old, (i.blob for i in state.values()))
-        todo = {p: i for p, i in state.items() if i.blob not in have}
-        _sign_missing(cfg, repo, verifier, [i for i in todo.values() if i.blob not in signed], registry, now,
+        state = {(i.blob, p): i for p, i in main_reports(repo, tip).items() if is_report(i)}
+        have, firsts = _existing(repo, old, state)
+        todo = {k: i for k, i in state.items() if k not in have}
+        _sign_missing(cfg, repo, verifier, [i for k, i in todo.items() if k not in signed], registry, now,
                       key_path, signed, "receive")
-        new, checkpoint, sig = _store_commit(repo, old, last, tip, todo, signed, registry, now, key_path)
-        return new, checkpoint, [signed[todo[p].blob][3] for p in sorted(todo)], sig
+        new, checkpoint, sig = _store_commit(repo, old, last, tip, todo, signed, registry, now, key_path,
+                                             firsts=firsts)
+        return new, checkpoint, [signed[k][3] for k in _in_order(todo)], sig
 
     done = _append(repo, cfg, key_path, now, witness, use_cache, lock, max_attempts, build)
     if done is not None:
@@ -442,8 +471,9 @@ def receive(repo: Path, key_path: Path, now: datetime, rev: str = "HEAD", *, cfg
 
 
 def pushed_reports(repo: Path, updates: list[RefUpdate], main_ref: str, main_tip: str | None = None,
-                   ) -> dict[str, tuple[object, str]]:
-    """Report blobs a push brings: blob -> (Introduced record, ref), each with its oldest introducing commit.
+                   ) -> dict[ReceiptKey, tuple[object, str]]:
+    """Reports a push brings: (blob, path) -> (Introduced record, ref), each with its oldest introducing
+    commit. The same blob at two paths is two reports (a copy under another name): each gets a receipt.
 
     The new commits of an updated ref are those reachable from its new value and not from main or
     from the old values of the pushed refs. Other refs are deliberately not excluded: a forge may
@@ -461,18 +491,18 @@ def pushed_reports(repo: Path, updates: list[RefUpdate], main_ref: str, main_tip
         main_tip = main_tip or ref_value(repo, main_ref)
         if main_tip:
             before.add(main_tip)
-    found: dict[str, tuple[object, str]] = {}
+    found: dict[ReceiptKey, tuple[object, str]] = {}
     for u in updates:
         if u.deleted or u.ref.startswith("refs/baosong/"):
             continue
         commits = log_between(repo, [u.new], sorted(before), paths=[REPORTS_PREFIX])
         for c in reversed(commits):  # oldest first: a blob's receipt names the commit that introduced it
             for ch in c.changes:
-                if ch.status not in "AMT" or ch.new_blob in found:
+                if ch.status not in "AMT" or (ch.new_blob, ch.path) in found:
                     continue
                 intro = Introduced(ch.path, ch.new_blob, ch.new_mode, c.id, u.new, c.committed, c.committed)
                 if is_report(intro):
-                    found[ch.new_blob] = (intro, u.ref)
+                    found[ch.new_blob, ch.path] = (intro, u.ref)
     return found
 
 
@@ -552,20 +582,19 @@ def _receive_found(repo: Path, key_path: Path, now: datetime, result: ReceiveRes
             result.problems = problems
             return result
     registry = _check_registry_key(cfg, key_path)
-    signed: dict[str, tuple[bytes, bytes, bytes | None, dict]] = {}
-    refs = {blob: ref for blob, (_, ref) in found.items()}
+    signed: dict[ReceiptKey, tuple[bytes, bytes, bytes | None, dict]] = {}
+    refs = {key: ref for key, (_, ref) in found.items()}
 
     def build(old: str | None, last: Checkpoint | None, verifier: Verifier) -> tuple[str, dict, list[dict], bytes] | None:
-        have = _existing(repo, old, found, reader)
-        todo = {intro.path: intro for blob, (intro, _) in found.items() if blob not in have}
+        have, firsts = _existing(repo, old, found, reader)
+        todo = {key: intro for key, (intro, _) in found.items() if key not in have}
         if not todo:
             return None
-        # One path per blob: a blob pushed at two paths at once is receipted at its first path.
-        _sign_missing(cfg, repo, verifier, [i for i in todo.values() if i.blob not in signed], registry, now,
+        _sign_missing(cfg, repo, verifier, [i for k, i in todo.items() if k not in signed], registry, now,
                       key_path, signed, "push", refs, reader)
         new, checkpoint, sig = _store_commit(repo, old, last, tip, todo, signed, registry, now, key_path, "push",
-                                             sorted({refs[i.blob] for i in todo.values()}), reader)
-        return new, checkpoint, [signed[todo[p].blob][3] for p in sorted(todo)], sig
+                                             sorted({refs[k] for k in todo}), reader, firsts)
+        return new, checkpoint, [signed[k][3] for k in _in_order(todo)], sig
 
     done = _append(repo, cfg, key_path, now, witness, use_cache, lock, max_attempts, build, reader, store_tip)
     if done is not None:
