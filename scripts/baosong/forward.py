@@ -24,7 +24,7 @@ from baosong.problems import Problem, snippet
 from baosong.provenance import FACT_ZH, FACTS, FIELD, Link, fact, verify_link
 from baosong.receipts import RECEIPTS_REF, receipt_path, verify_record
 from baosong.signatures import RECEIPT_NAMESPACE, Verifier
-from baosong.sources import WorkTree, blob_id
+from baosong.sources import WorkTree, blob_id, object_format_of
 from baosong.yamlload import load_yaml
 
 FORWARDABLE = ("emergency", "info", "opinion")
@@ -90,7 +90,7 @@ def read_origin(repo: Path, report_id: str, rev: str = "main") -> Origin:
                            "识别报告来自哪个登记库。请登记管理员填写后提交到主分支，并把同一标识告诉上级登记库。")
     path, data = _report_at(repo, commit, report_id, f"主分支（{rev}）",
                             "只能转报已合并进主分支的报告；请先 git pull 更新本地主分支。")
-    blob = blob_id(data)
+    blob = blob_id(data, object_format_of(commit))
     tip = ref_value(repo, RECEIPTS_REF)
     # The report's own receipt: the blob's first receipt file, or the one named by the path when the
     # same content was receipted at another path first (receipts.receipt_path).

@@ -42,7 +42,7 @@ from baosong.gitrepo import (
 )
 from baosong.problems import Problem
 from baosong.signatures import CHECKPOINT_NAMESPACE, RECEIPT_NAMESPACE, SSH_MODULES, SigResult, Verifier
-from baosong.sources import blob_id
+from baosong.sources import blob_id, object_format_of
 from baosong.timeutil import iso, parse_datetime
 from baosong.tsa import tsa_time, tsa_verify
 
@@ -98,7 +98,7 @@ def receipt_record(*, path: str, blob: str, commit: str, main_commit: str, signe
 
 def checkpoint_entry(path: str, blob: str, receipt: bytes, received_at: str, tsa_time: str | None = None) -> list:
     """One `added` entry of a checkpoint: the report path and blob, the receipt JSON's git id, its times."""
-    return [path, blob, blob_id(receipt), received_at, tsa_time]
+    return [path, blob, blob_id(receipt, object_format_of(blob)), received_at, tsa_time]  # in the store's repository
 
 
 def checkpoint_record(*, sequence: int, previous: str | None, main_commit: str, created_at: str,
@@ -465,7 +465,7 @@ def _believe(verifier: Verifier, name: str, blob: str, raw: bytes, sig: bytes | 
         stamp_time = tsa_time(tsr)
         stamp_time = stamp_time.astimezone(when.tzinfo) if stamp_time else None
     via, pushed_to = receipt_via(record)
-    return Receipt(path, blob, blob_id(raw), when, stamp_time, 0, via, pushed_to)
+    return Receipt(path, blob, blob_id(raw, object_format_of(blob)), when, stamp_time, 0, via, pushed_to)
 
 
 

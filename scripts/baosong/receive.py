@@ -23,7 +23,6 @@ from baosong.cache import Cache, git_dirs
 from baosong.config import UNITS_PATH, Config
 from baosong.gitrepo import (
     REPORTS_PREFIX,
-    ZERO_ID,
     CatFile,
     GitError,
     RefUpdate,
@@ -58,6 +57,7 @@ from baosong.receipts import (
     write_witness,
 )
 from baosong.signatures import CHECKPOINT_NAMESPACE, RECEIPT_NAMESPACE, SigResult, Verifier, sign
+from baosong.sources import object_format_of
 from baosong.timeutil import iso
 from baosong.tsa import stamp
 
@@ -132,13 +132,17 @@ def _commit_files(repo: Path, old: str | None, files: dict[str, bytes], message:
     """
     names = sorted(files)
     oids = write_objects(repo, [files[n] for n in names])
+    # The repository's own object format (SHA-1, or SHA-256 after `git init --object-format=sha256`):
+    # the ids git just returned tell it, and the trees below are hashed and parsed the same way.
+    fmt = object_format_of(oids[0])
+    width = len(oids[0]) // 2
     dirs = {""}
     for name in names:
         parts = name.split("/")[:-1]
         dirs.update("/".join(parts[:k]) for k in range(1, len(parts) + 1))
     specs = {d: (f"{old}^{{tree}}" if d == "" else f"{old}:{d}") for d in dirs} if old else {}
     raw = read_objects(repo, sorted(specs.values()), reader) if old else {}
-    trees = {d: tree_entries(data) if old and (data := raw.get(specs[d])) is not None else {} for d in dirs}
+    trees = {d: tree_entries(data, width) if old and (data := raw.get(specs[d])) is not None else {} for d in dirs}
     for name, oid in zip(names, oids, strict=True):
         folder, _, base = name.rpartition("/")
         trees[folder][base.encode()] = (b"100644", bytes.fromhex(oid))
@@ -146,7 +150,7 @@ def _commit_files(repo: Path, old: str | None, files: dict[str, bytes], message:
     for d in sorted(dirs, key=lambda x: (x.count("/") + (1 if x else 0)), reverse=True):  # deepest first
         data = tree_bytes(trees[d])
         contents.append(data)
-        tree_oid = hashlib.sha1(b"tree %d\0" % len(data) + data).digest()
+        tree_oid = hashlib.new(fmt, b"tree %d\0" % len(data) + data).digest()
         if d:
             parent, _, base = d.rpartition("/")
             trees[parent][base.encode()] = (b"40000", tree_oid)
@@ -387,7 +391,7 @@ def _append(repo: Path, cfg: Config, key_path: Path, now: datetime, witness: Pat
             new, checkpoint, records, checkpoint_sig = built
             try:
                 git(repo, "update-ref", "-m", f"baosong {checkpoint.get('via', 'receive')}", RECEIPTS_REF, new,
-                    old or ZERO_ID)
+                    old or "0" * len(new))  # the null id of the repository's object format: create only
             except GitError:
                 time.sleep(random.uniform(0.01, 0.05 * min(attempt, 10)))  # another writer moved the ref: retry
                 continue
