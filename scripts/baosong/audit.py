@@ -35,15 +35,13 @@ from baosong.receipts import (
     Checkpoint,
     ReceiptKey,
     chain_problems,
-    first_listings,
     read_checkpoints,
-    receipt_file_problems,
     receipt_via,
-    store_problems,
     unsigned_checkpoints,
     witness_path,
 )
 from baosong.signatures import Verifier
+from baosong.storecheck import first_listings, receipt_file_problems, store_problems
 from baosong.timeutil import iso
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
-import json
 import os
 import random
 import re
@@ -47,6 +46,7 @@ from baosong.receipts import (
     canonical,
     checkpoint_entry,
     checkpoint_record,
+    existing_receipts,
     parse_checkpoint,
     read_checkpoints,
     read_witness,
@@ -163,31 +163,6 @@ def _commit_files(repo: Path, old: str | None, files: dict[str, bytes], message:
     return git(repo, *args, env=stamp_env).decode().strip()
 
 
-def _existing(repo: Path, store_tip: str | None, keys: Iterable[ReceiptKey], reader: CatFile | None = None,
-              ) -> tuple[set[ReceiptKey], set[str]]:
-    """(which reports (blob, path) already have a receipt in the store at store_tip, which blobs have
-    their first receipt file), read with one cat-file process.
-
-    A blob's first receipt file names its path inside; a receipt of the same blob at another path
-    has a file named by that path (`receipts.receipt_path`)."""
-    if store_tip is None:
-        return set(), set()
-    wanted = sorted(set(keys))
-    specs = {f"{store_tip}:{receipt_path(b)}" for b, _ in wanted} | \
-        {f"{store_tip}:{receipt_path(b, path=p)}" for b, p in wanted}
-    found = read_objects(repo, sorted(specs), reader)
-    firsts: dict[str, object] = {}
-    for b, _ in wanted:
-        raw = found.get(f"{store_tip}:{receipt_path(b)}")
-        if raw is not None and b not in firsts:
-            with contextlib.suppress(ValueError, AttributeError):
-                firsts[b] = json.loads(raw).get("path")
-            firsts.setdefault(b, None)
-    have = {(b, p) for b, p in wanted
-            if firsts.get(b) == p or found.get(f"{store_tip}:{receipt_path(b, path=p)}") is not None}
-    return have, set(firsts)
-
-
 def _make_receipt(intro, sig: SigResult, registry: dict, tsa: dict | None, now: datetime, key_path: Path,
                   via: str = "receive", ref: str | None = None) -> tuple[bytes, bytes, bytes | None, dict]:
     """(receipt JSON, its signature, TSA reply or None, the record) for one blob at one path.
@@ -237,7 +212,7 @@ def _check_registry_key(cfg: Config, key_path: Path) -> dict:
 
 def _in_order(todo: Iterable[ReceiptKey]) -> list[ReceiptKey]:
     """The order of a checkpoint's `added` entries ([path, blob, …] sorted), which is also the order in
-    which readers give a blob's first listing its first receipt file (`receipts.receipt_files`)."""
+    which readers give a blob's first listing its first receipt file (`storecheck.receipt_files`)."""
     return sorted(todo, key=lambda k: (k[1], k[0]))
 
 
@@ -459,7 +434,7 @@ def receive(repo: Path, key_path: Path, now: datetime, rev: str = "HEAD", *, cfg
         if last is not None and last.doc.get("main_commit") == tip and last.doc.get("via", "receive") == "receive":
             return None  # nothing new on main since the last checkpoint
         state = {(i.blob, p): i for p, i in main_reports(repo, tip).items() if is_report(i)}
-        have, firsts = _existing(repo, old, state)
+        have, firsts = existing_receipts(repo, old, state)
         todo = {k: i for k, i in state.items() if k not in have}
         _sign_missing(cfg, repo, verifier, [i for k, i in todo.items() if k not in signed], registry, now,
                       key_path, signed, "receive")
@@ -590,7 +565,7 @@ def _receive_found(repo: Path, key_path: Path, now: datetime, result: ReceiveRes
     refs = {key: ref for key, (_, ref) in found.items()}
 
     def build(old: str | None, last: Checkpoint | None, verifier: Verifier) -> tuple[str, dict, list[dict], bytes] | None:
-        have, firsts = _existing(repo, old, found, reader)
+        have, firsts = existing_receipts(repo, old, found, reader)
         todo = {key: intro for key, (intro, _) in found.items() if key not in have}
         if not todo:
             return None

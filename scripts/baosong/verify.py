@@ -23,21 +23,23 @@ from baosong.receipts import (
     Receipt,
     ReceiptKey,
     chain_problems,
-    first_listings,
     named_vias,
     path_key,
     read_checkpoints,
     receipt_file_key,
-    receipt_file_problems,
-    receipt_files,
     receipt_via,
-    store_finding,
-    store_problems,
     unsigned_checkpoints,
     verify_record,
     witness_path,
 )
 from baosong.signatures import RECEIPT_NAMESPACE, SigResult, Verifier
+from baosong.storecheck import (
+    first_listings,
+    receipt_file_problems,
+    receipt_files,
+    store_finding,
+    store_problems,
+)
 from baosong.timeutil import iso, parse_datetime
 from baosong.tsa import tsa_verify
 
@@ -80,6 +82,18 @@ def catch_up_problems(repo: Path, rev: str, listed: dict[ReceiptKey, list], vias
                                 f"补登回执：{path} 的回执时间 {iso(registry_time)} 晚于合并进主分支的时间 "
                                 f"{iso(intro.main_time)}（{hours:.1f} 小时）。回执作业当时未运行，送达时间按合并时间计算，"
                                 "合并时间未经回执证实。", "warning"))
+    return out
+
+
+def _name_problems(path: str, record: dict, blob: str, pkey: str | None) -> list[Problem]:
+    """A receipt file's name against its record: the blob, and for a path-named file the path."""
+    out = []
+    if record.get("blob") != blob:
+        out.append(store_finding(path, "receipt-blob-mismatch", f"回执记录的 blob {record.get('blob')} 与文件名 {blob} 不一致。"))
+    record_path = record.get("path")
+    if pkey is not None and (not isinstance(record_path, str) or path_key(record_path) != pkey):
+        out.append(store_finding(path, "receipt-path-mismatch",
+                                 f"回执记录的路径 {record_path} 与文件名中的路径摘要不一致，回执可能被移动或篡改。"))
     return out
 
 
@@ -162,13 +176,7 @@ def verify_store(repo: Path, cfg: Config, *, rev: str = "HEAD", witness: Path | 
             if not r.good:
                 why = "缺少签名文件" if sig is None else f"签名状态：{r.status}（密钥 {r.key or '未知'}）"
                 out.append(store_finding(path, "receipt-signature", f"回执的登记系统签名不成立（{why}），回执可能被篡改。"))
-            if record.get("blob") != blob:
-                out.append(store_finding(path, "receipt-blob-mismatch",
-                                    f"回执记录的 blob {record.get('blob')} 与文件名 {blob} 不一致。"))
-            record_path = record.get("path")
-            if pkey is not None and (not isinstance(record_path, str) or path_key(record_path) != pkey):
-                out.append(store_finding(path, "receipt-path-mismatch",
-                                         f"回执记录的路径 {record_path} 与文件名中的路径摘要不一致，回执可能被移动或篡改。"))
+            out.extend(_name_problems(path, record, blob, pkey))
             if present.get(blob) is None:
                 out.append(store_finding(path, "receipt-blob-missing",
                                     f"回执对应的报告内容（blob {blob[:10]}，{record.get('path')}）已不在仓库中。"))
