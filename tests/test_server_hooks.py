@@ -199,7 +199,9 @@ def test_one_blob_pushed_at_two_paths(world, server, tmp_path):
     """A report and an identical copy at another path, pushed together: each path is a report and
     gets its own push receipt. The copy is removed on the branch before the merge; the report that
     remains keeps its push time (it is not left unreceived because its blob was receipted at the copy)."""
-    from baosong.history import read_arrivals
+    from baosong.config import load_config
+    from baosong.gitrepo import GitTree
+    from baosong.history import pending_arrivals, read_arrivals
 
     bare, url = server
     reg = sh.clone(world, url, tmp_path / "pr-1", "wanghao")
@@ -219,6 +221,10 @@ def test_one_blob_pushed_at_two_paths(world, server, tmp_path):
     assert sorted((r["path"], r["blob"], r["via"]) for r in records) == [(copy, blob, "push"), (path, blob, "push")]
     verify = th.run([th.BAOSONG, "verify", "--repo", str(bare), "--rev", "main"], env=world.env, check=False)
     assert verify.returncode == 0, verify.stdout.decode()
+    # PR mode's look-up (each receipt on its own): both paths arrived at the push, not at "now".
+    later = sh.now() + timedelta(hours=1)
+    pending = pending_arrivals(bare, {path: blob, copy: blob}, load_config(GitTree(bare, "main")), later)
+    assert {p: (t.source, t.at <= sh.now()) for p, t in pending.items()} == {path: ("push", True), copy: ("push", True)}
 
     # The check refuses the copy (id-filename); the officer removes it and the office merges.
     reg.git("rm", "-q", copy)

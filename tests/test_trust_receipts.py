@@ -354,3 +354,16 @@ def test_one_blob_on_main_at_two_paths(world, tmp_path):
     assert "共验证 2 份回执、1 个检查点" in reg.baosong("verify").stdout
     # Nothing is receipted twice.
     assert "无需登记" in receive(reg, "2026-11-25T10:50:00+08:00").stdout
+    # Someone with write access to the store swaps the two files: each is named for a report it is not about.
+    first, other = receipt_path(blob := reg.git("rev-parse", f"HEAD:{path}")), receipt_path(blob, path=path)
+    if reg.git("show", f"{RECEIPTS_REF}:{first}").find(f'"path":"{path}"') >= 0:
+        other = receipt_path(blob, path=copy)
+    env = {**reg.world.env, "GIT_INDEX_FILE": str(tmp_path / "idx")}
+    th.run(["git", "read-tree", RECEIPTS_REF], cwd=reg.root, env=env)
+    for a, b in ((first, other), (other, first)):
+        oid = reg.git("rev-parse", f"{RECEIPTS_REF}:{a}")
+        th.run(["git", "update-index", "--cacheinfo", f"100644,{oid},{b}"], cwd=reg.root, env=env)
+    tree = th.run(["git", "write-tree"], cwd=reg.root, env=env).stdout.decode().strip()
+    reg.git("update-ref", RECEIPTS_REF, reg.git("commit-tree", tree, "-p", RECEIPTS_REF, "-m", "swap"))
+    out = reg.baosong("verify").stdout
+    assert f"{other}:1:1: 错误 [receipt-path-mismatch]" in out and "[receipt-altered]" in out, out
