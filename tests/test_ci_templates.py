@@ -8,6 +8,7 @@ import os
 import re
 import shlex
 import subprocess
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -84,7 +85,23 @@ def test_gitlab_structure() -> None:
         assert job["stage"] in ci["stages"], name
         assert gitlab_script(ci, job), name
     assert jobs["pages"]["artifacts"]["paths"] == ["public"]
-    assert jobs["baosong-receive"]["resource_group"]
+
+
+def test_receipts_are_the_servers_not_ci() -> None:
+    """Receipts are written by the registry server's hooks with a key that never leaves the server; the
+    guard refuses pushes to refs/baosong/*. So no template signs receipts, pushes the store, or asks
+    for the registry key; they verify the receipts they fetch."""
+    commands = baosong_commands()
+    assert not [argv for argv in commands if argv[:1] == ["receive"]]
+    assert [argv for argv in commands if argv[:1] == ["verify"]] == [["verify"]] * 2
+    for path in (GITLAB, GITEA):
+        code = "\n".join(line for line in path.read_text(encoding="utf-8").splitlines()
+                         if not line.lstrip().startswith("#"))
+        assert "BAOSONG_REGISTRY_KEY" not in code and "secrets." not in code and "PUSH_TOKEN" not in code, path.name
+        assert "baosong webhook" in path.read_text(encoding="utf-8"), path.name  # what a forge without hooks does
+    assert "receive" not in gitlab()["stages"]
+    for text in shell_texts():  # the shell steps fetch refs/baosong/*, never push it
+        assert not re.search(r"\bgit\b[^\n]*\bpush\b", text), text
 
 
 def test_gitea_structure() -> None:
@@ -117,7 +134,7 @@ def test_templates_are_thin_and_offline() -> None:
 def test_every_baosong_command_exists_with_its_options() -> None:
     commands = baosong_commands()
     used = {argv[0] for argv in commands if argv and not argv[0].startswith("-")}
-    assert {"check", "receive", "verify", "audit", "build"} <= used
+    assert {"check", "verify", "audit", "build"} <= used
     parser = build_parser()
     for argv in commands:
         try:
@@ -183,13 +200,15 @@ def actions_value(value: object, contexts: dict[str, Ctx]) -> str:
 
 
 class Forge:
-    """A bare `origin` standing in for the forge, reachable under the URLs the templates build."""
+    """A bare `origin` standing in for the forge, reachable under the URLs the templates build, with the
+    registry's server hooks (`baosong init --bare`): they write the receipts when reports are pushed."""
 
     def __init__(self, world: th.World, tmp: Path) -> None:
         self.world, self.tmp = world, tmp
         self.reg = world.registry(tmp / "work")
         self.origin = tmp / "origin.git"
         th.run(["git", "clone", "-q", "--bare", str(self.reg.root), str(self.origin)], env=world.env)
+        th.run([th.BAOSONG, "init", "--bare", str(self.origin), "--key", str(world.keys["registry"])], env=world.env)
         self.reg.git("remote", "add", "origin", str(self.origin))
         self.jobs = 0
 
@@ -218,7 +237,8 @@ class Forge:
         return sha
 
     def merge(self, name: str) -> str:
-        sha = self.reg.merge(name, date=th.T0)
+        # Now: the server's guard refuses a merge on main whose time is not the server's clock.
+        sha = self.reg.merge(name, date=datetime.now().astimezone().replace(microsecond=0).isoformat())
         self.reg.git("push", "-q", "origin", "main")
         return sha
 
@@ -295,6 +315,15 @@ class Forge:
         return results
 
 
+def receipts_on(forge: Forge) -> int:
+    """How many receipts the server's hooks wrote to the forge's store (at least one: the merged report's)."""
+    listing = th.run(["git", "--git-dir", str(forge.origin), "ls-tree", "-r", "--name-only", "refs/baosong/receipts"],
+                     env=forge.world.env).stdout.decode().split()
+    count = len([n for n in listing if n.startswith("receipts/") and n.endswith(".json")])
+    assert count >= 1
+    return count
+
+
 def failed(results: dict[str, subprocess.CompletedProcess | None]) -> str:
     return "\n".join(f"[{name}] rc={r.returncode}\n{r.stdout}\n{r.stderr}" for name, r in results.items()
                      if r is not None and r.returncode != 0)
@@ -323,13 +352,15 @@ def test_gitlab_pipelines_run(forge: Forge, world: th.World, tmp_path: Path) -> 
     assert "signature-unsigned" in results["baosong-check"].stdout + results["baosong-check"].stderr
 
     main = forge.merge("report-good")
-    push = {"CI_COMMIT_BRANCH": "main", "BAOSONG_REGISTRY_KEY": str(world.keys["registry"]),
-            "BAOSONG_PUSH_TOKEN": "tok"}
-    results = forge.gitlab_pipeline("push", main, **push)
-    assert list(results) == ["baosong-receive", "baosong-audit", "pages"], failed(results)
+    store = th.run(["git", "--git-dir", str(forge.origin), "rev-parse", "refs/baosong/receipts"], env=world.env).stdout
+    results = forge.gitlab_pipeline("push", main, CI_COMMIT_BRANCH="main")
+    assert list(results) == ["baosong-audit", "pages"], failed(results)
     assert not failed(results), failed(results)
-    receipts = th.run(["git", "--git-dir", str(forge.origin), "rev-parse", "refs/baosong/receipts"], env=world.env)
-    assert receipts.returncode == 0  # the receipt job pushed the registry's receipts to the forge
+    # The job verified the two push receipts the server's hooks wrote, and wrote nothing itself.
+    out = results["baosong-audit"].stdout
+    assert f"共验证 {receipts_on(forge)} 份回执" in out and "0 个问题" in out and "store-absent" not in out
+    assert th.run(["git", "--git-dir", str(forge.origin), "rev-parse", "refs/baosong/receipts"],
+                  env=world.env).stdout == store
     site = next((tmp_path).glob("gitlab-*/public/index.html"))
     assert "信息报送" in site.read_text(encoding="utf-8")
     assert list(forge.gitlab_pipeline("schedule", main, CI_COMMIT_BRANCH="main", dry=True)) == ["baosong-audit", "pages"]
@@ -361,16 +392,14 @@ def test_gitea_workflow_runs(forge: Forge, world: th.World, tmp_path: Path) -> N
 
     main = forge.merge("report-good")
     www = tmp_path / "www"
-    secrets = {"BAOSONG_REGISTRY_KEY": world.keys["registry"].read_text()}
-    results = forge.gitea_workflow("push", main, "refs/heads/main", variables={"PORTAL_PUBLISH_DIR": str(www)},
-                                   secrets=secrets)
+    results = forge.gitea_workflow("push", main, "refs/heads/main", variables={"PORTAL_PUBLISH_DIR": str(www)})
     assert not failed(results), failed(results)
-    assert "registry: 登记回执" in results and "registry: 发布门户" in results
-    assert th.run(["git", "--git-dir", str(forge.origin), "rev-parse", "refs/baosong/receipts"],
-                  env=world.env).returncode == 0
+    verified = results["registry: 核验回执（服务器钩子写入的 refs/baosong/receipts）"]
+    assert f"共验证 {receipts_on(forge)} 份回执" in verified.stdout and "store-absent" not in verified.stdout
+    assert "registry: 发布门户" in results
     assert (www / "index.html").is_file()
     steps = forge.gitea_workflow("schedule", main, "refs/heads/main", variables={"PORTAL_PUBLISH_DIR": str(www)},
                                  dry=True)
-    assert "registry: 审计" in steps and "registry: 生成门户" in steps and "registry: 登记回执" not in steps
+    assert "registry: 审计" in steps and "registry: 生成门户" in steps
     steps = forge.gitea_workflow("push", main, "refs/heads/main", dry=True)
     assert "registry: 生成门户" in steps and "registry: 发布门户" not in steps  # no publish directory set

@@ -195,6 +195,53 @@ def test_missing_key_is_reported_not_fatal(world, server, tmp_path):
     assert "baosong.key" in (bare / "baosong-hook.log").read_text(encoding="utf-8")
 
 
+def test_one_blob_pushed_at_two_paths(world, server, tmp_path):
+    """A report and an identical copy at another path, pushed together: each path is a report and
+    gets its own push receipt. The copy is removed on the branch before the merge; the report that
+    remains keeps its push time (it is not left unreceived because its blob was receipted at the copy)."""
+    from baosong.config import load_config
+    from baosong.gitrepo import GitTree
+    from baosong.history import pending_arrivals, read_arrivals
+
+    bare, url = server
+    reg = sh.clone(world, url, tmp_path / "pr-1", "wanghao")
+    reg.branch("pr-1")
+    path, text = sh.today_info("gaj", "wanghao", "liuzhenhua", 1)
+    copy = path.rsplit("/", 1)[0] + "/a-copy.yaml"
+    reg.add_report(copy, text, signer="wanghao", date=sh.stamp(-2))  # saved under a wrong name first
+    reg.add_report(path, text, signer="wanghao", date=sh.stamp(-1))
+    before = sh.now()
+    proc = sh.push(reg, "pr-1")
+    assert proc.returncode == 0 and "登记系统已收文：2 份报告（检查点 1）" in proc.stderr, proc.stderr
+    blob = reg.git("rev-parse", f"HEAD:{path}")
+    assert reg.git("rev-parse", f"HEAD:{copy}") == blob
+    listing = th.run(["git", "ls-tree", "-r", "--name-only", RECEIPTS_REF], cwd=bare, env=world.env).stdout.decode()
+    records = [json.loads(th.run(["git", "show", f"{RECEIPTS_REF}:{name}"], cwd=bare, env=world.env).stdout)
+               for name in listing.split() if name.startswith("receipts/") and name.endswith(".json")]
+    assert sorted((r["path"], r["blob"], r["via"]) for r in records) == [(copy, blob, "push"), (path, blob, "push")]
+    verify = th.run([th.BAOSONG, "verify", "--repo", str(bare), "--rev", "main"], env=world.env, check=False)
+    assert verify.returncode == 0, verify.stdout.decode()
+    # PR mode's look-up (each receipt on its own): both paths arrived at the push, not at "now".
+    later = sh.now() + timedelta(hours=1)
+    pending = pending_arrivals(bare, {path: blob, copy: blob}, load_config(GitTree(bare, "main")), later)
+    assert {p: (t.source, t.at <= sh.now()) for p, t in pending.items()} == {path: ("push", True), copy: ("push", True)}
+
+    # The check refuses the copy (id-filename); the officer removes it and the office merges.
+    reg.git("rm", "-q", copy)
+    reg.commit("remove the copy", signer="wanghao", date=sh.stamp())
+    assert sh.push(reg, "pr-1").returncode == 0
+    admin = sh.clone(world, url, tmp_path / "admin", "wangli")
+    admin.git("merge", "-q", "--no-ff", "-S", "-m", "Merge pr-1", "origin/pr-1", signer="wangli", date=sh.stamp())
+    proc = sh.push(admin, "main")
+    assert proc.returncode == 0, proc.stderr
+    arrival = read_arrivals(bare, "main")[path]
+    assert (arrival.time_source, arrival.receipt_via, arrival.attested) == ("push", "push", True)
+    assert arrival.received_at is not None and before - timedelta(seconds=1) <= arrival.received_at <= sh.now()
+    for command in ("verify", "audit"):
+        proc = th.run([th.BAOSONG, command, "--repo", str(bare), "--rev", "main"], env=world.env, check=False)
+        assert proc.returncode == 0, (command, proc.stdout.decode())
+
+
 @pytest.mark.slow
 def test_twenty_officers_push_at_once(world, server, tmp_path):
     """Twenty officers push a report each on their own branch over HTTP at the same time: twenty

@@ -331,3 +331,39 @@ def assert_store_complete(world: th.World, server: Path, n: int) -> None:
     assert sorted(a.receipt_via for a in arrivals.values()) == ["receive"] * n
     assert {(a.time_source, a.attested) for a in arrivals.values()} == {("commit", True)}
     assert {a.signature for a in arrivals.values()} == {"good"}
+
+
+def test_one_blob_on_main_at_two_paths(world, tmp_path):
+    """The same content merged at two paths (a copy under a wrong name, merged where no guard runs):
+    `receive` writes one receipt per path, the register gives both their receipt, and the store
+    verifies (it used to list the blob twice, which `verify` reads as a forged re-listing)."""
+    reg = world.registry(tmp_path / "r")
+    path, text = th.emergency("gaj", "wanghao", "liuzhenhua")
+    copy = path.rsplit("/", 1)[0] + "/a-copy.yaml"
+    reg.write(copy, text)  # committed with the report on its branch
+    merge_report(reg, path, text, commit_date="2026-11-25T10:30:00+08:00", merge_date="2026-11-25T10:40:00+08:00")
+    proc = receive(reg, "2026-11-25T10:41:00+08:00", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(r["path"] for r in json.loads(proc.stdout)["receipts"]) == [copy, path]
+    arrivals = read_arrivals(reg.root)
+    for p in (copy, path):
+        assert (arrivals[p].receipt_time, arrivals[p].attested) == (parse_datetime("2026-11-25T10:41:00+08:00"), True)
+    for command in ("verify", "audit"):
+        proc = reg.baosong(command)
+        assert proc.returncode == 0, (command, proc.stdout)
+    assert "共验证 2 份回执、1 个检查点" in reg.baosong("verify").stdout
+    # Nothing is receipted twice.
+    assert "无需登记" in receive(reg, "2026-11-25T10:50:00+08:00").stdout
+    # Someone with write access to the store swaps the two files: each is named for a report it is not about.
+    first, other = receipt_path(blob := reg.git("rev-parse", f"HEAD:{path}")), receipt_path(blob, path=path)
+    if reg.git("show", f"{RECEIPTS_REF}:{first}").find(f'"path":"{path}"') >= 0:
+        other = receipt_path(blob, path=copy)
+    env = {**reg.world.env, "GIT_INDEX_FILE": str(tmp_path / "idx")}
+    th.run(["git", "read-tree", RECEIPTS_REF], cwd=reg.root, env=env)
+    for a, b in ((first, other), (other, first)):
+        oid = reg.git("rev-parse", f"{RECEIPTS_REF}:{a}")
+        th.run(["git", "update-index", "--cacheinfo", f"100644,{oid},{b}"], cwd=reg.root, env=env)
+    tree = th.run(["git", "write-tree"], cwd=reg.root, env=env).stdout.decode().strip()
+    reg.git("update-ref", RECEIPTS_REF, reg.git("commit-tree", tree, "-p", RECEIPTS_REF, "-m", "swap"))
+    out = reg.baosong("verify").stdout
+    assert f"{other}:1:1: 错误 [receipt-path-mismatch]" in out and "[receipt-altered]" in out, out

@@ -92,9 +92,9 @@ class World:
                 "registry": {"principal": "registry@xxk", "keys": [self.pub("registry")]},
                 "revoked_keys": list(overrides.get("_revoked", [])), "units": list(units.values())}
 
-    def registry(self, path: Path, units: dict | None = None) -> Registry:
+    def registry(self, path: Path, units: dict | None = None, object_format: str = "sha1") -> Registry:
         reg = Registry(path, self)
-        reg.init(units or self.units_doc())
+        reg.init(units or self.units_doc(), object_format)
         return reg
 
 
@@ -120,9 +120,9 @@ class Registry:
             raise AssertionError(f"git {args} failed: {proc.stderr.decode()}")
         return proc.stdout.decode().strip()
 
-    def init(self, units: dict) -> None:
+    def init(self, units: dict, object_format: str = "sha1") -> None:
         self.root.mkdir(parents=True, exist_ok=True)
-        self.git("init", "-q", "-b", "main")
+        self.git("init", "-q", "-b", "main", f"--object-format={object_format}")
         (self.root / "schema").mkdir()
         for f in (REPO / "schema").glob("*.json"):
             shutil.copy(f, self.root / "schema" / f.name)

@@ -33,16 +33,15 @@ from baosong.receipts import (
     CHECKPOINT_FILE,
     RECEIPTS_REF,
     Checkpoint,
+    ReceiptKey,
     chain_problems,
-    first_listings,
     read_checkpoints,
-    receipt_file_problems,
     receipt_via,
-    store_problems,
     unsigned_checkpoints,
     witness_path,
 )
 from baosong.signatures import Verifier
+from baosong.storecheck import first_listings, receipt_file_problems, store_problems
 from baosong.timeutil import iso
 
 
@@ -94,16 +93,16 @@ def _main_line_edits(repo: Path, tip: str) -> list[Problem]:
     return out
 
 
-def _vias(repo: Path, listed: dict[str, list]) -> dict[str, str]:
-    """blob -> via of its receipt, read from the receipt JSON the checkpoint names by blob id."""
+def _vias(repo: Path, listed: dict[ReceiptKey, list]) -> dict[ReceiptKey, str]:
+    """(blob, path) -> via of its receipt, read from the receipt JSON the checkpoint names by blob id."""
     objs = read_objects(repo, sorted({e[2] for e in listed.values() if isinstance(e[2], str)}))
     out = {}
-    for blob, entry in listed.items():
+    for key, entry in listed.items():
         try:
             record = json.loads(objs.get(entry[2]) or b"null")
         except ValueError:
             record = None
-        out[blob] = receipt_via(record)[0] if isinstance(record, dict) else "receive"
+        out[key] = receipt_via(record)[0] if isinstance(record, dict) else "receive"
     return out
 
 
@@ -136,7 +135,7 @@ def audit(repo: Path, rev: str = "HEAD", cfg: Config | None = None, *, witness: 
     result.main_commits = len(reachable)
     for cp in checkpoints:
         added = [e for e in cp.doc.get("added", []) if isinstance(e, list) and len(e) == 5]
-        if added and all(vias.get(e[1]) == "push" for e in added):
+        if added and all(vias.get((e[1], e[0])) == "push" for e in added):
             continue  # push receipts vouch for what was pushed to a branch, not for main
         main = str(cp.doc.get("main_commit", ""))
         if main not in reachable:
@@ -152,7 +151,7 @@ def audit(repo: Path, rev: str = "HEAD", cfg: Config | None = None, *, witness: 
     firsts = {id(e) for e in listed.values()}
     for cp in checkpoints:
         for entry in cp.doc.get("added", []):
-            if id(entry) in firsts and vias.get(entry[1]) != "push":
+            if id(entry) in firsts and vias.get((entry[1], entry[0])) != "push":
                 accepted.setdefault(entry[0], (entry[1], cp.sequence))
     result.accepted = len({e[0] for e in listed.values()})  # report paths with a receipt, pushed or merged
     found: dict[tuple[str, str], Problem] = {}

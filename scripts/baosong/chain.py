@@ -19,7 +19,7 @@ from baosong.config import load_config
 from baosong.forward import ChainLink, ForwardError, registry_id, verify_chain
 from baosong.gitrepo import GitTree, read_objects
 from baosong.problems import Problem
-from baosong.sources import blob_id
+from baosong.sources import blob_id, object_format_of
 
 
 def lower_registries(dirs: list[Path]) -> dict[str, Path]:
@@ -59,8 +59,9 @@ def walk_chain(repo: Path, report_id: str, rev: str = "HEAD", lower: list[Path] 
         spec = f"HEAD:{last.path}"
         data = read_objects(checkout, [spec])[spec]
         verified_blob = above.link.blob if above.link is not None else None
-        if data is None or blob_id(data) != verified_blob:
-            found = "没有这份报告" if data is None else f"中的这份报告是 blob {blob_id(data)[:12]}"
+        held_blob = None if data is None else blob_id(data, object_format_of(str(verified_blob)))
+        if held_blob is None or held_blob != verified_blob:
+            found = "没有这份报告" if held_blob is None else f"中的这份报告是 blob {held_blob[:12]}"
             problems.append(Problem(above.path, 1, 1, "forwarded_from.blob", "chain-origin-not-held",
                                     f"来源 {last.id} 在 {last.registry} 登记库（{checkout}）的主分支上{found}，"
                                     f"与转报时核验的 blob {str(verified_blob)[:12]} 不符：下级登记库的原报告被改动或删除，"

@@ -24,7 +24,7 @@ from baosong.problems import Problem, snippet
 from baosong.provenance import FACT_ZH, FACTS, FIELD, Link, fact, verify_link
 from baosong.receipts import RECEIPTS_REF, receipt_path, verify_record
 from baosong.signatures import RECEIPT_NAMESPACE, Verifier
-from baosong.sources import WorkTree, blob_id
+from baosong.sources import WorkTree, blob_id, object_format_of
 from baosong.yamlload import load_yaml
 
 FORWARDABLE = ("emergency", "info", "opinion")
@@ -90,17 +90,20 @@ def read_origin(repo: Path, report_id: str, rev: str = "main") -> Origin:
                            "识别报告来自哪个登记库。请登记管理员填写后提交到主分支，并把同一标识告诉上级登记库。")
     path, data = _report_at(repo, commit, report_id, f"主分支（{rev}）",
                             "只能转报已合并进主分支的报告；请先 git pull 更新本地主分支。")
-    blob = blob_id(data)
+    blob = blob_id(data, object_format_of(commit))
     tip = ref_value(repo, RECEIPTS_REF)
-    specs = [f"{tip}:{receipt_path(blob)}", f"{tip}:{receipt_path(blob, '.json.sig')}"] if tip else []
-    objs = read_objects(repo, specs) if specs else {}
-    raw, sig = (objs.get(s) for s in specs) if specs else (None, None)
+    # The report's own receipt: the blob's first receipt file, or the one named by the path when the
+    # same content was receipted at another path first (receipts.receipt_path).
+    names = [receipt_path(blob, path=path), receipt_path(blob)]
+    objs = read_objects(repo, [f"{tip}:{n}{ext}" for n in names for ext in ("", ".sig")]) if tip else {}
+    name = next((n for n in names if _json(objs.get(f"{tip}:{n}") or b"{}").get("path") == path), names[1])
+    raw, sig = objs.get(f"{tip}:{name}"), objs.get(f"{tip}:{name}.sig")
     if raw is None or sig is None:
         raise ForwardError(f"报告 {report_id} 还没有登记回执（{RECEIPTS_REF} 中没有 blob {blob[:10]} 的回执），无法证明它何时"
                            "送达本登记库，不能转报。请先取回回执：git fetch origin 'refs/baosong/*:refs/baosong/*'；"
                            "如仍没有，请登记系统运行 baosong receive 后再转报。")
     with Verifier(cfg, repo, use_cache=False) as verifier:
-        status = verify_record(verifier, raw, sig, RECEIPT_NAMESPACE, receipt_path(blob)).status
+        status = verify_record(verifier, raw, sig, RECEIPT_NAMESPACE, name).status
     record = _json(raw)
     if status != "good" or record.get("blob") != blob or record.get("path") != path:
         raise ForwardError(f"报告 {report_id} 的登记回执未通过本登记库的核验（签名：{status}）：回执库可能被改动。"

@@ -562,15 +562,16 @@ def write_objects(repo: Path, blobs: list[bytes], kind: str = "blob") -> list[st
     return out.decode().split()
 
 
-def tree_entries(raw: bytes) -> dict[bytes, tuple[bytes, bytes]]:
-    """A raw git tree object: name -> (mode, binary object id)."""
+def tree_entries(raw: bytes, width: int = 20) -> dict[bytes, tuple[bytes, bytes]]:
+    """A raw git tree object: name -> (mode, binary object id); width: the id's bytes (20 for SHA-1,
+    32 in a SHA-256 repository)."""
     out = {}
     i = 0
     while i < len(raw):
         sp = raw.index(b" ", i)
         nul = raw.index(b"\0", sp)
-        out[raw[sp + 1:nul]] = (raw[i:sp], raw[nul + 1:nul + 21])
-        i = nul + 21
+        out[raw[sp + 1:nul]] = (raw[i:sp], raw[nul + 1:nul + 1 + width])
+        i = nul + 1 + width
     return out
 
 

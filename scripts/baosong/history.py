@@ -219,13 +219,11 @@ def read_arrivals(repo: Path, rev: str = "HEAD", cfg: Config | None = None, *,
         if paths is None:
             receipts = load_receipts(repo, verifier, use_cache=use_cache)
         else:  # a few paths (PR mode): each receipt checked on its own, no replay of the chain
-            receipts = lookup_receipts(repo, verifier, (i.blob for i in state.values()))
+            receipts = lookup_receipts(repo, verifier, ((i.blob, p) for p, i in state.items()))
         times: dict[str, tuple[Receipt | None, Trusted]] = {}
         commit_time: dict[str, tuple[datetime, datetime]] = {}
         for path, intro in state.items():
-            rec = receipts.get(intro.blob)
-            if rec is not None and rec.path != path:
-                rec = None  # a receipt vouches for a blob at one path only
+            rec = receipts.get((intro.blob, path))  # a receipt vouches for a blob at one path only
             trusted = trusted_arrival(rec, intro.main_time)
             times[path] = (rec, trusted)
             prev = commit_time.get(intro.commit)
@@ -259,9 +257,8 @@ def pending_arrivals(repo: Path, blobs: dict[str, str], cfg: Config, now: dateti
     as the earliest possible merge. A blob the server hook already receipted when it was pushed
     arrived then, whenever the check runs and whenever the office merges it."""
     with Verifier(cfg, Path(repo), use_cache=use_cache) as verifier:
-        found = lookup_receipts(Path(repo), verifier, blobs.values())
+        found = lookup_receipts(Path(repo), verifier, ((blob, path) for path, blob in blobs.items()))
     out: dict[str, Trusted] = {}
     for path, blob in blobs.items():
-        rec = found.get(blob)
-        out[path] = trusted_arrival(rec if rec is not None and rec.path == path else None, now)
+        out[path] = trusted_arrival(found.get((blob, path)), now)
     return out

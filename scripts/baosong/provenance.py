@@ -26,7 +26,7 @@ from baosong.config import Config
 from baosong.grading import severity
 from baosong.problems import Problem, snippet
 from baosong.rules import PATH_RE, REPORT_ID_RE, is_real_reason, reason_min_chars
-from baosong.sources import blob_id
+from baosong.sources import blob_id, object_format_of
 from baosong.timeutil import parse_datetime
 from baosong.yamlload import load_yaml
 
@@ -197,9 +197,10 @@ def verify_link(path: str, doc: dict, position: Callable[[tuple], tuple[int, int
                 "回执不能证明这份原文。请用 baosong forward 重新生成。")
     origin_text = ff.get("origin", "")
     origin_bytes = origin_text.encode("utf-8")
-    if blob_id(origin_bytes) != blob:
+    origin_blob = blob_id(origin_bytes, object_format_of(str(blob)))  # the origin registry's object format
+    if origin_blob != blob:
         problem((FIELD, "origin"), f"{FIELD}.origin", "forward-origin-blob",
-                f"来源报告原文（origin）的 git blob 编号是 {blob_id(origin_bytes)}，与回执登记的 {blob} 不符：原文被改动过。"
+                f"来源报告原文（origin）的 git blob 编号是 {origin_blob}，与回执登记的 {blob} 不符：原文被改动过。"
                 "原文必须逐字照抄来源登记库中的报告；对事实的改动写在本报告的字段里，并在 changes 中说明理由。")
     if receipt and receipt.get("path") != ff.get("path"):
         problem((FIELD, "path"), f"{FIELD}.path", "forward-receipt-path",

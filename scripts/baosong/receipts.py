@@ -15,7 +15,8 @@ registry key, tip not fresh, or behind the witness: a small file outside the rep
 remembers the last checkpoint this machine wrote), and updates the witness after each append.
 
 This module is the store's read side: records, checkpoints, look-ups, the chain and file checks, the
-witness file. `tsa` has RFC 3161, `receive` writes the store, `verify` checks it against main.
+witness file. `tsa` has RFC 3161, `receive` writes the store, `verify` checks it against main,
+`storecheck` has the checks of the store as a whole that `verify` and `audit` share.
 """
 
 from __future__ import annotations
@@ -34,15 +35,14 @@ from pathlib import Path
 
 from baosong.cache import Cache, code_fingerprint
 from baosong.gitrepo import (
+    CatFile,
     git_text,
     is_ancestor,
     read_objects,
     ref_value,
-    rev_parse,
 )
-from baosong.problems import Problem
 from baosong.signatures import CHECKPOINT_NAMESPACE, RECEIPT_NAMESPACE, SSH_MODULES, SigResult, Verifier
-from baosong.sources import blob_id
+from baosong.sources import blob_id, object_format_of
 from baosong.timeutil import iso, parse_datetime
 from baosong.tsa import tsa_time, tsa_verify
 
@@ -59,8 +59,28 @@ def canonical(obj: object) -> bytes:
     return json.dumps(obj, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode() + b"\n"
 
 
-def receipt_path(blob: str, ext: str = ".json") -> str:
-    return f"receipts/{blob[:2]}/{blob}{ext}"
+ReceiptKey = tuple[str, str]  # (blob, path): one report, one receipt; the same content at two paths is two reports
+
+
+def path_key(path: str) -> str:
+    """The SHA-256 (hex) of a report path, naming a receipt of a blob at a further path."""
+    return hashlib.sha256(path.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def receipt_path(blob: str, ext: str = ".json", path: str | None = None) -> str:
+    """A receipt's file in the store: `receipts/<blob[:2]>/<blob>.json` for the blob's first receipt (at
+    whatever path, as in every store before receipts were per path), `<blob>.<path_key(path)>.json` for
+    a receipt of the same blob at a further path (a copy pushed or merged under another name)."""
+    return f"receipts/{blob[:2]}/{blob if path is None else f'{blob}.{path_key(path)}'}{ext}"
+
+
+def receipt_file_key(name: str) -> tuple[str, str | None] | None:
+    """(blob, path key or None) named by a receipt JSON's store path; None when it is not one."""
+    stem = name.rsplit("/", 1)[-1]
+    if not stem.endswith(".json"):
+        return None
+    blob, _, key = stem[:-5].partition(".")
+    return blob, key or None
 
 
 def receipt_record(*, path: str, blob: str, commit: str, main_commit: str, signer: str | None,
@@ -78,7 +98,7 @@ def receipt_record(*, path: str, blob: str, commit: str, main_commit: str, signe
 
 def checkpoint_entry(path: str, blob: str, receipt: bytes, received_at: str, tsa_time: str | None = None) -> list:
     """One `added` entry of a checkpoint: the report path and blob, the receipt JSON's git id, its times."""
-    return [path, blob, blob_id(receipt), received_at, tsa_time]
+    return [path, blob, blob_id(receipt, object_format_of(blob)), received_at, tsa_time]  # in the store's repository
 
 
 def checkpoint_record(*, sequence: int, previous: str | None, main_commit: str, created_at: str,
@@ -201,7 +221,7 @@ def chain_problems(checkpoints: list[Checkpoint]) -> list[tuple[Checkpoint, str]
 
 
 REPLAY_CACHE = "receipts-replay"
-REPLAY_FORMAT = 3  # 3: receipts carry via and ref; 2: JSON in the git directory; 1 was a pickle
+REPLAY_FORMAT = 4  # 4: receipts per (blob, path); 3: receipts carry via and ref; 2: JSON in the git directory; 1 was a pickle
 
 
 def _replay_store(repo: Path, digest: str, enabled: bool = True) -> Cache:
@@ -211,20 +231,25 @@ def _replay_store(repo: Path, digest: str, enabled: bool = True) -> Cache:
     return Cache(repo, REPLAY_CACHE, version=REPLAY_FORMAT, fingerprint=fingerprint, enabled=enabled)
 
 
-def _replay_cache(repo: Path, digest: str) -> tuple[str, Checkpoint, dict[str, Receipt]] | None:
-    """(store tip, last checkpoint, receipts by blob) of the last replay, None when absent or malformed."""
+def _replay_cache(repo: Path, digest: str) -> tuple[str, Checkpoint, dict[ReceiptKey, Receipt]] | None:
+    """(store tip, last checkpoint, receipts by (blob, path)) of the last replay, None when absent or malformed."""
     return _replay_store(repo, digest).load(_decode_replay)
 
 
-def _decode_replay(stored: object) -> tuple[str, Checkpoint, dict[str, Receipt]] | None:
+def _decode_replay(stored: object) -> tuple[str, Checkpoint, dict[ReceiptKey, Receipt]] | None:
     if not isinstance(stored, dict):
         return None
     tip, raw, sig = stored["tip"], base64.b64decode(stored["raw"], validate=True), stored["sig"]
     sig = None if sig is None else base64.b64decode(sig, validate=True)
-    receipts = {b: _receipt_from_json(b, r) for b, r in stored["receipts"].items()}
-    if not isinstance(tip, str) or None in receipts.values():
+    receipts = {}
+    for item in stored["receipts"]:
+        r = _receipt_from_json(item[0], item[1:]) if isinstance(item, list) and item and isinstance(item[0], str) else None
+        if r is None:
+            return None
+        receipts[(r.blob, r.path)] = r
+    if not isinstance(tip, str):
         return None  # a replay is one consistent state: any bad part discards all of it
-    return tip, parse_checkpoint(tip, raw, sig), receipts  # type: ignore[return-value]
+    return tip, parse_checkpoint(tip, raw, sig), receipts
 
 
 def _receipt_from_json(blob: str, r: object) -> Receipt | None:
@@ -238,13 +263,13 @@ def _receipt_from_json(blob: str, r: object) -> Receipt | None:
     return Receipt(r[0], blob, r[1], received, tsa, r[4], r[5], r[6])
 
 
-def _save_replay(repo: Path, digest: str, tip: str, last: Checkpoint, receipts: dict[str, Receipt]) -> None:
+def _save_replay(repo: Path, digest: str, tip: str, last: Checkpoint, receipts: dict[ReceiptKey, Receipt]) -> None:
     # Times keep their offsets and microseconds (isoformat/fromisoformat round-trip exactly).
     _replay_store(repo, digest).save({
         "tip": tip, "raw": base64.b64encode(last.raw).decode("ascii"),
         "sig": None if last.sig is None else base64.b64encode(last.sig).decode("ascii"),
-        "receipts": {b: [r.path, r.oid, r.received_at.isoformat(), r.tsa_time.isoformat() if r.tsa_time else None,
-                         r.sequence, r.via, r.ref] for b, r in receipts.items()}})  # a read-only repository replays again
+        "receipts": [[r.blob, r.path, r.oid, r.received_at.isoformat(), r.tsa_time.isoformat() if r.tsa_time else None,
+                      r.sequence, r.via, r.ref] for r in receipts.values()]})  # a read-only repository replays again
 
 
 def unsigned_checkpoints(verifier: Verifier, checkpoints: list[Checkpoint]) -> list[tuple[Checkpoint, str]]:
@@ -264,8 +289,8 @@ def unsigned_checkpoints(verifier: Verifier, checkpoints: list[Checkpoint]) -> l
     return [(cp, status) for cp, status in zip(checkpoints, results, strict=True) if status != "good"]
 
 
-def load_receipts(repo: Path, verifier: Verifier, *, use_cache: bool = True) -> dict[str, Receipt]:
-    """Receipts by blob, authenticated through the checkpoint chain (empty when there is no store).
+def load_receipts(repo: Path, verifier: Verifier, *, use_cache: bool = True) -> dict[ReceiptKey, Receipt]:
+    """Receipts by (blob, path), authenticated through the checkpoint chain (empty when there is no store).
 
     Only the latest checkpoint's signature is verified; the earlier ones are bound to it by their
     hash links. The replay is cached by store tip and extended with only the new checkpoints when
@@ -280,7 +305,7 @@ def load_receipts(repo: Path, verifier: Verifier, *, use_cache: bool = True) -> 
     if cached is not None and cached[0] == tip:
         return cached[2]
     prev: Checkpoint | None = None
-    out: dict[str, Receipt] = {}
+    out: dict[ReceiptKey, Receipt] = {}
     since = None
     if cached is not None and is_ancestor(repo, cached[0], tip):
         since, prev, out = cached[0], cached[1], cached[2]
@@ -304,12 +329,12 @@ def load_receipts(repo: Path, verifier: Verifier, *, use_cache: bool = True) -> 
         for entry in cp.doc.get("added", []):
             path, blob, oid, received, tsa = entry
             when = parse_datetime(received)
-            if when is not None and blob not in out:
-                out[blob] = Receipt(path, blob, oid, when, parse_datetime(tsa), cp.sequence)
+            if when is not None and (blob, path) not in out:
+                out[blob, path] = rec = Receipt(path, blob, oid, when, parse_datetime(tsa), cp.sequence)
                 if named is None:
-                    unnamed.append(out[blob])
+                    unnamed.append(rec)
                 else:
-                    out[blob].via, out[blob].ref = named
+                    rec.via, rec.ref = named
     _read_via(repo, unnamed)
     if use_cache:
         _save_replay(repo, verifier.digest, tip, latest, out)
@@ -334,19 +359,27 @@ def checkpoint_via(doc: dict) -> tuple[str, str | None] | None:
     return None
 
 
-def named_vias(checkpoints: list[Checkpoint]) -> dict[str, tuple[str, str | None]]:
-    """blob -> (via, ref) named by the checkpoint that first lists the blob (see `checkpoint_via`)."""
-    out: dict[str, tuple[str, str | None]] = {}
-    seen: set[str] = set()
+def named_vias(checkpoints: list[Checkpoint]) -> dict[ReceiptKey, tuple[str, str | None]]:
+    """(blob, path) -> (via, ref) named by the checkpoint that first lists it (see `checkpoint_via`)."""
+    out: dict[ReceiptKey, tuple[str, str | None]] = {}
+    seen: set[ReceiptKey] = set()
     for cp in checkpoints:
         named = checkpoint_via(cp.doc)
         for entry in cp.doc.get("added", []):
-            if not isinstance(entry, list) or len(entry) != 5 or not isinstance(entry[1], str) or entry[1] in seen:
+            key = listing_key(entry)
+            if key is None or key in seen:
                 continue
-            seen.add(entry[1])
+            seen.add(key)
             if named is not None:
-                out[entry[1]] = named
+                out[key] = named
     return out
+
+
+def listing_key(entry: object) -> ReceiptKey | None:
+    """(blob, path) of a checkpoint's `added` entry, None when the entry is malformed."""
+    if isinstance(entry, list) and len(entry) == 5 and isinstance(entry[0], str) and isinstance(entry[1], str):
+        return entry[1], entry[0]
+    return None
 
 
 def receipt_via(record: dict) -> tuple[str, str | None]:
@@ -372,48 +405,89 @@ def _read_via(repo: Path, receipts: list[Receipt]) -> None:
             r.via, r.ref = receipt_via(record)
 
 
-def lookup_receipts(repo: Path, verifier: Verifier, blobs: Iterable[str], *, ref: str = RECEIPTS_REF,
-                    refused: dict[str, str] | None = None) -> dict[str, Receipt]:
-    """Receipts of a few blobs, each authenticated by its own registry signature (PR mode's look-up:
-    no replay of the whole checkpoint chain). A receipt whose signature fails is not returned.
+def existing_receipts(repo: Path, store_tip: str | None, keys: Iterable[ReceiptKey], reader: CatFile | None = None,
+              ) -> tuple[set[ReceiptKey], set[str]]:
+    """(which reports (blob, path) already have a receipt in the store at store_tip, which blobs have
+    their first receipt file), read with one cat-file process (the writers' look-up, before they sign).
+
+    A blob's first receipt file names its path inside; a receipt of the same blob at another path
+    has a file named by that path (`receipt_path`)."""
+    if store_tip is None:
+        return set(), set()
+    wanted = sorted(set(keys))
+    specs = {f"{store_tip}:{receipt_path(b)}" for b, _ in wanted} | \
+        {f"{store_tip}:{receipt_path(b, path=p)}" for b, p in wanted}
+    found = read_objects(repo, sorted(specs), reader)
+    firsts: dict[str, object] = {}
+    for b, _ in wanted:
+        raw = found.get(f"{store_tip}:{receipt_path(b)}")
+        if raw is not None and b not in firsts:
+            with contextlib.suppress(ValueError, AttributeError):
+                firsts[b] = json.loads(raw).get("path")
+            firsts.setdefault(b, None)
+    have = {(b, p) for b, p in wanted
+            if firsts.get(b) == p or found.get(f"{store_tip}:{receipt_path(b, path=p)}") is not None}
+    return have, set(firsts)
+
+
+def lookup_receipts(repo: Path, verifier: Verifier, keys: Iterable[ReceiptKey], *, ref: str = RECEIPTS_REF,
+                    refused: dict[str, str] | None = None) -> dict[ReceiptKey, Receipt]:
+    """Receipts of a few reports by (blob, path), each authenticated by its own registry signature (PR
+    mode's look-up: no replay of the whole checkpoint chain). A receipt whose signature fails is not
+    returned, nor a receipt of the blob at another path (each path is a report of its own).
 
     ref: the store to read (an upper registry's store fetched under refs/baosong/upstream/, verified
     with a verifier holding that registry's keys); refused: filled with blob -> why, for every
     receipt present in the store but not believed (the caller shows it)."""
     tip = ref_value(repo, ref)
-    wanted = sorted(set(blobs))
+    wanted = sorted(set(keys))
     if tip is None or not wanted:
         return {}
-    specs = [f"{tip}:{receipt_path(b, ext)}" for b in wanted for ext in (".json", ".json.sig", ".tsr")]
-    objs = read_objects(repo, specs)
-    out: dict[str, Receipt] = {}
-    for b in wanted:
-        raw, sig, tsr = (objs[f"{tip}:{receipt_path(b, ext)}"] for ext in (".json", ".json.sig", ".tsr"))
-        if raw is None:
-            continue
-        status = verifier.record_status(raw, sig)
-        if status is None:
-            status = verify_record(verifier, raw, sig, RECEIPT_NAMESPACE, receipt_path(b)).status
-            verifier.remember_record(raw, sig, status)
-        try:
-            record = json.loads(raw)
-        except ValueError:
-            if refused is not None:
-                refused[b] = "回执不是有效的 JSON"
-            continue
-        when = parse_datetime(record.get("received_at")) if isinstance(record, dict) else None
-        if status != "good" or not isinstance(record, dict) or record.get("blob") != b or when is None:
-            if refused is not None:
-                refused[b] = f"签名状态：{status}" if status != "good" else "回执内容与 blob 不符或缺少送达时间"
-            continue
-        stamp_time = None
-        tsa_cfg = (verifier.cfg.units_doc.get("registry") or {}).get("tsa") or {}
-        if tsr is not None and tsa_cfg.get("cert") and tsa_verify(raw, tsr, tsa_cfg["cert"])[0]:
-            stamp_time = tsa_time(tsr)
-            stamp_time = stamp_time.astimezone(when.tzinfo) if stamp_time else None
-        via, pushed_to = receipt_via(record)
-        out[b] = Receipt(record.get("path", ""), b, blob_id(raw), when, stamp_time, 0, via, pushed_to)
+    exts = (".json", ".json.sig", ".tsr")
+    names = sorted({receipt_path(b, path=p) for b, p in wanted} | {receipt_path(b) for b, _ in wanted})
+    objs = read_objects(repo, [f"{tip}:{n[:-5]}{ext}" for n in names for ext in exts])
+    out: dict[ReceiptKey, Receipt] = {}
+    for b, p in wanted:
+        for name in (receipt_path(b, path=p), receipt_path(b)):  # the path's own file, then the blob's first
+            raw, sig, tsr = (objs[f"{tip}:{name[:-5]}{ext}"] for ext in exts)
+            if raw is None:
+                continue
+            found = _believe(verifier, name, b, raw, sig, tsr)
+            if isinstance(found, str):
+                if refused is not None:
+                    refused[b] = found
+            elif found.path == p:
+                out[b, p] = found
+                break
     return out
+
+
+def _believe(verifier: Verifier, name: str, blob: str, raw: bytes, sig: bytes | None, tsr: bytes | None,
+             ) -> Receipt | str:
+    """One receipt file checked on its own: the Receipt, or why it is not believed."""
+    status = verifier.record_status(raw, sig)
+    if status is None:
+        status = verify_record(verifier, raw, sig, RECEIPT_NAMESPACE, name).status
+        verifier.remember_record(raw, sig, status)
+    try:
+        record = json.loads(raw)
+    except ValueError:
+        return "回执不是有效的 JSON"
+    when = parse_datetime(record.get("received_at")) if isinstance(record, dict) else None
+    if status != "good":
+        return f"签名状态：{status}"
+    if not isinstance(record, dict) or record.get("blob") != blob or when is None:
+        return "回执内容与 blob 不符或缺少送达时间"
+    path = record.get("path")
+    if not isinstance(path, str) or (name != receipt_path(blob) and name != receipt_path(blob, path=path)):
+        return "回执记载的路径与回执文件名不符"
+    stamp_time = None
+    tsa_cfg = (verifier.cfg.units_doc.get("registry") or {}).get("tsa") or {}
+    if tsr is not None and tsa_cfg.get("cert") and tsa_verify(raw, tsr, tsa_cfg["cert"])[0]:
+        stamp_time = tsa_time(tsr)
+        stamp_time = stamp_time.astimezone(when.tzinfo) if stamp_time else None
+    via, pushed_to = receipt_via(record)
+    return Receipt(path, blob, blob_id(raw, object_format_of(blob)), when, stamp_time, 0, via, pushed_to)
 
 
 
@@ -483,105 +557,3 @@ def write_witness(path: Path, commit: str, sequence: int, digest: str, at: datet
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
-
-
-
-# ---------------------------------------------------------------------------------------------
-# Chain and receipt-file checks (verify and audit)
-
-
-def store_finding(path: str, rule: str, message: str, severity: str = "error") -> Problem:
-    return Problem(store_label(path), 1, 1, "", rule, message, severity)  # type: ignore[arg-type]
-
-
-def first_listings(checkpoints: list[Checkpoint]) -> tuple[dict[str, list], list[Problem]]:
-    """Each blob's first listing in the checkpoint chain (blob -> [path, blob, oid, received_at, tsa_time]),
-    and a finding for every later listing of the same blob.
-
-    The store holds one receipt per blob, so the registry never lists a blob twice: a second
-    listing can only come from a forged or replayed checkpoint, and what it claims is not believed.
-    """
-    listed: dict[str, list] = {}
-    where: dict[str, int] = {}
-    problems: list[Problem] = []
-    for cp in checkpoints:
-        for entry in cp.doc.get("added", []):
-            if not isinstance(entry, list) or len(entry) != 5:
-                problems.append(Problem(f"{cp.commit[:10]}:{CHECKPOINT_FILE}", 1, 1, "", "checkpoint-entry",
-                                        f"检查点 {cp.sequence} 的登记条目格式不正确：{str(entry)[:80]}"))
-                continue
-            blob = entry[1]
-            if blob in listed:
-                problems.append(store_finding(receipt_path(blob), "receipt-relisted",
-                                         f"检查点 {cp.sequence} 再次登记了 blob {blob[:10]}（{entry[0]}，回执时间 {entry[3]}），"
-                                         f"该 blob 已由检查点 {where[blob]} 登记（{listed[blob][0]}，{listed[blob][3]}）。"
-                                         "每个 blob 只有一份回执，重复登记只能来自伪造或重放的检查点，以首次登记为准。"))
-                continue
-            listed[blob] = entry
-            where[blob] = cp.sequence
-    return listed, problems
-
-
-def receipt_file_problems(entries: dict, listed: dict[str, list]) -> list[Problem]:
-    """Receipts the checkpoints list (blob -> entry) that are missing from the store or differ from it."""
-    out = []
-    for path, blob, oid, _, _ in listed.values():
-        entry = entries.get(receipt_path(blob))
-        if entry is None:
-            out.append(store_finding(receipt_path(blob), "receipt-missing", f"检查点记载的回执（{path}）不在回执库中，已被删除。"))
-        elif entry.oid != oid:
-            out.append(store_finding(receipt_path(blob), "receipt-altered",
-                                f"回执内容与检查点记载的不一致（{path}），回执已被改动。"))
-    return out
-
-
-def _count(repo: Path, spec: str) -> int:
-    return int(git_text(repo, "rev-list", "--count", spec) or 0)
-
-
-def store_problems(repo: Path, tip: str | None, checkpoints: list[Checkpoint], witness_file: Path,
-                   reports_on_main: bool) -> list[Problem]:
-    """The store as a whole against the witness kept outside the repository: deleted, rewound,
-    rewritten. Without a witness a missing store is only a warning (nothing says it ever existed)."""
-    label = str(witness_file)
-    try:
-        witness = read_witness(witness_file)
-    except ValueError as exc:
-        return [Problem(label, 1, 1, "", "witness-unreadable", str(exc))]
-    if witness is None:
-        if tip is None and reports_on_main:
-            return [Problem(RECEIPTS_REF, 1, 1, "", "store-absent",
-                            f"回执库 {RECEIPTS_REF} 不存在，送达时间均按主线合并时间计算（未经回执证实）。如登记系统曾写过回执，"
-                            f"回执库可能已被删除（例如从普通克隆执行 git push --mirror）；请用 --witness 指定登记服务器的见证文件核对。",
-                            "warning")]
-        return []
-    commit, sequence, digest = witness.get("commit"), witness.get("sequence"), witness.get("digest")
-    if not isinstance(commit, str) or not re.fullmatch(r"[0-9a-f]{40,64}", commit):
-        return [Problem(label, 1, 1, "commit", "witness-unreadable", "见证文件缺少有效的 commit（回执库提交）。")]
-    seen = f"见证文件 {label} 记载回执库在 {witness.get('at') or '?'} 已到检查点 {sequence}（提交 {commit[:10]}）"
-    if tip is None:
-        restore = f"git update-ref {RECEIPTS_REF} {commit}" if rev_parse(repo, commit) else "从备份恢复回执库"
-        return [Problem(RECEIPTS_REF, 1, 1, "", "store-missing",
-                        f"回执库 {RECEIPTS_REF} 不存在，但{seen}：回执库被删除（例如从普通克隆执行 git push --mirror）。"
-                        f"在恢复之前不要运行 baosong receive（它会以当前时间重新登记全部报告）；恢复：{restore}。")]
-    if rev_parse(repo, commit) is None:
-        return [Problem(RECEIPTS_REF, 1, 1, "", "store-rewound",
-                        f"{seen}，但该提交已不在仓库中：回执库被回退或改写。请从备份恢复回执库并核对。")]
-    if tip != commit and not is_ancestor(repo, commit, tip):
-        if is_ancestor(repo, tip, commit):
-            return [Problem(RECEIPTS_REF, 1, 1, "", "store-rewound",
-                            f"{seen}，而回执库现在的提交 {tip[:10]} 落后其 {_count(repo, f'{tip}..{commit}')} 个提交："
-                            f"回执库被回退，其间的回执丢失。恢复：git update-ref {RECEIPTS_REF} {commit}。")]
-        return [Problem(RECEIPTS_REF, 1, 1, "", "store-rewound",
-                        f"{seen}，而回执库现在的提交 {tip[:10]} 不是它的后续：回执库历史被改写。请从备份恢复回执库并核对。")]
-    at_seq = [cp for cp in checkpoints if cp.sequence == sequence]
-    if not at_seq:
-        return [Problem(label, 1, 1, "sequence", "witness-mismatch",
-                        f"{seen}，但回执库中没有序号为 {sequence} 的检查点：检查点链被改写。")]
-    if digest is not None and at_seq[-1].digest != digest:
-        return [Problem(label, 1, 1, "digest", "witness-mismatch",
-                        f"{seen}，但回执库中检查点 {sequence} 的摘要 {at_seq[-1].digest[:12]} 与见证记载的 {str(digest)[:12]} "
-                        "不符：检查点链被改写。")]
-    return []
-
-

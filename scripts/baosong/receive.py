@@ -22,7 +22,6 @@ from baosong.cache import Cache, git_dirs
 from baosong.config import UNITS_PATH, Config
 from baosong.gitrepo import (
     REPORTS_PREFIX,
-    ZERO_ID,
     CatFile,
     GitError,
     RefUpdate,
@@ -42,10 +41,12 @@ from baosong.receipts import (
     CHECKPOINT_FILE,
     RECEIPTS_REF,
     Checkpoint,
+    ReceiptKey,
     ReceiveError,
     canonical,
     checkpoint_entry,
     checkpoint_record,
+    existing_receipts,
     parse_checkpoint,
     read_checkpoints,
     read_witness,
@@ -56,6 +57,7 @@ from baosong.receipts import (
     write_witness,
 )
 from baosong.signatures import CHECKPOINT_NAMESPACE, RECEIPT_NAMESPACE, SigResult, Verifier, sign
+from baosong.sources import object_format_of
 from baosong.timeutil import iso
 from baosong.tsa import stamp
 
@@ -130,13 +132,17 @@ def _commit_files(repo: Path, old: str | None, files: dict[str, bytes], message:
     """
     names = sorted(files)
     oids = write_objects(repo, [files[n] for n in names])
+    # The repository's own object format (SHA-1, or SHA-256 after `git init --object-format=sha256`):
+    # the ids git just returned tell it, and the trees below are hashed and parsed the same way.
+    fmt = object_format_of(oids[0])
+    width = len(oids[0]) // 2
     dirs = {""}
     for name in names:
         parts = name.split("/")[:-1]
         dirs.update("/".join(parts[:k]) for k in range(1, len(parts) + 1))
     specs = {d: (f"{old}^{{tree}}" if d == "" else f"{old}:{d}") for d in dirs} if old else {}
     raw = read_objects(repo, sorted(specs.values()), reader) if old else {}
-    trees = {d: tree_entries(data) if old and (data := raw.get(specs[d])) is not None else {} for d in dirs}
+    trees = {d: tree_entries(data, width) if old and (data := raw.get(specs[d])) is not None else {} for d in dirs}
     for name, oid in zip(names, oids, strict=True):
         folder, _, base = name.rpartition("/")
         trees[folder][base.encode()] = (b"100644", bytes.fromhex(oid))
@@ -144,7 +150,7 @@ def _commit_files(repo: Path, old: str | None, files: dict[str, bytes], message:
     for d in sorted(dirs, key=lambda x: (x.count("/") + (1 if x else 0)), reverse=True):  # deepest first
         data = tree_bytes(trees[d])
         contents.append(data)
-        tree_oid = hashlib.sha1(b"tree %d\0" % len(data) + data).digest()
+        tree_oid = hashlib.new(fmt, b"tree %d\0" % len(data) + data).digest()
         if d:
             parent, _, base = d.rpartition("/")
             trees[parent][base.encode()] = (b"40000", tree_oid)
@@ -155,15 +161,6 @@ def _commit_files(repo: Path, old: str | None, files: dict[str, bytes], message:
     if old:
         args += ["-p", old]
     return git(repo, *args, env=stamp_env).decode().strip()
-
-
-def _existing(repo: Path, store_tip: str | None, blobs: Iterable[str], reader: CatFile | None = None) -> set[str]:
-    """Which blobs already have a receipt in the store at store_tip (one cat-file process)."""
-    if store_tip is None:
-        return set()
-    wanted = sorted(set(blobs))
-    found = read_objects(repo, [f"{store_tip}:{receipt_path(b)}" for b in wanted], reader)
-    return {b for b in wanted if found.get(f"{store_tip}:{receipt_path(b)}") is not None}
 
 
 def _make_receipt(intro, sig: SigResult, registry: dict, tsa: dict | None, now: datetime, key_path: Path,
@@ -213,19 +210,29 @@ def _check_registry_key(cfg: Config, key_path: Path) -> dict:
     return registry
 
 
+def _in_order(todo: Iterable[ReceiptKey]) -> list[ReceiptKey]:
+    """The order of a checkpoint's `added` entries ([path, blob, …] sorted), which is also the order in
+    which readers give a blob's first listing its first receipt file (`storecheck.receipt_files`)."""
+    return sorted(todo, key=lambda k: (k[1], k[0]))
+
+
 def _store_commit(repo: Path, old: str | None, last: Checkpoint | None, tip: str, todo: dict, signed: dict,
                   registry: dict, now: datetime, key_path: Path, via: str = "receive",
-                  refs: list[str] | None = None, reader: CatFile | None = None) -> tuple[str, dict, bytes]:
-    """The next store commit: the new receipts and a checkpoint linked to the last one."""
+                  refs: list[str] | None = None, reader: CatFile | None = None,
+                  firsts: set[str] | frozenset[str] = frozenset()) -> tuple[str, dict, bytes]:
+    """The next store commit: the new receipts (todo: (blob, path) -> Introduced) and a checkpoint
+    linked to the last one. firsts: the blobs whose first receipt file the store already has."""
     files: dict[str, bytes] = {}
     added = []
-    for path in sorted(todo):
-        blob = todo[path].blob
-        data, sig, tsr, record = signed[blob]
-        files[receipt_path(blob)] = data
-        files[receipt_path(blob, ".json.sig")] = sig
+    taken = set(firsts)
+    for blob, path in _in_order(todo):
+        data, sig, tsr, record = signed[blob, path]
+        name = receipt_path(blob, "", path if blob in taken else None)
+        taken.add(blob)
+        files[name + ".json"] = data
+        files[name + ".json.sig"] = sig
         if tsr is not None:
-            files[receipt_path(blob, ".tsr")] = tsr
+            files[name + ".tsr"] = tsr
         added.append(checkpoint_entry(path, blob, data, record["received_at"], record.get("tsa_time")))
     checkpoint = checkpoint_record(
         sequence=(last.sequence if last else 0) + 1, previous=last.digest if last else None, main_commit=tip,
@@ -359,7 +366,7 @@ def _append(repo: Path, cfg: Config, key_path: Path, now: datetime, witness: Pat
             new, checkpoint, records, checkpoint_sig = built
             try:
                 git(repo, "update-ref", "-m", f"baosong {checkpoint.get('via', 'receive')}", RECEIPTS_REF, new,
-                    old or ZERO_ID)
+                    old or "0" * len(new))  # the null id of the repository's object format: create only
             except GitError:
                 time.sleep(random.uniform(0.01, 0.05 * min(attempt, 10)))  # another writer moved the ref: retry
                 continue
@@ -372,9 +379,9 @@ def _append(repo: Path, cfg: Config, key_path: Path, now: datetime, witness: Pat
 
 
 def _sign_missing(cfg: Config, repo: Path, verifier: Verifier, missing: list, registry: dict, now: datetime,
-                  key_path: Path, signed: dict, via: str, refs: dict[str, str] | None = None,
+                  key_path: Path, signed: dict, via: str, refs: dict[ReceiptKey, str] | None = None,
                   reader: CatFile | None = None) -> None:
-    """Receipts for blobs not signed yet in this run (kept across compare-and-swap retries)."""
+    """Receipts for reports (blob, path) not signed yet in this run (kept across compare-and-swap retries)."""
     from baosong.history import Introduced, report_unit, unit_check
 
     if not missing:
@@ -383,16 +390,16 @@ def _sign_missing(cfg: Config, repo: Path, verifier: Verifier, missing: list, re
     make = partial(_make_receipt, registry=registry, tsa=registry.get("tsa"), now=now, key_path=key_path, via=via)
 
     def one(i: Introduced) -> tuple[bytes, bytes, bytes | None, dict]:
-        return make(i, unit_check(sigs[i.commit], report_unit(i.path)), ref=(refs or {}).get(i.blob))
+        return make(i, unit_check(sigs[i.commit], report_unit(i.path)), ref=(refs or {}).get((i.blob, i.path)))
 
     if len(missing) == 1:  # the usual push: no thread pool (nor concurrent.futures and logging to import)
-        signed[missing[0].blob] = one(missing[0])
+        signed[missing[0].blob, missing[0].path] = one(missing[0])
         return
     from concurrent.futures import ThreadPoolExecutor
 
     with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
         made = pool.map(one, missing)
-        signed.update((i.blob, rec) for i, rec in zip(missing, made, strict=True))
+        signed.update(((i.blob, i.path), rec) for i, rec in zip(missing, made, strict=True))
 
 
 def receive(repo: Path, key_path: Path, now: datetime, rev: str = "HEAD", *, cfg: Config | None = None,
@@ -417,7 +424,7 @@ def receive(repo: Path, key_path: Path, now: datetime, rev: str = "HEAD", *, cfg
         result.problems = cfg.problems
         return result
     registry = _check_registry_key(cfg, key_path)
-    signed: dict[str, tuple[bytes, bytes, bytes | None, dict]] = {}  # blob -> (json, sig, tsr, record)
+    signed: dict[ReceiptKey, tuple[bytes, bytes, bytes | None, dict]] = {}  # (blob, path) -> (json, sig, tsr, record)
 
     def build(old: str | None, last: Checkpoint | None, verifier: Verifier) -> tuple[str, dict, list[dict], bytes] | None:
         tip = rev_parse(repo, rev) or ""
@@ -426,13 +433,14 @@ def receive(repo: Path, key_path: Path, now: datetime, rev: str = "HEAD", *, cfg
         # post-merge run still has to look at main.
         if last is not None and last.doc.get("main_commit") == tip and last.doc.get("via", "receive") == "receive":
             return None  # nothing new on main since the last checkpoint
-        state = {p: i for p, i in main_reports(repo, tip).items() if is_report(i)}
-        have = _existing(repo, old, (i.blob for i in state.values()))
-        todo = {p: i for p, i in state.items() if i.blob not in have}
-        _sign_missing(cfg, repo, verifier, [i for i in todo.values() if i.blob not in signed], registry, now,
+        state = {(i.blob, p): i for p, i in main_reports(repo, tip).items() if is_report(i)}
+        have, firsts = existing_receipts(repo, old, state)
+        todo = {k: i for k, i in state.items() if k not in have}
+        _sign_missing(cfg, repo, verifier, [i for k, i in todo.items() if k not in signed], registry, now,
                       key_path, signed, "receive")
-        new, checkpoint, sig = _store_commit(repo, old, last, tip, todo, signed, registry, now, key_path)
-        return new, checkpoint, [signed[todo[p].blob][3] for p in sorted(todo)], sig
+        new, checkpoint, sig = _store_commit(repo, old, last, tip, todo, signed, registry, now, key_path,
+                                             firsts=firsts)
+        return new, checkpoint, [signed[k][3] for k in _in_order(todo)], sig
 
     done = _append(repo, cfg, key_path, now, witness, use_cache, lock, max_attempts, build)
     if done is not None:
@@ -442,8 +450,9 @@ def receive(repo: Path, key_path: Path, now: datetime, rev: str = "HEAD", *, cfg
 
 
 def pushed_reports(repo: Path, updates: list[RefUpdate], main_ref: str, main_tip: str | None = None,
-                   ) -> dict[str, tuple[object, str]]:
-    """Report blobs a push brings: blob -> (Introduced record, ref), each with its oldest introducing commit.
+                   ) -> dict[ReceiptKey, tuple[object, str]]:
+    """Reports a push brings: (blob, path) -> (Introduced record, ref), each with its oldest introducing
+    commit. The same blob at two paths is two reports (a copy under another name): each gets a receipt.
 
     The new commits of an updated ref are those reachable from its new value and not from main or
     from the old values of the pushed refs. Other refs are deliberately not excluded: a forge may
@@ -461,18 +470,18 @@ def pushed_reports(repo: Path, updates: list[RefUpdate], main_ref: str, main_tip
         main_tip = main_tip or ref_value(repo, main_ref)
         if main_tip:
             before.add(main_tip)
-    found: dict[str, tuple[object, str]] = {}
+    found: dict[ReceiptKey, tuple[object, str]] = {}
     for u in updates:
         if u.deleted or u.ref.startswith("refs/baosong/"):
             continue
         commits = log_between(repo, [u.new], sorted(before), paths=[REPORTS_PREFIX])
         for c in reversed(commits):  # oldest first: a blob's receipt names the commit that introduced it
             for ch in c.changes:
-                if ch.status not in "AMT" or ch.new_blob in found:
+                if ch.status not in "AMT" or (ch.new_blob, ch.path) in found:
                     continue
                 intro = Introduced(ch.path, ch.new_blob, ch.new_mode, c.id, u.new, c.committed, c.committed)
                 if is_report(intro):
-                    found[ch.new_blob] = (intro, u.ref)
+                    found[ch.new_blob, ch.path] = (intro, u.ref)
     return found
 
 
@@ -552,20 +561,19 @@ def _receive_found(repo: Path, key_path: Path, now: datetime, result: ReceiveRes
             result.problems = problems
             return result
     registry = _check_registry_key(cfg, key_path)
-    signed: dict[str, tuple[bytes, bytes, bytes | None, dict]] = {}
-    refs = {blob: ref for blob, (_, ref) in found.items()}
+    signed: dict[ReceiptKey, tuple[bytes, bytes, bytes | None, dict]] = {}
+    refs = {key: ref for key, (_, ref) in found.items()}
 
     def build(old: str | None, last: Checkpoint | None, verifier: Verifier) -> tuple[str, dict, list[dict], bytes] | None:
-        have = _existing(repo, old, found, reader)
-        todo = {intro.path: intro for blob, (intro, _) in found.items() if blob not in have}
+        have, firsts = existing_receipts(repo, old, found, reader)
+        todo = {key: intro for key, (intro, _) in found.items() if key not in have}
         if not todo:
             return None
-        # One path per blob: a blob pushed at two paths at once is receipted at its first path.
-        _sign_missing(cfg, repo, verifier, [i for i in todo.values() if i.blob not in signed], registry, now,
+        _sign_missing(cfg, repo, verifier, [i for k, i in todo.items() if k not in signed], registry, now,
                       key_path, signed, "push", refs, reader)
         new, checkpoint, sig = _store_commit(repo, old, last, tip, todo, signed, registry, now, key_path, "push",
-                                             sorted({refs[i.blob] for i in todo.values()}), reader)
-        return new, checkpoint, [signed[todo[p].blob][3] for p in sorted(todo)], sig
+                                             sorted({refs[k] for k in todo}), reader, firsts)
+        return new, checkpoint, [signed[k][3] for k in _in_order(todo)], sig
 
     done = _append(repo, cfg, key_path, now, witness, use_cache, lock, max_attempts, build, reader, store_tip)
     if done is not None:

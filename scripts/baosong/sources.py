@@ -12,11 +12,18 @@ from pathlib import Path
 from typing import Protocol
 
 
-def blob_id(data: bytes) -> str:
-    """Git's blob id, so cache keys agree with what git stores."""
-    h = hashlib.sha1(b"blob %d\0" % len(data))
+def blob_id(data: bytes, object_format: str = "sha1") -> str:
+    """Git's blob id, so cache keys agree with what git stores; object_format "sha256" for a repository
+    made with `git init --object-format=sha256` (see `object_format_of`)."""
+    h = hashlib.new(object_format, b"blob %d\0" % len(data))
     h.update(data)
     return h.hexdigest()
+
+
+def object_format_of(oid: str) -> str:
+    """The object format an id belongs to: "sha256" for 64 hex digits, else "sha1". Ids of one
+    repository share its format, so a blob id tells how to compute the ids next to it."""
+    return "sha256" if len(oid) == 64 else "sha1"
 
 
 class Source(Protocol):

@@ -263,16 +263,17 @@ def read_upstream(repo: Path, cfg: Config) -> UpstreamLinks:
             continue
         refused: dict[str, str] = {}
         with _verifier(repo, up) as verifier:
-            receipts = lookup_receipts(repo, verifier, mine, ref=up.receipts_ref, refused=refused)
+            receipts = lookup_receipts(repo, verifier, ((b, m[0]) for b, m in mine.items()), ref=up.receipts_ref,
+                                       refused=refused)
         for blob, why in sorted(refused.items()):
             links.problems.append(_problem("upstream-receipt-refused",
                                            f"上级登记库“{up.id}”回执库中 {mine[blob][0]}（blob {blob[:10]}）的回执未通过验证（{why}）："
                                            f"它不是用 {UNITS_PATH} upstream 中为“{up.id}”登记的公钥签署的，已忽略。"
                                            "请核对上级公布的回执公钥，或向上级登记机关核实。", "error"))
-        pending = [mine[b][0] for b in mine if b not in receipts]
+        pending = [path for b, (path, _, _) in mine.items() if (b, path) not in receipts]
         own = _own_times(repo, cfg, tip_of, pending, links.problems, up) if pending else {}
         for blob, (path, doc, block) in mine.items():
-            rec = receipts.get(blob)
+            rec = receipts.get((blob, path))
             reason = doc.get("delay_reason")
             forwards[block["id"]].append(Forward(
                 up.id, block["id"], doc.get("id") if isinstance(doc.get("id"), str) else None, path, blob,

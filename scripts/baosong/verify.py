@@ -21,20 +21,25 @@ from baosong.receipts import (
     CHECKPOINT_FILE,
     RECEIPTS_REF,
     Receipt,
+    ReceiptKey,
     chain_problems,
-    first_listings,
     named_vias,
+    path_key,
     read_checkpoints,
-    receipt_file_problems,
-    receipt_path,
+    receipt_file_key,
     receipt_via,
-    store_finding,
-    store_problems,
     unsigned_checkpoints,
     verify_record,
     witness_path,
 )
 from baosong.signatures import RECEIPT_NAMESPACE, SigResult, Verifier
+from baosong.storecheck import (
+    first_listings,
+    receipt_file_problems,
+    receipt_files,
+    store_finding,
+    store_problems,
+)
 from baosong.timeutil import iso, parse_datetime
 from baosong.tsa import tsa_verify
 
@@ -49,7 +54,8 @@ class VerifyResult:
 
 
 
-def catch_up_problems(repo: Path, rev: str, listed: dict[str, list], vias: dict[str, str]) -> list[Problem]:
+def catch_up_problems(repo: Path, rev: str, listed: dict[ReceiptKey, list], vias: dict[ReceiptKey, str],
+                      ) -> list[Problem]:
     """Receipts written long after the merge that brought their blob in (warnings: the arrival then
     counts from the merge, unattested). The rule is history.trusted_arrival."""
     from baosong.history import is_report, main_reports, trusted_arrival
@@ -58,22 +64,36 @@ def catch_up_problems(repo: Path, rev: str, listed: dict[str, list], vias: dict[
     if tip is None or not listed:
         return []
     out = []
+    files = receipt_files(listed)
     for path, intro in sorted(main_reports(repo, tip).items()):
-        entry = listed.get(intro.blob)
-        if entry is None or entry[0] != path or not is_report(intro):
+        key = (intro.blob, path)
+        entry = listed.get(key)
+        if entry is None or not is_report(intro):
             continue
         when = parse_datetime(entry[3])
         if when is None:
             continue
-        rec = Receipt(path, intro.blob, entry[2], when, parse_datetime(entry[4]), 0, vias.get(intro.blob, "receive"))
+        rec = Receipt(path, intro.blob, entry[2], when, parse_datetime(entry[4]), 0, vias.get(key, "receive"))
         trusted = trusted_arrival(rec, intro.main_time)
         if trusted.catch_up:
             registry_time = rec.tsa_time or rec.received_at
             hours = (registry_time - intro.main_time).total_seconds() / 3600
-            out.append(store_finding(receipt_path(intro.blob), "receipt-catch-up",
+            out.append(store_finding(files[key], "receipt-catch-up",
                                 f"补登回执：{path} 的回执时间 {iso(registry_time)} 晚于合并进主分支的时间 "
                                 f"{iso(intro.main_time)}（{hours:.1f} 小时）。回执作业当时未运行，送达时间按合并时间计算，"
                                 "合并时间未经回执证实。", "warning"))
+    return out
+
+
+def _name_problems(path: str, record: dict, blob: str, pkey: str | None) -> list[Problem]:
+    """A receipt file's name against its record: the blob, and for a path-named file the path."""
+    out = []
+    if record.get("blob") != blob:
+        out.append(store_finding(path, "receipt-blob-mismatch", f"回执记录的 blob {record.get('blob')} 与文件名 {blob} 不一致。"))
+    record_path = record.get("path")
+    if pkey is not None and (not isinstance(record_path, str) or path_key(record_path) != pkey):
+        out.append(store_finding(path, "receipt-path-mismatch",
+                                 f"回执记录的路径 {record_path} 与文件名中的路径摘要不一致，回执可能被移动或篡改。"))
     return out
 
 
@@ -120,9 +140,10 @@ def verify_store(repo: Path, cfg: Config, *, rev: str = "HEAD", witness: Path | 
     listed, relisted = first_listings(checkpoints)
     problems.extend(relisted)
     named = named_vias(checkpoints)  # what the register takes instead of reading the receipt JSONs
-    blobs_named = {p: p.rsplit("/", 1)[1][:-5] for p in jsons}
-    present = read_objects(repo, sorted(set(blobs_named.values())))
-    vias: dict[str, str] = {}
+    keys = {name: key for key, name in receipt_files(listed).items()}  # receipt file -> the report it lists
+    blobs_named = {p: receipt_file_key(p) or (p, None) for p in jsons}  # file -> (blob, path key)
+    present = read_objects(repo, sorted({b for b, _ in blobs_named.values()}))
+    vias: dict[ReceiptKey, str] = {}
 
     with Verifier(cfg, repo, use_cache=False) as verifier:
         def signature(path: str) -> SigResult:
@@ -134,7 +155,8 @@ def verify_store(repo: Path, cfg: Config, *, rev: str = "HEAD", witness: Path | 
         def check(path: str) -> list[Problem]:
             out: list[Problem] = []
             raw = objs[entries[path].oid] or b""
-            blob = blobs_named[path]
+            blob, pkey = blobs_named[path]
+            key = keys.get(path)
             try:
                 record = json.loads(raw)
             except ValueError:
@@ -142,24 +164,23 @@ def verify_store(repo: Path, cfg: Config, *, rev: str = "HEAD", witness: Path | 
             if not isinstance(record, dict):
                 return [store_finding(path, "receipt-unreadable", "回执不是有效的 JSON，已被损坏或篡改。")]
             via = receipt_via(record)
-            vias[blob] = via[0]
-            if blob in named and via != named[blob]:
+            if key is not None:
+                vias[key] = via[0]
+            if key in named and via != named[key]:
                 out.append(store_finding(path, "receipt-via-mismatch",
                                          f"回执记载的来源 via={via[0]}、ref={via[1]} 与登记它的检查点记载的 "
-                                         f"via={named[blob][0]}、ref={named[blob][1]} 不一致；登记簿以检查点为准。"
+                                         f"via={named[key][0]}、ref={named[key][1]} 不一致；登记簿以检查点为准。"
                                          "两者都由登记系统签署，只有持有登记系统私钥者才能造成这种不一致，请核查。"))
             sig = objs.get(entries[path + ".sig"].oid) if path + ".sig" in entries else None
             r = signed[path]
             if not r.good:
                 why = "缺少签名文件" if sig is None else f"签名状态：{r.status}（密钥 {r.key or '未知'}）"
                 out.append(store_finding(path, "receipt-signature", f"回执的登记系统签名不成立（{why}），回执可能被篡改。"))
-            if record.get("blob") != blob:
-                out.append(store_finding(path, "receipt-blob-mismatch",
-                                    f"回执记录的 blob {record.get('blob')} 与文件名 {blob} 不一致。"))
+            out.extend(_name_problems(path, record, blob, pkey))
             if present.get(blob) is None:
                 out.append(store_finding(path, "receipt-blob-missing",
                                     f"回执对应的报告内容（blob {blob[:10]}，{record.get('path')}）已不在仓库中。"))
-            if blob not in listed:
+            if key is None:
                 out.append(store_finding(path, "receipt-unlisted", "回执未列入任何已签名的检查点，可能是事后添加或被替换。"))
             tsr_path = path[:-5] + ".tsr"
             if tsr_path in entries:

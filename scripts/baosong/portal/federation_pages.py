@@ -28,7 +28,7 @@ from baosong.portal.model import Context, HomeBlock, Item, Page
 from baosong.problems import snippet
 from baosong.provenance import FACT_ZH, FIELD, Link, verify_link
 from baosong.records import ReportRecord
-from baosong.sources import blob_id
+from baosong.sources import blob_id, object_format_of
 from baosong.vocab import UPWARD_STATUS_ZH
 from baosong.yamlload import load_yaml
 
@@ -108,7 +108,7 @@ def _integrity(ff: dict) -> tuple[bool, str]:
     """What needs no key: the origin text is the blob the receipt names."""
     origin = ff.get("origin")
     blob = ff.get("blob")
-    if not isinstance(origin, str) or blob_id(origin.encode("utf-8")) != blob:
+    if not isinstance(origin, str) or not isinstance(blob, str) or blob_id(origin.encode("utf-8"), object_format_of(blob)) != blob:
         return False, "原文与 blob 不一致"
     try:
         receipt = json.loads(ff.get("receipt") or "")
