@@ -13,7 +13,8 @@ Each is a separate process timed by wall clock, so interpreter start-up is inclu
 --rounds passes over every report of the registry's work tree): `load_yaml`, the schema,
 `rules.check_document` and all of `check.check_bytes_doc`, for the code at REV (extracted with
 `git archive`) and for this tree, alternating in child processes, and requires identical results
-(data, positions, problems, summaries) from both.
+(data, positions, problems, summaries) from both. `--callgrind N` counts instructions per report
+instead (valgrind, first N reports): the figure the load of a shared machine does not move.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -89,6 +91,7 @@ from baosong.yamlload import load_yaml
 root, rounds = Path(sys.argv[1]), int(sys.argv[2])
 cfg = load_config(WorkTree(root))
 files = sorted(glob.glob(str(root / "reports" / "**" / "*.yaml"), recursive=True))
+files = files[:int(sys.argv[4])] if len(sys.argv) > 4 else files
 blobs = [(f[len(str(root)) + 1:], Path(f).read_bytes()) for f in files]
 loaded = [(p, load_yaml(b, p), b) for p, b in blobs]
 valid = [(p, ld, b) for p, ld, b in loaded if ld.data is not None]
@@ -102,6 +105,11 @@ def stages():
     yield "check_bytes_doc", lambda: [check_bytes_doc(p, b, cfg) for p, b in blobs]
 
 
+if len(sys.argv) > 3:  # one stage once (or none: "setup"), for an instruction count under valgrind
+    for name, run in stages():
+        if name == sys.argv[3]:
+            run()
+    sys.exit(0)
 best = {}
 for _ in range(rounds):
     for name, run in stages():
@@ -119,7 +127,27 @@ print(json.dumps({"us": best, "reports": len(blobs), "digest": digest.hexdigest(
 """
 
 
-def per_report(root: Path, base: str, rounds: int, passes: int) -> None:
+STAGES = ("load_yaml", "schema", "rules", "check_bytes_doc")
+
+
+def instructions(root: Path, trees: dict[str, Path], reports: int) -> None:
+    """Instructions per report of each stage (valgrind's callgrind, the first `reports` reports): a
+    count that the machine's load does not move, unlike the CPU times on this shared machine."""
+    def count(tree: Path, stage: str) -> int:
+        env = {**os.environ, "PYTHONPATH": str(tree)}
+        proc = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
+                               "-c", PER_REPORT, str(root), "1", stage, str(reports)],
+                              env=env, capture_output=True, text=True, check=True)
+        return int(re.search(r"I\s+refs:\s+([\d,]+)", proc.stderr).group(1).replace(",", ""))
+
+    print(f"\n== instructions per report (callgrind, first {reports} reports), base vs this tree")
+    setup = {name: count(tree, "setup") for name, tree in trees.items()}
+    for stage in STAGES:
+        old, new = ((count(tree, stage) - setup[name]) / reports for name, tree in trees.items())
+        print(f"{stage:16s} {old / 1000:8.1f}k {new / 1000:8.1f}k   {(new - old) / 1000:+7.1f}k   new/base {new / old:5.3f}")
+
+
+def per_report(root: Path, base: str, rounds: int, passes: int, callgrind: int = 0) -> None:
     """µs per report of the loader, schema, rules and check_bytes_doc: REV against this tree."""
     with tempfile.TemporaryDirectory(prefix="bench-check-base-") as tmp:
         archive = subprocess.run(["git", "-C", str(REPO), "archive", base, "scripts"], check=True,
@@ -129,6 +157,9 @@ def per_report(root: Path, base: str, rounds: int, passes: int) -> None:
         with tarfile.open(archive_path) as tar:
             tar.extractall(tmp, filter="data")
         trees = {"base": Path(tmp) / "scripts", "new": REPO / "scripts"}
+        if callgrind:
+            instructions(root, trees, callgrind)
+            return
         results: dict[str, list[dict]] = {"base": [], "new": []}
         for _ in range(passes):
             for name, tree in trees.items():  # alternating, so both see the same load
@@ -158,11 +189,13 @@ def main() -> None:
     parser.add_argument("--base", default="HEAD", help="revision to compare with (--per-report)")
     parser.add_argument("--rounds", type=int, default=3, help="passes per child process (--per-report)")
     parser.add_argument("--passes", type=int, default=2, help="child processes per variant (--per-report)")
+    parser.add_argument("--callgrind", type=int, default=0, metavar="N",
+                        help="with --per-report: instructions per report over the first N reports (valgrind)")
     args = parser.parse_args()
     if args.per_report:
         if not args.registry:
             parser.error("--per-report needs --registry")
-        per_report(args.registry.resolve(), args.base, args.rounds, args.passes)
+        per_report(args.registry.resolve(), args.base, args.rounds, args.passes, args.callgrind)
         return
     if args.registry:
         bench(0, not args.no_check_jsonschema, args.registry.resolve())
