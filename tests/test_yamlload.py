@@ -131,6 +131,15 @@ def test_position_falls_back_to_the_nearest_ancestor():
     assert Loaded(None, {}, []).position(("a",)) == (1, 1)
 
 
+def test_position_answers_every_kind_of_path_as_the_known_ones_do():
+    loaded = load(REPORT)
+    for path, at in loaded.positions.items():  # the one-look-up path for tuples, the walk for lists
+        assert loaded.position(path) == loaded.position(list(path)) == at
+    assert loaded.position(("casualties", ["unhashable"])) == (1, 1)
+    assert loaded.position(["casualties", ["unhashable"]]) == (1, 1)
+    assert loaded.position(()) == loaded.positions[()]
+
+
 # --- encoding ------------------------------------------------------------------------------------
 
 

@@ -192,6 +192,31 @@ def _verdict(loaded: Loaded) -> tuple:
     return loaded.data, [(p.rule, p.line, p.column) for p in loaded.problems]
 
 
+def _everything(loaded: Loaded) -> tuple:
+    return (repr(loaded.data), list(loaded.positions.items()),
+            [(p.line, p.column, p.field, p.rule, p.message, p.severity) for p in loaded.problems])
+
+
+def test_libyaml_reads_the_bytes_as_it_reads_the_text(monkeypatch):
+    """The loader hands libyaml the file's bytes (sparing it re-encoding the text): every suite input, in
+    both forms and with CRLF, lone CR and a BOM, gives the same data, positions and problems as when
+    libyaml is given the decoded text."""
+    from baosong import yamlload
+
+    inputs = []
+    for case in CASES:
+        for _name, text, _docs in forms(case):
+            raw = text.encode("utf-8")
+            lf = raw.replace(b"\r\n", b"\n")
+            inputs += [raw, lf.replace(b"\n", b"\r\n"), lf.replace(b"\n", b"\r"), b"\xef\xbb\xbf" + raw]
+    from_bytes = [_everything(load_yaml(raw, "t.yaml")) for raw in inputs]
+    real = yamlload._parse
+    monkeypatch.setattr(yamlload, "_parse", lambda text, path, limits, problems, suspects, raw=None:
+                        real(text, path, limits, problems, suspects))
+    from_text = [_everything(load_yaml(raw, "t.yaml")) for raw in inputs]
+    assert len(inputs) > 2000 and from_bytes == from_text
+
+
 @pytest.mark.slow
 def test_mutations_never_crash_nor_point_outside_the_input():
     bad: list[str] = []

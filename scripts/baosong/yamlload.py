@@ -89,6 +89,13 @@ class Loaded:
 
     def position(self, path: Any) -> tuple[int, int]:
         """(line, column) of `path`, or of its nearest ancestor that we know; (1, 1) as a last resort."""
+        if path.__class__ is tuple:  # the usual call, a known field: one look-up
+            try:
+                hit = self.positions.get(path)
+            except TypeError:  # unhashable path element from a caller: still answer
+                return (1, 1)
+            if hit is not None:
+                return hit
         try:
             p = tuple(path)
             while p:
@@ -429,7 +436,8 @@ def _load(data: bytes, path: str, limits: Limits) -> Loaded:
         if m.group(1) != "\t" or not _BLANK_REST.match(text, m.end(1))  # tab-only blank lines are harmless
     ]
 
-    return _parse(text, path, limits, problems, suspects)
+    # libyaml reads UTF-8: the bytes as they came (without the BOM) spare it re-encoding the text.
+    return _parse(text, path, limits, problems, suspects, data[3:] if data[:3] == b"\xef\xbb\xbf" else data)
 
 
 def _bad_char_problem(text: str, idx: int, path: str) -> Problem:
@@ -474,7 +482,9 @@ _NOKEY: Any = object()  # "the open mapping is waiting for a key"
 _TYPE_ZH = {int: "整数", float: "小数", bool: "布尔值（true/false）", type(None): "空值"}
 
 
-def _parse(text: str, path: str, limits: Limits, problems: list[Problem], suspects: list[int]) -> Loaded:
+def _parse(text: str, path: str, limits: Limits, problems: list[Problem], suspects: list[int],
+           raw: bytes | None = None) -> Loaded:
+    """`raw`: `text` encoded as UTF-8, when the caller has it (libyaml's marks count characters either way)."""
     positions: dict[tuple, tuple[int, int]] = {}
     spans: list[tuple[int, int]] = []  # (start, end) index of multi-line scalars, only if suspects exist
     want_spans = bool(suspects)
@@ -516,13 +526,15 @@ def _parse(text: str, path: str, limits: Limits, problems: list[Problem], suspec
         rest = text.rstrip(" ")
         if not rest or rest[-1] in "\r\n":
             src = text + "\n"
+            raw = raw + b"\n" if raw is not None else None
     # Constructs libyaml reads differently from the spec (see `_spec_check`): looked for only when a
     # cheap sign of them is present, so ordinary reports do not pay for a second scan.
     recheck = "#" in text and _glued_hash(text)
+    props = "&" in text or "!" in text  # an anchor needs a "&", a tag a "!": else no node has either
     flow_at = -1  # depth of the outermost open flow collection, -1 outside flow
     flow_line = 0
 
-    loader = _CParser(src)
+    loader = _CParser(src if raw is None else raw)
     # Events are told apart by class through the local aliases above, which mypy does not follow.
     get_event: Callable[[], Any] = loader.get_event
     try:
@@ -535,7 +547,7 @@ def _parse(text: str, path: str, limits: Limits, problems: list[Problem], suspec
                 if nodes > max_nodes:
                     _too_many(mark, max_nodes, add)
                     break
-                if ev.anchor is not None or ev.tag is not None:
+                if props and (ev.anchor is not None or ev.tag is not None):
                     _anchor_tag(ev, add)
                 v = ev.value
                 if len(v) > max_chars:
@@ -566,7 +578,7 @@ def _parse(text: str, path: str, limits: Limits, problems: list[Problem], suspec
                 if nodes > max_nodes:
                     _too_many(mark, max_nodes, add)
                     break
-                if ev.anchor is not None or ev.tag is not None:
+                if props and (ev.anchor is not None or ev.tag is not None):
                     _anchor_tag(ev, add)
                 if depth >= max_depth:
                     add(mark, "yaml-too-deep",
