@@ -282,6 +282,10 @@ class BackgroundLog:
                                       stdout=self._out, stderr=self._err, env=_env())
         return self
 
+    def running(self) -> bool:
+        """git is still working (on a core of its own, as a rule)."""
+        return self._proc is not None and self._proc.poll() is None
+
     def result(self) -> list[Commit]:
         """The commits, as `log` returns them; GitError when git failed."""
         assert self._proc is not None, "call result() inside the with block"

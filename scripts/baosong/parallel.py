@@ -110,9 +110,10 @@ def fork_chunks(run: Callable[[Sequence[T]], R], chunks: list[Sequence[T]], work
             _JOB = None
 
 
-def fork_map(fn: Callable[[T], R], items: Sequence[T], *, per_worker: int) -> list[R]:
-    """[fn(x) for x in items], in forked worker processes when that pays (see the module docstring)."""
-    workers = workers_for(len(items), per_worker)
+def fork_map(fn: Callable[[T], R], items: Sequence[T], *, per_worker: int, idle: float | None = None) -> list[R]:
+    """[fn(x) for x in items], in forked worker processes when that pays (see the module docstring).
+    idle: the free CPUs, when the caller knows better than `idle_cpus` (see `workers_for`)."""
+    workers = workers_for(len(items), per_worker, idle)
     if workers >= 2:
         chunks = [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
         done = fork_chunks(lambda chunk: [fn(x) for x in chunk], chunks, workers)

@@ -28,7 +28,7 @@ from baosong.duties import DUTY_FIELDS, DutyPeriodRecord, RequestRecord, compute
 from baosong.gitrepo import BackgroundLog, GitTree, read_objects
 from baosong.grading import computed_grade, figures_of
 from baosong.history import Arrival, read_arrivals
-from baosong.parallel import fork_map, workers_for
+from baosong.parallel import fork_map, idle_cpus, workers_for
 from baosong.provenance import forwarded_summary
 from baosong.records import Deadline, IncidentRecord, MissedFollowup, ReportRecord
 from baosong.rules import forward_problems, incident_unit_problem
@@ -86,8 +86,9 @@ class Register:
 
 
 def _judge_blobs(repo: Path, tree: GitTree, paths: list[str], cfg: Config, use_cache: bool,
-                 progress: Progress | None) -> tuple[dict[str, dict], dict[str, list], dict[str, dict]]:
-    """Documents of valid reports, the problems of invalid ones and their shadows (`_shadow`), by path."""
+                 progress: Progress | None, git_busy: bool = False) -> tuple[dict[str, dict], dict[str, list], dict[str, dict]]:
+    """Documents of valid reports, the problems of invalid ones and their shadows (`_shadow`), by path.
+    git_busy: this run's own history pass is still running in git (see below)."""
     # (path, blob) -> (error tuples, kept fields or None, shadow or None), under the configuration's fingerprint.
     cache = JudgedCache(repo, cfg.fingerprint, use_cache, name="register", decode=_decode_judged, encode=_encode_judged)
     keys = {p: (p, tree.entries[p].oid) for p in paths}
@@ -96,8 +97,12 @@ def _judge_blobs(repo: Path, tree: GitTree, paths: list[str], cfg: Config, use_c
         blobs = read_objects(repo, missing)
         todo = [(p, blobs.get(keys[p][1])) for p in paths if keys[p] not in cache.entries]
         # A cold run (a fresh clone, a new runner) judges every report: in worker processes when that pays.
-        if workers_for(len(todo), PER_WORKER_FILES) >= 2:
-            judged = fork_map(lambda item: _judge_blob(*item, cfg), todo, per_worker=PER_WORKER_FILES)
+        # The history pass started just before keeps a core busy in git when the free cores are counted;
+        # it is this run's own work and ends well before the judging does (at 50,000 reports ≈ 8 s of
+        # ≈ 14 s), after which workers have both cores: its core counts as free.
+        idle = idle_cpus() + 1 if git_busy and len(todo) >= 2 * PER_WORKER_FILES else None
+        if workers_for(len(todo), PER_WORKER_FILES, idle) >= 2:
+            judged = fork_map(lambda item: _judge_blob(*item, cfg), todo, per_worker=PER_WORKER_FILES, idle=idle)
         else:
             judged = [_judge_blob(p, data, cfg)
                       for p, data in (progress(todo, "读取报告") if progress and len(todo) > 500 else todo)]
@@ -188,7 +193,7 @@ def build_register(repo: Path, rev: str = "HEAD", *, now: datetime, use_cache: b
     others = [p for p in listed if not p.endswith(".yaml") and not p.rsplit("/", 1)[-1].startswith(".")]
     # The history pass (CPU in git) runs while the blobs are judged (CPU here): on a cold run, two cores.
     with BackgroundLog(repo, tree.commit, merges=False) as history:
-        docs, problems, shadows = _judge_blobs(repo, tree, paths, cfg, use_cache, progress)
+        docs, problems, shadows = _judge_blobs(repo, tree, paths, cfg, use_cache, progress, history.running())
         commits = history.result()
     _set_aside_cross_file(repo, tree, docs, problems, shadows, cfg)
     for p in others:
