@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import re
 import struct
@@ -476,23 +477,28 @@ def _verify_ed25519(key: PublicKey, sigtype: bytes, r: Reader, data: bytes) -> b
 # above (OpenSSL with OpenSSH's reduction of S), which keeps OpenSSH's leniencies. Without PyNaCl
 # (a platform without its wheel) every signature takes that path: slower, same verdicts.
 SODIUM = True  # bench/bench_sshsig.py switches it off to measure the OpenSSL path alone
-_SODIUM_OPEN: Callable[[bytes, bytes], bytes] | None = None
-_SODIUM_BAD: tuple[type[Exception], ...] = ()
+
+
+@functools.cache
+def _sodium() -> tuple[Callable[[bytes, bytes], bytes], tuple[type[Exception], ...]] | None:
+    """libsodium's crypto_sign_open and what it raises for a refused signature; None without PyNaCl.
+    Imported on first use: reading keys and refusing early need none of it."""
+    try:
+        from nacl.bindings import crypto_sign_open
+        from nacl.exceptions import CryptoError
+    except ImportError:
+        return None
+    return crypto_sign_open, (CryptoError, ValueError, TypeError)
 
 
 def _sodium_accepts(public: bytes, sig: bytes, data: bytes) -> bool:
-    global _SODIUM_OPEN, _SODIUM_BAD, SODIUM
-    if _SODIUM_OPEN is None:
-        try:  # imported on first use: reading keys and refusing early need none of it
-            from nacl.bindings import crypto_sign_open
-            from nacl.exceptions import CryptoError
-        except ImportError:
-            SODIUM = False
-            return False
-        _SODIUM_OPEN, _SODIUM_BAD = crypto_sign_open, (CryptoError, ValueError, TypeError)
+    sodium = _sodium()
+    if sodium is None:
+        return False
+    sign_open, refused = sodium
     try:
-        _SODIUM_OPEN(sig + data, public)
-    except _SODIUM_BAD:
+        sign_open(sig + data, public)
+    except refused:
         return False
     return True
 
