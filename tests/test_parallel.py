@@ -62,6 +62,9 @@ def test_workers_for_small_batches_and_free_cores():
     assert parallel.workers_for(1500, 1000, idle=4.0) == 1  # too few items for two workers
     assert parallel.workers_for(10_000, 1000, idle=0.3) == 1  # no free core
     assert parallel.workers_for(10_000, 1000, idle=1.85) == min(2, os.cpu_count() or 1)  # busy a fraction only
+    # A core busy with the caller's own helper (the register's history pass in git) is the job's own.
+    assert parallel.workers_for(10_000, 1000, idle=0.9, own_busy=1) == min(2, os.cpu_count() or 1)
+    assert parallel.workers_for(1500, 1000, idle=0.9, own_busy=1) == 1
 
 
 def test_fork_map_keeps_order_in_workers(monkeypatch):

@@ -77,15 +77,16 @@ def _idle_now() -> float | None:
     return (second[0] - first[0]) / (second[1] - first[1]) * second[2]
 
 
-def workers_for(n: int, per_worker: int, idle: float | None = None) -> int:
-    """Worker processes for n items: more than one only for at least per_worker items each and a free core."""
+def workers_for(n: int, per_worker: int, idle: float | None = None, own_busy: int = 0) -> int:
+    """Worker processes for n items: more than one only for at least per_worker items each and a free core.
+    own_busy: cores the caller's own helper processes keep busy (they are part of the same job)."""
     if n // per_worker <= 1:
         return 1  # before importing multiprocessing: a hook verifying one commit must not pay for it
     import multiprocessing
 
     if "fork" not in multiprocessing.get_all_start_methods():
         return 1
-    free = idle_cpus() if idle is None else idle
+    free = (idle_cpus() if idle is None else idle) + own_busy
     # A core that was busy a fifth of the sample is still worth a worker: the job runs for seconds.
     return max(1, min(os.cpu_count() or 1, int(free + 0.2), n // per_worker))
 
@@ -110,10 +111,10 @@ def fork_chunks(run: Callable[[Sequence[T]], R], chunks: list[Sequence[T]], work
             _JOB = None
 
 
-def fork_map(fn: Callable[[T], R], items: Sequence[T], *, per_worker: int, idle: float | None = None) -> list[R]:
+def fork_map(fn: Callable[[T], R], items: Sequence[T], *, per_worker: int, own_busy: int = 0) -> list[R]:
     """[fn(x) for x in items], in forked worker processes when that pays (see the module docstring).
-    idle: the free CPUs, when the caller knows better than `idle_cpus` (see `workers_for`)."""
-    workers = workers_for(len(items), per_worker, idle)
+    own_busy: as for `workers_for`."""
+    workers = workers_for(len(items), per_worker, own_busy=own_busy)
     if workers >= 2:
         chunks = [items[i:i + CHUNK] for i in range(0, len(items), CHUNK)]
         done = fork_chunks(lambda chunk: [fn(x) for x in chunk], chunks, workers)

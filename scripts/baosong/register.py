@@ -28,7 +28,7 @@ from baosong.duties import DUTY_FIELDS, DutyPeriodRecord, RequestRecord, compute
 from baosong.gitrepo import BackgroundLog, GitTree, read_objects
 from baosong.grading import computed_grade, figures_of
 from baosong.history import Arrival, read_arrivals
-from baosong.parallel import fork_map, idle_cpus, workers_for
+from baosong.parallel import fork_map, workers_for
 from baosong.provenance import forwarded_summary
 from baosong.records import Deadline, IncidentRecord, MissedFollowup, ReportRecord
 from baosong.rules import forward_problems, incident_unit_problem
@@ -100,9 +100,9 @@ def _judge_blobs(repo: Path, tree: GitTree, paths: list[str], cfg: Config, use_c
         # The history pass started just before keeps a core busy in git when the free cores are counted;
         # it is this run's own work and ends well before the judging does (at 50,000 reports ≈ 8 s of
         # ≈ 14 s), after which workers have both cores: its core counts as free.
-        idle = idle_cpus() + 1 if git_busy and len(todo) >= 2 * PER_WORKER_FILES else None
-        if workers_for(len(todo), PER_WORKER_FILES, idle) >= 2:
-            judged = fork_map(lambda item: _judge_blob(*item, cfg), todo, per_worker=PER_WORKER_FILES, idle=idle)
+        own = int(git_busy)
+        if workers_for(len(todo), PER_WORKER_FILES, own_busy=own) >= 2:
+            judged = fork_map(lambda item: _judge_blob(*item, cfg), todo, per_worker=PER_WORKER_FILES, own_busy=own)
         else:
             judged = [_judge_blob(p, data, cfg)
                       for p, data in (progress(todo, "读取报告") if progress and len(todo) > 500 else todo)]
